@@ -1,0 +1,3 @@
+"""ftspec: pytest for fine-tuning projects."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from ftspec.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,165 @@
+"""`ftspec check`: run the gates through pytest and render the results."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ftspec.errors import Location, UsageError
+from ftspec.project import MANIFEST, Project, find_root
+from ftspec.pytest_plugin import RESULTS
+from ftspec.report import REPORTERS
+from ftspec.report.model import CheckRun
+from ftspec.results import Finding, GateResult
+
+
+@dataclass
+class CheckOptions:
+    """What `ftspec check` was asked for."""
+
+    path: Path = Path(".")
+    keyword: str | None = None
+    exitfirst: bool = False
+    format: str = "text"
+    junitxml: str | None = None
+    output: Path | None = None
+    extra_args: list[str] = field(default_factory=list)
+
+
+class Recorder:
+    """A pytest plugin object that turns test reports into GateResults, in run order."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, GateResult] = {}
+        self.gate_results: dict[str, GateResult] = {}
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.gate_results = config.stash.setdefault(RESULTS, {})
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.results[report.nodeid] = GateResult(
+                report.nodeid or "collection", "failed", [_crash_finding(report, report.nodeid)],
+                description="could not be collected",
+            )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and not (report.failed or report.skipped):
+            return
+        if report.nodeid in self.gate_results:
+            self.results[report.nodeid] = self.gate_results[report.nodeid]
+        else:
+            self.results[report.nodeid] = _user_result(report, self.results.get(report.nodeid))
+
+
+def _user_result(report: pytest.TestReport, previous: GateResult | None) -> GateResult:
+    name = report.nodeid
+    if previous is not None and previous.outcome == "failed":
+        return previous  # a teardown report must not hide the call failure
+    if report.skipped:
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
+        return GateResult(name, "skipped", reason=reason.removeprefix("Skipped: "), phase="project")
+    if report.failed:
+        return GateResult(name, "failed", [_crash_finding(report, name)], description="project gate", phase="project")
+    return GateResult(name, "passed", phase="project", duration=report.duration)
+
+
+def _crash_finding(report: Any, nodeid: str) -> Finding:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        path = os.path.relpath(crash.path) if os.path.isabs(crash.path) else crash.path
+        return Finding(Location(path, crash.lineno), crash.message.splitlines()[0] if crash.message else "failed")
+    text = str(report.longrepr).strip().splitlines()
+    return Finding(Location(nodeid.split("::")[0]), text[-1] if text else "failed")
+
+
+@contextlib.contextmanager
+def _no_autoload(extra_plugins: list[str]) -> Iterator[list[str]]:
+    """Load only ftspec's plugin (and the project's listed ones): scanning every installed plugin is slow."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    args = ["-p", "ftspec.pytest_plugin"]
+    for plugin in extra_plugins:
+        args += ["-p", plugin]
+    try:
+        yield args
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
+# pytest plugins a gate run never needs; each costs start-up time (unraisableexception runs gc.collect twice).
+_DISABLED = [arg for name in ("cacheprovider", "terminal", "doctest", "pastebin", "unraisableexception",
+                              "threadexception", "faulthandler", "stepwise", "debugging")
+             for arg in ("-p", f"no:{name}")]
+
+
+def pytest_args(project: Project, options: CheckOptions) -> list[str]:
+    """The pytest command line for a project: its manifest and its own gates folder."""
+    targets = [str(project.root / MANIFEST)]
+    gates_dir = project.root / project.manifest.paths.gates
+    if gates_dir.is_dir():
+        targets.append(str(gates_dir))
+    args = [*targets, f"--rootdir={project.root}", *_DISABLED,
+            "-o", "python_files=test_*.py *_test.py", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if options.keyword:
+        args += ["-k", options.keyword]
+    if options.exitfirst:
+        args.append("-x")
+    if options.junitxml:
+        args.append(f"--junitxml={options.junitxml}")
+    return args + options.extra_args
+
+
+def run_check(options: CheckOptions) -> CheckRun:
+    """Run the gates of the project at ``options.path``; returns the run for a reporter."""
+    root = find_root(options.path)
+    project = Project(root)
+    recorder = Recorder()
+    started = time.perf_counter()
+    with _no_autoload(project.manifest.check.pytest_plugins) as plugin_args, _quiet() as captured:
+        args = plugin_args + pytest_args(project, options)
+        exit_code = int(pytest.main(args, plugins=[recorder]))
+    if exit_code == pytest.ExitCode.USAGE_ERROR:
+        raise UsageError(_usage_message(captured.getvalue()))
+    run = CheckRun(project.manifest.project, str(root), list(recorder.results.values()), exit_code)
+    run.duration = time.perf_counter() - started
+    return run
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[io.StringIO]:
+    """pytest's own messages (usage errors) are captured and re-raised as one line."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stderr(buffer), contextlib.redirect_stdout(buffer):
+        yield buffer
+
+
+def _usage_message(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    detail = (errors or lines or ["pytest rejected the arguments"])[-1].removeprefix("ERROR: ")
+    return f"usage error: {detail}. check the -k expression and options"
+
+
+def check(options: CheckOptions) -> int:
+    """Run `ftspec check` and print the report; returns pytest's exit code."""
+    if options.format not in REPORTERS:
+        raise UsageError(f"unknown format '{options.format}'. use one of: {', '.join(REPORTERS)}")
+    run = run_check(options)
+    text = REPORTERS[options.format](run)
+    if options.output:
+        options.output.write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return run.exit_code

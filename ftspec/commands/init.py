@@ -1,0 +1,48 @@
+"""`ftspec init`: scaffold a project from a template, never overwriting a file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ftspec import git
+from ftspec.commands.schema import write_schemas
+from ftspec.errors import UsageError
+from ftspec.templates import template_dir, template_names
+
+SCHEMA_DIR = ".ftspec/schema"
+SKIP = {"__pycache__", ".pytest_cache", ".git"}
+
+
+def list_templates() -> int:
+    for name in template_names():
+        print(name)
+    return 0
+
+
+def planned_files(source: Path) -> list[Path]:
+    """Template files as paths relative to the template root."""
+    return sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file() and not SKIP & set(p.parts))
+
+
+def init(directory: Path, template: str, git_init: bool = True) -> int:
+    """Copy the template into ``directory``; commit when it is not already inside a repository."""
+    source = template_dir(template)
+    files = planned_files(source)
+    conflicts = [rel for rel in files if (directory / rel).exists()]
+    if conflicts:
+        listed = ", ".join(str(c) for c in conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
+        raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "
+                         "move them away or init into an empty directory")
+    inside_repo = git.repo_root(directory.resolve()) if directory.exists() else None
+    directory.mkdir(parents=True, exist_ok=True)
+    for rel in files:
+        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, directory / rel)
+    write_schemas(directory / SCHEMA_DIR)
+    print(f"created {len(files)} files in {directory} from template '{template}'")
+    if git_init and inside_repo is None:
+        sha = git.init_and_commit(directory, f"Scaffold ftspec project from template '{template}'")
+        print(f"initialised git repository, commit {sha[:10]}")
+    print(f"next: cd {directory} && ftspec check")
+    return 0

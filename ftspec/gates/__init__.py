@@ -1,0 +1,1 @@
+"""Built-in gates. Each module registers its gates with :func:`ftspec.gates.registry.gate`."""

@@ -1,0 +1,41 @@
+"""Prompt gates (finetune-design step 6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ftspec.errors import Location
+from ftspec.gates.context import GateContext
+from ftspec.gates.registry import gate
+from ftspec.loader import MarkdownDoc
+from ftspec.prompts import PLACEHOLDERS, placeholders_in
+from ftspec.results import Finding
+
+SOURCE = "finetune-design step 6: user simulator, assistant and system prompts"
+PROMPTS = ("system_prompt", "user_sim_prompt", "assistant_prompt")
+
+
+@gate("prompts.present", phase="design", source=SOURCE)
+def present(ctx: GateContext) -> Iterator[Finding]:
+    """The system, user-simulator and assistant prompts exist and are not empty."""
+    for name in PROMPTS:
+        loaded = ctx.project.load(name)
+        yield from (Finding.from_error(e) for e in loaded.errors)
+        if loaded.ok and isinstance(loaded.doc, MarkdownDoc) and not loaded.doc.body.strip():
+            yield Finding(Location(loaded.rel, loaded.doc.body_line), "prompt body is empty", "write the prompt")
+
+
+@gate("prompts.placeholders", phase="design", source=SOURCE + "; the generator's placeholders")
+def placeholders(ctx: GateContext) -> Iterator[Finding]:
+    """Each prompt uses only {placeholders} the generator fills (plus generator.extra_placeholders)."""
+    extra = set(ctx.project.manifest.generator.extra_placeholders)
+    for name in PROMPTS:
+        loaded = ctx.project.load(name)
+        if not loaded.ok or not isinstance(loaded.doc, MarkdownDoc):
+            continue
+        known = PLACEHOLDERS[name] | extra
+        for lineno, found in placeholders_in(loaded.doc.body):
+            if found not in known:
+                offer = ", ".join(sorted(known)) or "none"
+                yield Finding(Location(loaded.rel, loaded.doc.body_line + lineno - 1), f"unknown placeholder "
+                              f"{{{found}}}", f"the generator fills: {offer}; write {{{{{found}}}}} for literal braces")

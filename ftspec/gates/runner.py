@@ -1,0 +1,48 @@
+"""Run one gate against a project: skips, severities and the outcome; used by the pytest items."""
+
+from __future__ import annotations
+
+import time
+
+from ftspec.errors import SpecError, SpecErrors
+from ftspec.gates.context import GateContext, Unavailable, merged_params
+from ftspec.gates.registry import Gate
+from ftspec.project import Project
+from ftspec.results import Finding, GateResult, Outcome, Severity
+
+
+def run_gate(gate: Gate, project: Project) -> GateResult:
+    """Evaluate a gate; a bug in a gate propagates (pytest reports it), a user error becomes a finding."""
+    started = time.perf_counter()
+    result = GateResult(gate.id, "passed", description=gate.description, phase=gate.phase)
+    settings = project.manifest.gates.get(gate.id, {})
+    if "skip" in settings:
+        result.outcome, result.reason = "skipped", f"skipped in ftspec.yaml: {settings['skip']}"
+        return result
+    severity: Severity = settings.get("severity", gate.severity)
+    ctx = GateContext(project, gate, merged_params(project, gate))
+    try:
+        findings = list(gate.func(ctx))
+    except Unavailable as exc:
+        result.outcome, result.reason = "skipped", str(exc)
+        return result
+    except SpecErrors as exc:
+        findings = [Finding.from_error(e) for e in exc.errors]
+    except SpecError as exc:
+        findings = [Finding.from_error(exc)]
+    result.findings = [_with_severity(f, severity) for f in findings]
+    result.outcome = _outcome(result.findings)
+    result.duration = time.perf_counter() - started
+    return result
+
+
+def _with_severity(finding: Finding, default: Severity) -> Finding:
+    if finding.severity is not None and default == "error":
+        return finding
+    return Finding(finding.location, finding.message, finding.fix, default if finding.severity is None else "warning")
+
+
+def _outcome(findings: list[Finding]) -> Outcome:
+    if any(f.severity == "error" for f in findings):
+        return "failed"
+    return "warned" if findings else "passed"

@@ -1,0 +1,59 @@
+"""Schema gates: each artifact loads and validates against its model, every error with file and line."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from ftspec.artifacts import ARTIFACTS
+from ftspec.gates.context import GateContext, NotApplicable
+from ftspec.gates.registry import REGISTRY, all_gates, gate
+from ftspec.results import Finding
+
+SOURCE = "methodology.md section 1 (artifacts); STYLE.md 3 (errors name the place)"
+SETTING_KEYS = ("skip", "severity")
+
+
+@gate("manifest.schema", phase="design", source="DESIGN.md (ftspec.yaml)")
+def manifest_schema(ctx: GateContext) -> Iterator[Finding]:
+    """ftspec.yaml is valid: known keys, right types, and gate settings that name real gates and parameters."""
+    loaded = ctx.project.manifest_loaded()
+    yield from (Finding.from_error(e) for e in loaded.errors)
+    if loaded.ok:
+        yield from _gate_settings(ctx)
+
+
+def _gate_settings(ctx: GateContext) -> Iterator[Finding]:
+    known = all_gates()
+    for gate_id, settings in ctx.project.manifest.gates.items():
+        if gate_id not in known:
+            close = difflib.get_close_matches(gate_id, list(known), n=1)
+            fix = f"did you mean '{close[0]}'?" if close else "run `ftspec gates` for the list"
+            yield ctx.finding("manifest", ["gates", gate_id], f"unknown gate '{gate_id}'", fix)
+            continue
+        allowed = [*known[gate_id].defaults, *SETTING_KEYS]
+        for key in settings:
+            if key not in allowed:
+                fix = f"settings for {gate_id}: {', '.join(allowed)}"
+                yield ctx.finding("manifest", ["gates", gate_id, key], f"unknown setting '{key}'", fix)
+        if settings.get("severity", "error") not in ("error", "warning"):
+            yield ctx.finding("manifest", ["gates", gate_id, "severity"], "severity must be error or warning",
+                              "write `severity: warning` or remove it")
+
+
+def _schema_gate(name: str) -> None:
+    spec = ARTIFACTS[name]
+
+    def check(ctx: GateContext) -> Iterator[Finding]:
+        project = ctx.project
+        if not project.exists(name) and not project.required(name):
+            raise NotApplicable(f"{project.rel(name)} does not exist (optional)")
+        yield from (Finding.from_error(e) for e in project.load(name).errors)
+
+    check.__doc__ = f"The {spec.description} ({spec.kind}) exists and matches its schema."
+    gate(f"{name.replace('_', '-')}.schema", phase="design", source=SOURCE)(check)
+
+
+for _name, _spec in ARTIFACTS.items():
+    if _spec.model is not None and f"{_name.replace('_', '-')}.schema" not in REGISTRY:
+        _schema_gate(_name)

@@ -1,0 +1,1 @@
+"""Typed models of every spec artifact; JSON Schema is generated from them (``ftspec schema``)."""

@@ -1,0 +1,129 @@
+"""The strict base model and the translation of pydantic errors into located, fixable messages."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ftspec.errors import SpecError, SpecErrors
+from ftspec.loader import YamlDoc
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """Base of every spec model: unknown keys are errors and YAML types are taken as written."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+def field_vocabulary(model: type[BaseModel]) -> set[str]:
+    """Every key name used anywhere in a model tree; the pool for did-you-mean suggestions."""
+    names: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+
+    def visit(cls: type[BaseModel]) -> None:
+        if cls in seen:
+            return
+        seen.add(cls)
+        for name, info in cls.model_fields.items():
+            names.add(info.alias or name)
+            for sub in _nested_models(info.annotation):
+                visit(sub)
+
+    visit(model)
+    return names
+
+
+def _nested_models(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _nested_models(arg)
+
+
+def data_keypath(data: Any, loc: tuple[Any, ...]) -> list[str | int]:
+    """The part of pydantic's ``loc`` that exists in the YAML data (drops union tags and renamed fields)."""
+    path: list[str | int] = []
+    node = data
+    for key in loc:
+        child = _child(node, key)
+        if child is _MISSING:
+            continue
+        path.append(child[0])
+        node = child[1]
+    return path
+
+
+_MISSING = object()
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, dict) and key in node:
+        return key, node[key]
+    if isinstance(node, list):
+        if isinstance(key, int) and 0 <= key < len(node):
+            return key, node[key]
+        for idx, item in enumerate(node):  # list encoding of an id-keyed mapping: find the item by id/name
+            if isinstance(item, dict) and key in (item.get("id"), item.get("name")):
+                return idx, item
+    return _MISSING
+
+
+def validate(model: type[M], doc: YamlDoc, data: Any = None) -> M:
+    """Validate a document against a model, raising SpecErrors that carry file, line and key path."""
+    payload = doc.data if data is None else data
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        vocab = field_vocabulary(model)
+        raise SpecErrors([to_spec_error(err, doc, payload, vocab) for err in exc.errors()]) from None
+
+
+def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecError:
+    """One pydantic error as a SpecError with a fix."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    keypath = data_keypath(data, loc)
+    location = doc.locate(keypath)
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, sorted(vocab), n=1, cutoff=0.7)
+        fix = f"did you mean '{close[0]}'?" if close else "remove it or check the spelling"
+        return SpecError(location, f"unknown key '{key}'", fix)
+    if kind == "missing":
+        return SpecError(location, f"required key '{loc[-1]}' is missing", f"add `{loc[-1]}:` here")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if kind not in ("value_error", "assertion_error") and "input" in err:
+        message += f", got {_short(err['input'])}"
+    return SpecError(location, message, _fix_for(kind))
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_FIXES = {
+    "string_type": "quote the value or write text",
+    "int_type": "write a whole number without quotes",
+    "float_type": "write a number without quotes, like 0.15 or 2.0e-4",
+    "bool_type": "write true or false",
+    "list_type": "write a list: `- item` lines or [a, b]",
+    "dict_type": "write a mapping of `key: value` lines",
+    "literal_error": "use one of the allowed values",
+    "enum": "use one of the allowed values",
+}
+
+
+def _fix_for(kind: str) -> str:
+    if kind in _FIXES:
+        return _FIXES[kind]
+    if kind.startswith(("greater", "less")):
+        return "change the value to fit the range"
+    if kind.startswith(("too_short", "too_long")):
+        return "change the number of items"
+    return "see `ftspec schema` for the expected shape"

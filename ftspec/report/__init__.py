@@ -1,0 +1,15 @@
+"""Reporters: each renders a CheckRun; a dict of them keyed by --format name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ftspec.report.model import CheckRun
+from ftspec.report.text import render_json, render_text
+
+Reporter = Callable[[CheckRun], str]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": render_text,
+    "json": render_json,
+}

@@ -1,0 +1,32 @@
+"""Text and JSON reporters."""
+
+from __future__ import annotations
+
+import json
+
+from ftspec.report.model import CheckRun
+
+LABELS = {"passed": "PASS", "failed": "FAIL", "warned": "WARN", "skipped": "SKIP"}
+
+
+def render_text(run: CheckRun) -> str:
+    """One line per gate; each failing or warning gate followed by all its findings."""
+    lines = [f"ftspec check: {run.project} ({run.root})"]
+    for result in run.results:
+        line = f"{LABELS[result.outcome]}  {result.id}"
+        if result.outcome == "skipped" and result.reason:
+            line += f"  ({result.reason})"
+        elif result.outcome in ("failed", "warned") and result.description:
+            line += f"  {result.description}"
+        lines.append(line)
+        lines.extend(f"      {f.render()}" for f in result.findings)
+    summary = run.summary()
+    parts = [f"{summary[k]} {k}" for k in ("passed", "failed", "warned", "skipped") if summary[k]]
+    lines.append(f"{', '.join(parts) or 'no gates'} in {run.duration:.2f}s")
+    return "\n".join(lines)
+
+
+def render_json(run: CheckRun) -> str:
+    """`{"gates": [...], "summary": {...}}`."""
+    payload = {"project": run.project, "gates": [r.to_json() for r in run.results], "summary": run.summary()}
+    return json.dumps(payload, indent=2)
