@@ -62,13 +62,14 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--junitxml", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--no-cache", is_flag=True, help="Run every gate; do not reuse results whose inputs are unchanged.")
 def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: str | None,
-          output: Path | None) -> None:
+          output: Path | None, no_cache: bool) -> None:
     """Run every gate on the project at PATH (default: here)."""
     from ftspec.commands.check import CheckOptions, check as run
 
     options = CheckOptions(path=path, keyword=keyword, exitfirst=exitfirst, format=fmt, junitxml=junitxml,
-                           output=output)
+                           output=output, cache=not no_cache)
     run_command(run, options)
 
 
@@ -77,14 +78,15 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
 @click.option("--template", "-t", default="worked-example", show_default=True,
               help="Template name (see --list).")
 @click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
-@click.option("--no-git", is_flag=True, help="Do not initialise a git repository.")
-def init(directory: Path, template: str, list_templates: bool, no_git: bool) -> None:
+@click.option("--git/--no-git", "git_mode", default=None,
+              help="Create a git repository and commit (default: only when DIRECTORY is not inside one).")
+def init(directory: Path, template: str, list_templates: bool, git_mode: bool | None) -> None:
     """Scaffold a project in DIRECTORY from a template."""
     from ftspec.commands.init import init as run, list_templates as show
 
     if list_templates:
         run_command(show)
-    run_command(run, directory, template, git_init=not no_git)
+    run_command(run, directory, template, git_mode=git_mode)
 
 
 @cli.command()

@@ -25,8 +25,12 @@ def planned_files(source: Path) -> list[Path]:
     return sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file() and not SKIP & set(p.parts))
 
 
-def init(directory: Path, template: str, git_init: bool = True) -> int:
-    """Copy the template into ``directory``; commit when it is not already inside a repository."""
+def init(directory: Path, template: str, git_mode: bool | None = None) -> int:
+    """Copy the template into ``directory``; commit when it is not inside a repository (or ``git_mode`` is True).
+
+    ``git_mode``: None decides by whether ``directory`` is already inside a repository; True always creates a
+    repository there (a nested one inside another checkout); False never touches git.
+    """
     source = template_dir(template)
     files = planned_files(source)
     conflicts = [rel for rel in files if (directory / rel).exists()]
@@ -34,14 +38,15 @@ def init(directory: Path, template: str, git_init: bool = True) -> int:
         listed = ", ".join(str(c) for c in conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
         raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "
                          "move them away or init into an empty directory")
-    inside_repo = git.repo_root(directory.resolve()) if directory.exists() else None
+    existing = next(p for p in (directory.resolve(), *directory.resolve().parents) if p.exists())
+    inside_repo = git.repo_root(existing)
     directory.mkdir(parents=True, exist_ok=True)
     for rel in files:
         (directory / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / rel, directory / rel)
     write_schemas(directory / SCHEMA_DIR)
     print(f"created {len(files)} files in {directory} from template '{template}'")
-    if git_init and inside_repo is None:
+    if git_mode or (git_mode is None and inside_repo is None):
         sha = git.init_and_commit(directory, f"Scaffold ftspec project from template '{template}'")
         print(f"initialised git repository, commit {sha[:10]}")
     print(f"next: cd {directory} && ftspec check")
