@@ -66,7 +66,8 @@ def cli() -> None:
 def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: str | None,
           output: Path | None, no_cache: bool) -> None:
     """Run every gate on the project at PATH (default: here)."""
-    from ftspec.commands.check import CheckOptions, check as run
+    from ftspec.commands.check import CheckOptions
+    from ftspec.commands.check import check as run
 
     options = CheckOptions(path=path, keyword=keyword, exitfirst=exitfirst, format=fmt, junitxml=junitxml,
                            output=output, cache=not no_cache)
@@ -82,7 +83,8 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
               help="Create a git repository and commit (default: only when DIRECTORY is not inside one).")
 def init(directory: Path, template: str, list_templates: bool, git_mode: bool | None) -> None:
     """Scaffold a project in DIRECTORY from a template."""
-    from ftspec.commands.init import init as run, list_templates as show
+    from ftspec.commands.init import init as run
+    from ftspec.commands.init import list_templates as show
 
     if list_templates:
         run_command(show)

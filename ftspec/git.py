@@ -109,5 +109,6 @@ def _commit(repo: object, message: str, trailers: list[tuple[str, str]]) -> str:
 def _explain(exc: object) -> str:
     stderr = str(getattr(exc, "stderr", "") or exc).strip().replace("\n", " ")
     if "Please tell me who you are" in stderr or "user.email" in stderr:
-        return "git has no identity: run `git config --global user.name NAME` and `git config --global user.email EMAIL`"
+        return ("git has no identity: run `git config --global user.name NAME` and "
+                "`git config --global user.email EMAIL`")
     return f"git failed: {stderr[:300]}"

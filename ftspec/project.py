@@ -67,7 +67,7 @@ class Project:
     def manifest(self) -> Manifest:
         """The validated manifest, or defaults when it is invalid (its schema gate reports why)."""
         loaded = self.manifest_loaded()
-        return loaded.value if loaded.ok else Manifest(project=self.root.name)
+        return loaded.value if loaded.ok else Manifest.model_validate({"project": self.root.name})
 
     # -- artifacts -------------------------------------------------------------------------------------
     def rel(self, name: str) -> str:
@@ -100,12 +100,12 @@ class Project:
 def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loaded:
     loaded = Loaded(name=rel, rel=rel, missing=not path.exists())
     try:
+        data: YamlDoc | None
         if kind == "yaml":
-            loaded.doc = load_mapping(path, rel)
-            data = loaded.doc
+            loaded.doc = data = load_mapping(path, rel)
         else:
-            loaded.doc = load_markdown(path, rel)
-            data = loaded.doc.frontmatter
+            markdown = load_markdown(path, rel)
+            loaded.doc, data = markdown, markdown.frontmatter
             if kind == "frontmatter" and data is None:
                 raise SpecError(Location(rel, 1), "missing YAML frontmatter", "start the file with --- lines")
         if model is not None and data is not None:

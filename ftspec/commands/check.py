@@ -55,12 +55,18 @@ class ManifestHints:
         if not isinstance(data, dict):
             return cls(root.name)
         name = data.get("project")
-        paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
-        gates_dir = paths.get("gates") if isinstance(paths.get("gates"), str) else "gates"
-        check = data.get("check") if isinstance(data.get("check"), dict) else {}
-        plugins = check.get("pytest_plugins") if isinstance(check.get("pytest_plugins"), list) else []
-        return cls(name if isinstance(name, str) and name else root.name, gates_dir,
-                   tuple(p for p in plugins if isinstance(p, str)))
+        paths = _mapping(data.get("paths"))
+        gates_dir = paths.get("gates")
+        plugins = _mapping(data.get("check")).get("pytest_plugins")
+        return cls(
+            name if isinstance(name, str) and name else root.name,
+            gates_dir if isinstance(gates_dir, str) else "gates",
+            tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
+        )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class Recorder:

@@ -35,7 +35,7 @@ def model_choice_complete(ctx: GateContext) -> Iterator[Finding]:
 
 def _section(doc: MarkdownDoc, wanted: str) -> str | None:
     lines = doc.body.splitlines()
-    for idx, (line, level, title) in enumerate(doc.headings):
+    for idx, (line, _level, title) in enumerate(doc.headings):
         if wanted in title.lower():
             end = doc.headings[idx + 1][0] if idx + 1 < len(doc.headings) else doc.body_line + len(lines)
             return "\n".join(lines[line - doc.body_line + 1 : end - doc.body_line])
