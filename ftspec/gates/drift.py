@@ -40,6 +40,11 @@ def _arg(args: StageArgs, key: str) -> Any:
     return args.effective_batch_size if key == "effective_batch_size" else getattr(args, key, None)
 
 
+def _batch(only: str | None = None) -> Getter:
+    """A stated batch size may be per device or effective (per device x gradient accumulation)."""
+    return lambda t: _stage("per_device_train_batch_size", only)(t) + _stage("effective_batch_size", only)(t)
+
+
 def _patience(t: Training) -> list[tuple[str, Any]]:
     stop = t.monitoring.early_stopping
     return [("monitoring.early_stopping.patience", stop.patience if stop else None)]
@@ -50,7 +55,7 @@ NUMBERS: dict[str, Getter] = {
     "alpha": _peft("lora_alpha"), "lora alpha": _peft("lora_alpha"),
     "dropout": _peft("lora_dropout"), "lora dropout": _peft("lora_dropout"),
     "learning rate": _stage("learning_rate"), "epochs": _stage("num_train_epochs"),
-    "batch size": _stage("per_device_train_batch_size"),
+    "batch size": _batch(),
     "per device batch size": _stage("per_device_train_batch_size"),
     "gradient accumulation": _stage("gradient_accumulation_steps"),
     "gradient accumulation steps": _stage("gradient_accumulation_steps"),
@@ -97,8 +102,10 @@ def _getter(label: str) -> tuple[Getter | None, str]:
     match = STAGE_PREFIX.match(label)
     if match and match[2] in NUMBERS:  # "SFT Learning Rate" reads only the sft section
         stage, rest = match[1], match[2]
+        if rest == "batch size":
+            return _batch(stage), label
         key = {"learning rate": "learning_rate", "epochs": "num_train_epochs", "beta": "beta",
-               "warmup": "warmup_ratio", "batch size": "per_device_train_batch_size"}.get(rest)
+               "warmup": "warmup_ratio", "max length": "max_length"}.get(rest)
         return (_stage(key, stage) if key else NUMBERS[rest]), label
     return NUMBERS.get(label), label
 
