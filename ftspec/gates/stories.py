@@ -90,6 +90,6 @@ def _criteria(ctx: GateContext, path: list[str | int], story: Story) -> Iterator
                           "add checkable criteria: what must be true when the story is done")
 
 
-def _cut(text: Any) -> str:
-    text = str(text)
+def _cut(value: Any) -> str:
+    text = str(value)
     return text if len(text) <= 50 else text[:47] + "..."

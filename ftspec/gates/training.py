@@ -144,7 +144,8 @@ def monitoring(ctx: GateContext) -> Iterator[Finding]:
     stop = mon.early_stopping
     if stop is None or not stop.enabled:
         yield ctx.finding("training", ["monitoring", "early_stopping"] if stop else ["monitoring"],
-                          "early stopping is off", "set early_stopping: {enabled: true, patience: 3, metric: eval_loss}")
+                          "early stopping is off",
+                          "set early_stopping: {enabled: true, patience: 3, metric: eval_loss}")
     elif mon.eval_steps and mon.save_steps and mon.save_steps % mon.eval_steps:
         # early stopping restores the best checkpoint, so transformers needs saves on evaluation steps
         yield ctx.finding("training", ["monitoring", "save_steps"], f"save_steps {mon.save_steps} is not a multiple "

@@ -114,8 +114,8 @@ class Training(Strict):
     quantization: Quantization | None = Field(None, description="Required when peft.method is qlora.")
     sft: SftArgs | None = Field(None, description="Present when the approach includes SFT.")
     dpo: DpoArgs | None = Field(None, description="Present when the approach includes DPO.")
-    monitoring: Monitoring = Field(default_factory=Monitoring)
-    data: TrainingData = Field(default_factory=TrainingData)
+    monitoring: Monitoring = Field(default_factory=lambda: Monitoring.model_validate({}))
+    data: TrainingData = Field(default_factory=lambda: TrainingData.model_validate({}))
 
     @property
     def stages(self) -> dict[str, StageArgs]:
