@@ -145,9 +145,11 @@ def _skip_record(ctx: GateContext) -> Iterator[Finding]:
 
 
 @gate("workflow.training-outputs", phase="workflow", needs=("sidecar", "training_spec", "decision_log"),
-      decisions=["TRAIN-001", "TRAIN-002", "TRAIN-003"], source=STEP_SOURCE)
+      decisions=["TRAIN-001", "TRAIN-002", "TRAIN-003"],
+      sections=["Base Model", "Training Approach", "Training Data", "PEFT", "Hyperparameters", "Infrastructure"],
+      source=STEP_SOURCE)
 def training_outputs(ctx: GateContext) -> Iterator[Finding]:
-    """Once step 5 is completed, the training spec, config/training.yaml and TRAIN-001..003 exist."""
+    """Once step 5 is completed, the training spec (with its sections), config/training.yaml and TRAIN-001..003 exist."""
     if _architecture(ctx) == "rag-only":
         raise NotApplicable("rag-only project: step 5 is skipped")
     sidecar: Sidecar = ctx.value("sidecar")
@@ -170,9 +172,17 @@ def _training_spec_written(ctx: GateContext) -> Iterator[Finding]:
                           "write the training spec: base model, approach, data, PEFT, hyperparameters")
         return
     yield from (Finding.from_error(e) for e in loaded.errors)
-    if isinstance(loaded.doc, MarkdownDoc) and is_skip_record(loaded.doc):
+    if not isinstance(loaded.doc, MarkdownDoc):
+        return
+    if is_skip_record(loaded.doc):
         yield Finding(Location(loaded.rel, loaded.doc.body_line), f"a skip record in a {_architecture(ctx)} "
                       "project", "write the training spec: base model, approach, data, PEFT, hyperparameters")
+        return
+    titles = [title.lower() for _line, _level, title in loaded.doc.headings]
+    for section in ctx.params["sections"]:
+        if not any(str(section).lower() in title for title in titles):
+            yield Finding(Location(loaded.rel, loaded.doc.body_line), f"no '{section}' section",
+                          f"add a `## {section}` section (the step 5 template has it)")
 
 
 def _decisions(ctx: GateContext, sidecar: Sidecar, wanted: list[str]) -> Iterator[Finding]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from ftspec.gates.training import outside, same_model
 from tests.projects import make_project, run
 
 TY, MF = "config/training.yaml", "ftspec.yaml"
+REPO = Path(__file__).resolve().parents[2]
 TRAINING_GATES = ("training.peft", "training.hyperparameters", "training.quantization", "training.max-length",
                   "training.monitoring", "training.base-model")
 
@@ -81,3 +83,12 @@ def test_gate_modules_import_no_ml_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_training_fixture_in_a_project_gate(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    (root / "gates").mkdir()
+    (root / "gates" / "test_own.py").write_text("def test_rank(training):\n    assert training.peft.r == 16\n")
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "gates"], cwd=root,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0 and "1 passed" in out.stdout, out.stdout + out.stderr
