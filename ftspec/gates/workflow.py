@@ -149,7 +149,7 @@ def _skip_record(ctx: GateContext) -> Iterator[Finding]:
       sections=["Base Model", "Training Approach", "Training Data", "PEFT", "Hyperparameters", "Infrastructure"],
       source=STEP_SOURCE)
 def training_outputs(ctx: GateContext) -> Iterator[Finding]:
-    """Once step 5 is completed, the training spec (with its sections), config/training.yaml and TRAIN-001..003 exist."""
+    """After step 5: the training spec with its sections, config/training.yaml and TRAIN-001..003 exist."""
     if _architecture(ctx) == "rag-only":
         raise NotApplicable("rag-only project: step 5 is skipped")
     sidecar: Sidecar = ctx.value("sidecar")
