@@ -7,13 +7,13 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ftspec.errors import Location
+from ftspec.errors import Location, SpecError
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.mdfields import Stated, first_number, is_placeholder, stated_fields
 from ftspec.gates.registry import gate
 from ftspec.gates.training import same_model
 from ftspec.gates.workflow import is_skip_record
-from ftspec.loader import MarkdownDoc
+from ftspec.loader import MarkdownDoc, YamlDoc, parse_yaml
 from ftspec.models.training import StageArgs, Training
 from ftspec.results import Finding
 
@@ -83,6 +83,64 @@ def drift(ctx: GateContext) -> Iterator[Finding]:
     config: Training = ctx.value("training")
     for stated in stated_fields(doc.body, doc.body_line):
         yield from _check(ctx, loaded.rel, stated, config)
+    source = ctx.yaml("training")
+    for text, offset in yaml_blocks(doc):
+        try:
+            block = parse_yaml(text, doc.rel, line_offset=offset)
+        except SpecError as exc:
+            yield Finding.from_error(exc)
+            continue
+        yield from _compare_block(block, source.data if source else {})
+
+
+def yaml_blocks(doc: MarkdownDoc) -> Iterator[tuple[str, int]]:
+    """Each ```yaml fenced block of the body and its line offset in the file (a restated configuration)."""
+    lines = doc.body.splitlines()
+    start: int | None = None
+    for idx, line in enumerate(lines):
+        fence = line.strip()
+        if start is None and fence.lower() in ("```yaml", "```yml"):
+            start = idx + 1
+        elif start is not None and fence == "```":
+            yield "\n".join(lines[start:idx]) + "\n", doc.body_line + start - 1
+            start = None
+
+
+def _compare_block(block: YamlDoc, source: Any) -> Iterator[Finding]:
+    """Every leaf the block shares with config/training.yaml holds the same value there."""
+    for keypath, value in _leaves(block.data):
+        held = _lookup(source, keypath)
+        if held is _ABSENT or _equal(value, held):
+            continue
+        where = block.locate(keypath)
+        yield Finding(where, f"the YAML block says {where.keypath}: {value} but config/training.yaml has {held}",
+                      "update the block or, better, point to config/training.yaml instead of copying it")
+
+
+_ABSENT = object()
+
+
+def _leaves(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _leaves(child, (*path, key))
+    else:
+        yield path, node
+
+
+def _lookup(node: Any, keypath: tuple[str | int, ...]) -> Any:
+    for key in keypath:
+        if not isinstance(node, dict) or key not in node:
+            return _ABSENT
+        node = node[key]
+    return node
+
+
+def _equal(a: Any, b: Any) -> bool:
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool):
+        return _same(float(a), float(b))
+    return bool(a == b)
 
 
 def _check(ctx: GateContext, rel: str, stated: Stated, config: Training) -> Iterator[Finding]:

@@ -77,3 +77,20 @@ def test_stage_prefixed_label_catches_the_other_stages_value(tmp_path: Path) -> 
 def test_skip_record_is_not_compared(tmp_path: Path) -> None:
     root = make_project(tmp_path, "rag-only")
     assert run("training-spec.drift", root).reason == "phase-2-training/training-spec.md is a skip record"
+
+
+BLOCK = "A copy:\n\n```yaml\npeft:\n  r: 16\nsft:\n  num_train_epochs: 5\n  unknown_here: 1\n```\n"
+
+
+def test_yaml_block_finding_points_at_its_line(tmp_path: Path) -> None:
+    root = make_project(tmp_path, replace={TS: [("## Full Configuration\n", "## Full Configuration\n" + BLOCK)]})
+    (finding,) = run("training-spec.drift", root).findings
+    assert "num_train_epochs: 5" in (root / TS).read_text().splitlines()[finding.line - 1]
+
+
+def test_broken_yaml_block_is_a_finding_beside_the_others(tmp_path: Path) -> None:
+    broken = "```yaml\npeft: [unclosed\n```\n"
+    root = make_project(tmp_path, replace={TS: [("## Full Configuration\n", "## Full Configuration\n" + broken),
+                                                ("**Rank:** 16", "**Rank:** 8")]})
+    messages = [f.message for f in run("training-spec.drift", root).findings]
+    assert len(messages) == 2 and any("invalid YAML" in m for m in messages), messages
