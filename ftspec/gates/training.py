@@ -40,13 +40,23 @@ def span(bounds: list[float]) -> str:
     return f"{bounds[0]:g}-{bounds[1]:g}"
 
 
-@gate("training.peft", phase="training", needs=("training",), r=[4, 256], lora_dropout=[0.0, 0.1],
+_DEFAULT_PEFT: dict[str, list[float]] = {"r": [4, 256], "lora_dropout": [0.0, 0.1]}
+
+
+@gate("training.peft", phase="training", needs=("training",), r=_DEFAULT_PEFT["r"],
+      lora_dropout=_DEFAULT_PEFT["lora_dropout"],
       alpha_ratio=2.0, source=SOURCE + ": LoRA rank 4-16 to start, up to 256; alpha = 2 x r; dropout 0-0.1")
 def peft(ctx: GateContext) -> Iterator[Finding]:
     """LoRA rank 4-256, dropout 0-0.1 and target modules set; warns when lora_alpha is not 2 x r."""
     cfg = training(ctx).peft
     if cfg.method == "full":
         raise NotApplicable("full fine-tuning: no LoRA settings")
+    bad = [key for key in ("r", "lora_dropout") if not is_range(ctx.params[key])]
+    for key in bad:
+        yield ctx.finding("manifest", ["gates", "training.peft", key], f"range {key} must be [low, high]",
+                          f"e.g. {key}: {_DEFAULT_PEFT[key]}")
+    if bad:
+        return
     if cfg.r is not None and outside(cfg.r, ctx.params["r"]):
         yield ctx.finding("training", ["peft", "r"], f"r {cfg.r} is outside {span(ctx.params['r'])}",
                           "start at 8-16; go up to 64 for harder tasks")
@@ -69,17 +79,49 @@ def hyperparameters(ctx: GateContext) -> Iterator[Finding]:
     """Learning rate, epochs, effective batch size, warmup, weight decay (and DPO beta) fit the approach's ranges."""
     config = training(ctx)
     defaults = {"sft": SFT_RANGES, "dpo": DPO_RANGES}
+    for stage in defaults:
+        yield from _bad_overrides(ctx, stage, defaults[stage])
     for stage, args in config.stages.items():
-        ranges = {**defaults[stage], **dict(ctx.params[stage])}
-        values: dict[str, tuple[str, float]] = {
-            name: (name, float(getattr(args, name))) for name in ranges if hasattr(args, name)
-        }
+        ranges = _ranges(ctx, stage, defaults[stage])
+        values = {name: (name, float(getattr(args, name))) for name in ranges if hasattr(args, name)}
         values["batch_size"] = ("per_device_train_batch_size", float(args.effective_batch_size))
         for name, (key, value) in values.items():
-            if name in ranges and outside(value, ranges[name]):
+            if outside(value, ranges[name]):
                 yield ctx.finding("training", [stage, key], _range_message(stage, name, value, ranges[name], args),
                                   f"use {span(ranges[name])} for {stage.upper()}, or set the range in ftspec.yaml "
                                   f"gates.training.hyperparameters.{stage}.{name} with a reason")
+
+
+def is_range(value: Any) -> bool:
+    """[low, high] with low <= high."""
+    numbers = isinstance(value, list) and len(value) == 2 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    return numbers and value[0] <= value[1]
+
+
+def _overrides(ctx: GateContext, stage: str) -> dict[str, Any]:
+    value = ctx.params[stage]
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _ranges(ctx: GateContext, stage: str, defaults: dict[str, list[float]]) -> dict[str, list[float]]:
+    chosen = {k: v for k, v in _overrides(ctx, stage).items() if k in defaults and is_range(v)}
+    return {**defaults, **chosen}
+
+
+def _bad_overrides(ctx: GateContext, stage: str, defaults: dict[str, list[float]]) -> Iterator[Finding]:
+    """A misspelt or malformed range in ftspec.yaml would silently fall back to the default: say so."""
+    where: list[str | int] = ["gates", "training.hyperparameters", stage]
+    if not isinstance(ctx.params[stage], dict):
+        yield ctx.finding("manifest", where, f"{stage} must map range names to [low, high]",
+                          f"e.g. {stage}: {{learning_rate: [1.0e-5, 2.0e-4]}}")
+    for name, bounds in _overrides(ctx, stage).items():
+        if name not in defaults:
+            yield ctx.finding("manifest", [*where, name], f"unknown {stage} range '{name}'",
+                              f"ranges: {', '.join(defaults)}")
+        elif not is_range(bounds):
+            yield ctx.finding("manifest", [*where, name], f"range {name} must be [low, high]",
+                              f"e.g. {name}: {defaults[name]}")
 
 
 def _range_message(stage: str, name: str, value: float, bounds: list[float], args: Any) -> str:

@@ -92,3 +92,17 @@ def test_training_fixture_in_a_project_gate(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "gates"], cwd=root,
                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert out.returncode == 0 and "1 passed" in out.stdout, out.stdout + out.stderr
+
+
+def test_a_misspelt_range_is_reported_in_the_manifest(tmp_path: Path) -> None:
+    setting = "gates:\n  training.hyperparameters: {sft: {learning_rat: [1.0e-5, 5.0e-4], epochs: 3}}\n"
+    root = make_project(tmp_path, replace={MF: [("gates:\n", setting)]})
+    findings = run("training.hyperparameters", root).findings
+    assert [(f.path, f.message) for f in findings] == [
+        (MF, "unknown sft range 'learning_rat'"), (MF, "unknown sft range 'epochs'")]
+
+
+def test_a_malformed_peft_range_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    root = make_project(tmp_path, replace={MF: [("gates:\n", "gates:\n  training.peft: {r: 16}\n")]})
+    (finding,) = run("training.peft", root).findings
+    assert (finding.path, finding.message) == (MF, "range r must be [low, high]")
