@@ -211,6 +211,12 @@ def sidecar(ftspec_project: Project) -> Any:
 
 
 @pytest.fixture
+def training(ftspec_project: Project) -> Any:
+    """The validated config/training.yaml."""
+    return _artifact(ftspec_project, "training")
+
+
+@pytest.fixture
 def prompts(ftspec_project: Project) -> dict[str, str]:
     """The prompt bodies by name: system_prompt, user_sim_prompt, assistant_prompt."""
     names = ("system_prompt", "user_sim_prompt", "assistant_prompt")
