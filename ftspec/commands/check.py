@@ -147,7 +147,8 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
     gates_dir = root / hints.gates_dir
     if gates_dir.is_dir():
         targets.append(str(gates_dir))
-    args = [*targets, f"--rootdir={root}", *_DISABLED,
+    # importlib mode: projects' gate modules never clash in sys.modules (several checks in one process).
+    args = [*targets, f"--rootdir={root}", "--import-mode=importlib", *_DISABLED,
             "-o", "python_files=test_*.py *_test.py", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if options.keyword:
         args += ["-k", options.keyword]

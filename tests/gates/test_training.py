@@ -87,10 +87,10 @@ def test_gate_modules_import_no_ml_library() -> None:
 
 def test_training_fixture_in_a_project_gate(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p")
-    (root / "gates").mkdir()
+    (root / "gates").mkdir(exist_ok=True)
     (root / "gates" / "test_own.py").write_text("def test_rank(training):\n    assert training.peft.r == 16\n")
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "ftspec.pytest_plugin", "-p", "no:cacheprovider", "gates"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "ftspec.pytest_plugin", "-p", "no:cacheprovider", "gates/test_own.py"]
     out = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
     assert out.returncode == 0 and "1 passed" in out.stdout, out.stdout + out.stderr
 
