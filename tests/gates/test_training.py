@@ -90,7 +90,8 @@ def test_training_fixture_in_a_project_gate(tmp_path: Path) -> None:
     (root / "gates").mkdir(exist_ok=True)
     (root / "gates" / "test_own.py").write_text("def test_rank(training):\n    assert training.peft.r == 16\n")
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "ftspec.pytest_plugin", "-p", "no:cacheprovider", "gates/test_own.py"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "ftspec.pytest_plugin", "-p", "no:cacheprovider",
+               "gates/test_own.py"]
     out = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
     assert out.returncode == 0 and "1 passed" in out.stdout, out.stdout + out.stderr
 
