@@ -103,7 +103,7 @@ def read_text(path: Path, rel: str) -> str:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise SpecError(
-            where, f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for spec files",
+            Location(rel, 1, 1), f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for spec files",
             "keep data out of spec files: reference it by path instead",
         )
     raw = path.read_bytes()
@@ -111,11 +111,12 @@ def read_text(path: Path, rel: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SpecError(
-            Location(rel, line), f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
+            Location(rel, line, col), f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
         ) from None
     if not text.strip():
-        raise SpecError(where, "file is empty", "fill it in (see the blank template from ftspec init)")
+        raise SpecError(Location(rel, 1, 1), "file is empty", "fill it in (see the blank template from ftspec init)")
     return text
 
 

@@ -36,10 +36,14 @@ def model_choice_complete(ctx: GateContext) -> Iterator[Finding]:
 def _section(doc: MarkdownDoc, wanted: str) -> str | None:
     lines = doc.body.splitlines()
     for idx, (line, level, title) in enumerate(doc.headings):
-        if wanted in title.lower():
+        if _words(wanted) in _words(title):  # "Trade-offs", "Trade offs" and "Tradeoffs" are one heading
             end = doc.headings[idx + 1][0] if idx + 1 < len(doc.headings) else doc.body_line + len(lines)
             return "\n".join(lines[line - doc.body_line + 1 : end - doc.body_line])
     return None
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[\s_-]+", "", text.lower())
 
 
 @gate("tokens.budget", phase="design", needs=("model_choice",), warn_above=16384,

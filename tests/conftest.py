@@ -1,0 +1,26 @@
+"""Shared test helpers: the worked example and copies of it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parent.parent
+WORKED = REPO / "spec-templates" / "worked-example"
+BLANK = REPO / "spec-templates" / "blank"
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """A copy of a template project (without caches) at ``target``."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ftspec", "__pycache__", ".pytest_cache"))
+    return target
+
+
+@pytest.fixture
+def worked(tmp_path: Path) -> Path:
+    """A fresh copy of the worked example."""
+    return copy_project(WORKED, tmp_path / "project")
