@@ -12,6 +12,7 @@ from ftspec.artifacts import ARTIFACTS, ArtifactSpec
 from ftspec.errors import Location, ProjectNotFound, SpecError, SpecErrors
 from ftspec.loader import MarkdownDoc, YamlDoc, load_mapping, load_markdown
 from ftspec.models.base import validate
+from ftspec.placeholders import placeholder_errors
 from ftspec.models.manifest import Manifest
 
 MANIFEST = "ftspec.yaml"
@@ -134,7 +135,7 @@ def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loa
             if kind == "frontmatter" and data is None:
                 raise SpecError(Location(rel, 1), "missing YAML frontmatter", "start the file with --- lines")
         if model is not None and data is not None:
-            loaded.value = validate(model, data)
+            loaded.value = _validate(model, data)
         elif model is None:
             loaded.value = loaded.doc
     except SpecErrors as exc:
@@ -142,3 +143,16 @@ def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loa
     except SpecError as exc:
         loaded.errors = [exc]
     return loaded
+
+
+def _validate(model: type[BaseModel], doc: YamlDoc) -> Any:
+    """The validated model; open placeholders are reported first, with the schema errors they do not explain."""
+    todo = placeholder_errors(doc)
+    try:
+        value = validate(model, doc)
+    except SpecErrors as exc:
+        seen = {(e.location.line, e.location.col) for e in todo}
+        raise SpecErrors(todo + [e for e in exc.errors if (e.location.line, e.location.col) not in seen]) from None
+    if todo:
+        raise SpecErrors(todo)
+    return value

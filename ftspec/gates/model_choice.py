@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 from ftspec.gates.context import GateContext
 from ftspec.gates.registry import gate
+from ftspec.errors import Location
 from ftspec.loader import MarkdownDoc
+from ftspec.placeholders import todo_lines
 from ftspec.models.model_choice import ModelChoice
 from ftspec.results import Finding
 
@@ -31,6 +33,8 @@ def model_choice_complete(ctx: GateContext) -> Iterator[Finding]:
                       "add a `## Tradeoffs` section: what this model gives up against the alternatives")
     elif not section.strip():
         yield Finding(ctx.at("model_choice"), f"the '{wanted.title()}' section is empty", "write the tradeoffs")
+    for lineno, fix in todo_lines(doc.body):
+        yield Finding(Location(doc.rel, doc.body_line + lineno - 1, 1), "not filled in yet", fix)
 
 
 def _section(doc: MarkdownDoc, wanted: str) -> str | None:
