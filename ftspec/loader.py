@@ -192,6 +192,7 @@ class _Builder:
     def _mapping(self, node: Any) -> PosDict:
         out = self.memo[id(node)] = PosDict()
         out.lc = Positions(node.start_mark.line, node.start_mark.column)
+        explicit: set[Any] = set()  # keys written here; merged keys (<<) may be overridden by them
         for knode, vnode in node.value:
             if knode.tag == MERGE_TAG:
                 self._merge(out, self.build(vnode), knode)
@@ -199,8 +200,9 @@ class _Builder:
             key = self.build(knode)
             if isinstance(key, dict | list):
                 raise self._error(knode, "a mapping key must be a plain value", "use a string key")
-            if key in out:
+            if key in explicit:
                 raise self._error(knode, f"duplicate key '{key}'", "remove or rename one of the duplicate keys")
+            explicit.add(key)
             out[key] = self.build(vnode)
             out.lc._children[key] = (knode.start_mark.line, knode.start_mark.column)
         return out
@@ -238,10 +240,10 @@ def parse_yaml(text: str, rel: str, line_offset: int = 0) -> YamlDoc:
         raise _marked_error(exc, rel, line_offset) from None
     except (YAMLError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SpecError(Location(rel, 1 + line_offset), f"invalid YAML: {message}", "fix the YAML syntax") from None
+        raise SpecError(Location(rel, 1 + line_offset, 1), f"invalid YAML: {message}", "fix the YAML syntax") from None
     except RecursionError:
         raise SpecError(
-            Location(rel, 1 + line_offset), "YAML nested too deeply", "flatten the structure"
+            Location(rel, 1 + line_offset, 1), "YAML nested too deeply", "flatten the structure"
         ) from None
     doc = YamlDoc(rel, data, text, line_offset)
     _check_size(doc)
@@ -308,7 +310,8 @@ def load_mapping(path: Path, rel: str) -> YamlDoc:
 
 def require_mapping(doc: YamlDoc) -> None:
     if not isinstance(doc.data, dict):
-        kind = "nothing" if doc.data is None else type(doc.data).__name__
+        data = doc.data
+        kind = "nothing" if data is None else "a list" if isinstance(data, list) else f"the value {data!r}"
         raise SpecError(doc.locate(()), f"expected a mapping of keys at the top level, found {kind}",
                         "write `key: value` pairs")
 

@@ -97,6 +97,9 @@ def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecErr
     if kind == "missing":
         return SpecError(location, f"required key '{loc[-1]}' is missing", f"add `{loc[-1]}:` here")
     message = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and ". " in message:  # a validator's "what is wrong. what to do"
+        message, fix = message.split(". ", 1)
+        return SpecError(location, message, fix)
     if kind not in ("value_error", "assertion_error") and "input" in err:
         message += f", got {_short(err['input'])}"
     return SpecError(location, message, _fix_for(kind))
