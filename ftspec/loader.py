@@ -95,7 +95,7 @@ def _child_position(node: Any, key: str | int) -> tuple[int, int] | None:
 
 def read_text(path: Path, rel: str) -> str:
     """The file's text, or a SpecError saying why it cannot be a spec file."""
-    where = Location(rel)
+    where = Location(rel, 1, 1)  # every error names a line, so editors and CI annotations can jump to it
     if not path.exists():
         raise SpecError(where, "file is missing", "create it (ftspec init scaffolds every spec file)")
     if path.is_dir():
@@ -103,7 +103,7 @@ def read_text(path: Path, rel: str) -> str:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise SpecError(
-            Location(rel, 1, 1), f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for spec files",
+            where, f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for spec files",
             "keep data out of spec files: reference it by path instead",
         )
     raw = path.read_bytes()
@@ -116,7 +116,7 @@ def read_text(path: Path, rel: str) -> str:
             Location(rel, line, col), f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
         ) from None
     if not text.strip():
-        raise SpecError(Location(rel, 1, 1), "file is empty", "fill it in (see the blank template from ftspec init)")
+        raise SpecError(where, "file is empty", "fill it in (see the blank template from ftspec init)")
     return text
 
 
@@ -237,7 +237,7 @@ def parse_yaml(text: str, rel: str, line_offset: int = 0) -> YamlDoc:
         node = yaml.compose(text)
         data = None if node is None else _Builder(yaml, rel, line_offset).build(node)
     except MarkedYAMLError as exc:
-        raise _marked_error(exc, rel, line_offset) from None
+        raise _marked_error(exc, rel, line_offset, text) from None
     except (YAMLError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SpecError(Location(rel, 1 + line_offset, 1), f"invalid YAML: {message}", "fix the YAML syntax") from None
@@ -250,14 +250,21 @@ def parse_yaml(text: str, rel: str, line_offset: int = 0) -> YamlDoc:
     return doc
 
 
-def _marked_error(exc: Any, rel: str, line_offset: int) -> SpecError:
+def _marked_error(exc: Any, rel: str, line_offset: int, text: str) -> SpecError:
     mark = exc.problem_mark or exc.context_mark
     line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
-    col = (mark.column + 1) if mark else 0
+    col = (mark.column + 1) if mark else 1
     problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    if mark and _char_at(text, mark.line, mark.column) == "\t":
+        return SpecError(Location(rel, line, col), "invalid YAML: a tab character", "indent with spaces, not tabs")
     if "duplicate key" in problem or type(exc).__name__ == "DuplicateKeyError":
         return SpecError(Location(rel, line, col), problem, "remove or rename one of the duplicate keys")
     return SpecError(Location(rel, line, col), f"invalid YAML: {problem}", "fix the YAML syntax at this spot")
+
+
+def _char_at(text: str, line: int, col: int) -> str:
+    lines = text.splitlines()
+    return lines[line][col : col + 1] if 0 <= line < len(lines) else ""
 
 
 def _check_size(doc: YamlDoc) -> None:
@@ -333,11 +340,11 @@ def parse_markdown(text: str, rel: str) -> MarkdownDoc:
     frontmatter = None
     if front is not None:
         if not front.strip():
-            raise SpecError(Location(rel, 1), "frontmatter is empty", "add `key: value` lines between the --- lines")
+            raise SpecError(Location(rel, 1, 1), "frontmatter is empty", "add `key: value` lines between the --- lines")
         frontmatter = parse_yaml(front, rel, line_offset=1)
         require_mapping(frontmatter)
     elif text.lstrip().startswith("---") and text.splitlines()[0].strip() == "---":
-        raise SpecError(Location(rel, 1), "frontmatter is not closed", "end it with a line holding only ---")
+        raise SpecError(Location(rel, 1, 1), "frontmatter is not closed", "end it with a line holding only ---")
     return MarkdownDoc(rel, text, frontmatter, body, body_line, _headings(body, body_line))
 
 

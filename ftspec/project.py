@@ -133,7 +133,7 @@ def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loa
             loaded.doc = load_markdown(path, rel)
             data = loaded.doc.frontmatter
             if kind == "frontmatter" and data is None:
-                raise SpecError(Location(rel, 1), "missing YAML frontmatter", "start the file with --- lines")
+                raise SpecError(Location(rel, 1, 1), "missing YAML frontmatter", "start the file with --- lines")
         if model is not None and data is not None:
             loaded.value = _validate(model, data)
         elif model is None:

@@ -25,7 +25,7 @@ def present(ctx: GateContext) -> Iterator[Finding]:
         if not loaded.ok or not isinstance(loaded.doc, MarkdownDoc):
             continue
         if not loaded.doc.body.strip():
-            yield Finding(Location(loaded.rel, loaded.doc.body_line), "prompt body is empty", "write the prompt")
+            yield Finding(Location(loaded.rel, loaded.doc.body_line, 1), "prompt body is empty", "write the prompt")
         for lineno, fix in todo_lines(loaded.doc.body):
             yield Finding(Location(loaded.rel, loaded.doc.body_line + lineno - 1, 1), "not filled in yet", fix)
 

@@ -106,7 +106,9 @@ def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecErr
 
 
 def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
