@@ -52,11 +52,16 @@ class Project:
         # What the running gate has read: file paths (relative) and named values such as the git HEAD. The gate
         # result cache keys each result on exactly these inputs, so every read must go through the project.
         self.recording: dict[str, str] = {}
+        self._stamps: dict[str, tuple[str, str]] = {}
 
     # -- input tracking (for the result cache) ---------------------------------------------------------
     def track_file(self, path: Path) -> None:
         """Record that the running gate read ``path`` (its size and mtime decide whether a cached result holds)."""
-        self.recording[f"file:{_relative(self.root, path)}"] = _stamp(path)
+        key = str(path)
+        if key not in self._stamps:  # once per run: the loads are cached too, so the first stamp is what was read
+            self._stamps[key] = (f"file:{_relative(self.root, path)}", _stamp(path))
+        name, stamp = self._stamps[key]
+        self.recording[name] = stamp
 
     def track_value(self, key: str, value: str) -> None:
         """Record a non-file input, e.g. ``git:HEAD`` -> sha."""
@@ -82,6 +87,8 @@ class Project:
     # -- artifacts -------------------------------------------------------------------------------------
     def rel(self, name: str) -> str:
         """Project-relative path of an artifact, from the manifest's `paths`."""
+        if name == "manifest":
+            return MANIFEST
         return str(getattr(self.manifest.paths, ARTIFACTS[name].path_field if name in ARTIFACTS else name))
 
     def path(self, name: str) -> Path:
