@@ -34,7 +34,7 @@ def init(directory: Path, template: str, git_init: bool = True) -> int:
         listed = ", ".join(str(c) for c in conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
         raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "
                          "move them away or init into an empty directory")
-    inside_repo = git.repo_root(directory.resolve()) if directory.exists() else None
+    inside_repo = git.repo_root(_existing_ancestor(directory.resolve()))
     directory.mkdir(parents=True, exist_ok=True)
     for rel in files:
         (directory / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -46,3 +46,10 @@ def init(directory: Path, template: str, git_init: bool = True) -> int:
         print(f"initialised git repository, commit {sha[:10]}")
     print(f"next: cd {directory} && ftspec check")
     return 0
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The path itself or its nearest existing parent: a new subdirectory of a repository is inside it."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
