@@ -1,0 +1,86 @@
+"""Latency of `ftspec check` on the worked example, as a ratio to importing its own dependencies.
+
+Baseline: `python -c "import pytest, pydantic, ruamel.yaml, click"`, measured in the same run, so the ratio says
+how much ftspec adds on top of the libraries it cannot avoid. Target: ratio <= 1.5.
+
+Runs: cold (no .ftspec/cache), warm (cache from a previous run) and, when `ftspec check --help` offers it,
+--no-cache. Each is the median wall time of N subprocess runs.
+
+    PYTHONPATH=$PWD python benchmarks/check_latency.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORKED = REPO / "spec-templates" / "worked-example"
+TARGET = 1.5
+BASELINE = [sys.executable, "-c", "import pytest, pydantic, ruamel.yaml, click"]
+ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def ftspec(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ftspec", *args]
+
+
+def timed(cmd: list[str], before: Callable[[], None] | None, runs: int, ok: tuple[int, ...] = (0,)) -> float:
+    """Median wall seconds of ``runs`` runs (plus one untimed warm-up for the OS file cache)."""
+    samples = []
+    for i in range(runs + 1):
+        if before:
+            before()
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in ok:
+            sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+        if i:
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(WORKED, project, ignore=shutil.ignore_patterns(".ftspec"))
+        cache = project / ".ftspec" / "cache"
+
+        def drop_cache() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
+
+        help_text = subprocess.run(ftspec("check", "--help"), env=ENV, capture_output=True, text=True).stdout
+        rows: list[tuple[str, list[str], Callable[[], None] | None]] = [
+            ("check, cold (no cache dir)", ftspec("check", str(project)), drop_cache),
+            ("check, warm (cache kept)", ftspec("check", str(project)), None),
+        ]
+        if "--no-cache" in help_text:
+            rows.append(("check --no-cache", ftspec("check", "--no-cache", str(project)), drop_cache))
+        else:
+            print("(ftspec check has no --no-cache option here; cold and warm measure the same code path"
+                  f"{'' if cache.exists() else ' unless a cache appears'})")
+        base = timed(BASELINE, None, args.runs)
+        print(f"python {sys.version.split()[0]}, {args.runs} runs each, medians")
+        print(f"{'baseline: import pytest, pydantic, ruamel.yaml, click':<58} {base * 1000:8.1f} ms")
+        for label, cmd, before in rows:
+            median = timed(cmd, before, args.runs)
+            ratio = median / base
+            verdict = "met" if ratio <= TARGET else "NOT met"
+            print(f"{label:<58} {median * 1000:8.1f} ms  ratio {ratio:4.2f}  (target <= {TARGET}: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
