@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,14 @@ def copy_project(source: Path, target: Path) -> Path:
 def worked(tmp_path: Path) -> Path:
     """A fresh copy of the worked example."""
     return copy_project(WORKED, tmp_path / "project")
+
+
+@functools.cache
+def worked_outcomes() -> Counter[str]:
+    """How many gates pass / skip on the worked example (other branches add gates that may skip there)."""
+    from ftspec.gates.registry import all_gates
+    from ftspec.gates.runner import run_gate
+    from ftspec.project import Project
+
+    project = Project(WORKED)
+    return Counter(run_gate(gate, project).outcome for gate in all_gates().values())

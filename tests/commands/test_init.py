@@ -105,7 +105,7 @@ def test_blank_fails_with_a_list_of_what_to_fill_in(ftspec: Invoke, tmp_path: Pa
         assert (target / path).is_file() and int(line) > 0 and int(col) > 0, finding
         assert "not filled in yet. replace it with " in rest, finding
     files = {f.split(":")[0] for f in findings}
-    assert files == {"ftspec.yaml", "model-choice.md", "base-model-eval-results.md", "config/input-taxonomy.yaml",
+    assert files == {"ftspec.yaml", "sidecar.yaml", "model-choice.md", "base-model-eval-results.md", "config/input-taxonomy.yaml",
                      "config/rubric.yaml", "config/persona-template.yaml", "config/system-prompt.md",
                      "config/prompts/user_sim.md", "config/prompts/assistant.md"}
     # gates that need an unfinished file wait for it and say which schema gate explains why
