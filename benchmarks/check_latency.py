@@ -1,7 +1,7 @@
 """Latency of `ftspec check` on the worked example, as a ratio to importing its own dependencies.
 
-Baseline: `python -c "import pytest, pydantic, ruamel.yaml, click"`, measured in the same run, so the ratio says
-how much ftspec adds on top of the libraries it cannot avoid. Target: ratio <= 1.5.
+Baseline: `python -c "import pytest, pydantic, ruamel.yaml, click"`, measured in the same run, so the
+ratio says how much ftspec adds on top of the libraries it cannot avoid. Target: ratio <= 1.5.
 
 Runs: cold (no .ftspec/cache), warm (cache from a previous run) and, when `ftspec check --help` offers it,
 --no-cache. Each is the median wall time of N subprocess runs.
@@ -69,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         if "--no-cache" in help_text:
             rows.append(("check --no-cache", ftspec("check", "--no-cache", str(project)), drop_cache))
         else:
-            print("(ftspec check has no --no-cache option here; cold and warm measure the same code path"
-                  f"{'' if cache.exists() else ' unless a cache appears'})")
+            print(
+                "(ftspec check has no --no-cache option here; cold and warm measure the same code path"
+                f"{'' if cache.exists() else ' unless a cache appears'})"
+            )
         base = timed(BASELINE, None, args.runs)
         print(f"python {sys.version.split()[0]}, {args.runs} runs each, medians")
         print(f"{'baseline: import pytest, pydantic, ruamel.yaml, click':<58} {base * 1000:8.1f} ms")

@@ -1,7 +1,8 @@
 """Placeholder values (`TODO: ...`) left in a spec file: each is reported where it sits, with what to write.
 
-The blank template marks every value the user must fill in as ``TODO: what to write``; until it is replaced the
-artifact counts as invalid, so its schema gate lists every open placeholder and the gates that need it wait.
+The blank template marks every value the user must fill in as ``TODO: what to write``; until it is
+replaced the artifact counts as invalid, so its schema gate lists every open placeholder and the gates that
+need it wait.
 """
 
 from __future__ import annotations

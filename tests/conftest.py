@@ -11,8 +11,8 @@ import pytest
 
 from ftspec.loader import parse_yaml
 
-# Import ruamel (and build ftspec's cached parser) before any pytester run: pytester drops modules first imported
-# during an in-process run, and a re-imported ruamel's node and error classes would not match the cached parser's.
+# Import ruamel (and build ftspec's cached parser) before any pytester run: pytester drops modules first
+# imported during an in-process run, and a re-imported ruamel's classes would not match the cached parser's.
 parse_yaml("warm: up\n", "conftest.yaml")
 
 pytest_plugins = ["pytester"]

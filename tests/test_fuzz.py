@@ -26,19 +26,84 @@ from tests.conftest import REPO, WORKED
 IN_CI = os.environ.get("CI", "").lower() == "true"
 EXAMPLES = int(os.environ.get("FTSPEC_FUZZ_EXAMPLES", "2000" if IN_CI else "150"))
 CLI_EXAMPLES = max(3, EXAMPLES // 200)
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=IN_CI, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=IN_CI,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 FILES = sorted(str(p.relative_to(WORKED)) for p in WORKED.rglob("*") if p.is_file())
 ORIGINAL = {rel: (WORKED / rel).read_bytes() for rel in FILES}
 OUTCOMES = {"passed", "failed", "warned", "skipped"}
 
-SCALARS = ["1e-5", "yes", "no", "on", "off", "010", "0x1F", "~", "null", "", "''", '""', "-", "? x", ".inf", "-.nan",
-           "2026-13-45", "12:30:00", "[]", "{}", "[a, b", "{a: 1", "&anchor x", "*nope", "!!binary aGk=", "!!str 5",
-           "!!python/object:os.system x", "|", ">-", "'unterminated", '"\\xZZ"', "1_000", "0o17", "+1", "true",
-           "TODO: fill me", "é ü 中文", "\t", "- a\n- b", "a: b: c", "%YAML 1.1", "--- x", "...", "<<: *x"]
-KEYS = ["nmae", "wieght", "criteria", "categories", "topics", "<<", "? ", "1", "true", "id", "type", "weights",
-        "na_valid", "a b", "-", "k:", "&a", "*a"]
+SCALARS = [
+    "1e-5",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "010",
+    "0x1F",
+    "~",
+    "null",
+    "",
+    "''",
+    '""',
+    "-",
+    "? x",
+    ".inf",
+    "-.nan",
+    "2026-13-45",
+    "12:30:00",
+    "[]",
+    "{}",
+    "[a, b",
+    "{a: 1",
+    "&anchor x",
+    "*nope",
+    "!!binary aGk=",
+    "!!str 5",
+    "!!python/object:os.system x",
+    "|",
+    ">-",
+    "'unterminated",
+    '"\\xZZ"',
+    "1_000",
+    "0o17",
+    "+1",
+    "true",
+    "TODO: fill me",
+    "é ü 中文",
+    "\t",
+    "- a\n- b",
+    "a: b: c",
+    "%YAML 1.1",
+    "--- x",
+    "...",
+    "<<: *x",
+]
+KEYS = [
+    "nmae",
+    "wieght",
+    "criteria",
+    "categories",
+    "topics",
+    "<<",
+    "? ",
+    "1",
+    "true",
+    "id",
+    "type",
+    "weights",
+    "na_valid",
+    "a b",
+    "-",
+    "k:",
+    "&a",
+    "*a",
+]
 
 
 def lines(data: bytes) -> list[bytes]:
@@ -48,32 +113,41 @@ def lines(data: bytes) -> list[bytes]:
 @st.composite
 def mutation(draw: st.DrawFn, data: bytes) -> bytes:
     """One edit of a file's bytes."""
-    kind = draw(st.sampled_from(["flip", "delete", "duplicate", "scalar", "rename", "retype", "truncate",
-                                 "non-utf8", "insert"]))
+    kind = draw(
+        st.sampled_from(
+            ["flip", "delete", "duplicate", "scalar", "rename", "retype", "truncate", "non-utf8", "insert"]
+        )
+    )
     rows = lines(data) or [b""]
     row = draw(st.integers(0, len(rows) - 1))
     if kind == "flip" and data:
         pos = draw(st.integers(0, len(data) - 1))
-        return data[:pos] + bytes([data[pos] ^ (1 << draw(st.integers(0, 7)))]) + data[pos + 1:]
+        return data[:pos] + bytes([data[pos] ^ (1 << draw(st.integers(0, 7)))]) + data[pos + 1 :]
     if kind == "delete":
-        return b"".join(rows[:row] + rows[row + 1:])
+        return b"".join(rows[:row] + rows[row + 1 :])
     if kind == "duplicate":
         return b"".join(rows[: row + 1] + rows[row:])
     if kind in ("scalar", "retype") and b":" in rows[row]:
         key = rows[row].split(b":", 1)[0]
         pool = SCALARS if kind == "scalar" else ["[1, 2]", "{x: 1}", "null", "'text'", "3", "0.5", "true"]
         value = draw(st.sampled_from(pool) | st.text(max_size=12).map(lambda t: repr(t)[1:-1]))
-        return b"".join(rows[:row] + [key + b": " + value.encode("utf-8", "replace") + b"\n"] + rows[row + 1:])
+        return b"".join(
+            rows[:row] + [key + b": " + value.encode("utf-8", "replace") + b"\n"] + rows[row + 1 :]
+        )
     if kind == "rename" and b":" in rows[row]:
         key, rest = rows[row].split(b":", 1)
         indent = key[: len(key) - len(key.lstrip())]
         new = draw(st.sampled_from(KEYS) | st.from_regex(r"[a-z_]{1,10}", fullmatch=True))
-        return b"".join(rows[:row] + [indent + new.encode() + b":" + rest] + rows[row + 1:])
+        return b"".join(rows[:row] + [indent + new.encode() + b":" + rest] + rows[row + 1 :])
     if kind == "truncate":
         return data[: draw(st.integers(0, len(data)))]
     if kind == "non-utf8":
         pos = draw(st.integers(0, len(data)))
-        return data[:pos] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xe9", b"\x80\x80", b"\xed\xa0\x80"])) + data[pos:]
+        return (
+            data[:pos]
+            + draw(st.sampled_from([b"\xff", b"\xc3", b"\xe9", b"\x80\x80", b"\xed\xa0\x80"]))
+            + data[pos:]
+        )
     junk = draw(st.binary(max_size=8) | st.sampled_from([b"\t", b"\x00", b"\r", b"\n---\n", b": ", b"- "]))
     pos = draw(st.integers(0, len(data)))
     return data[:pos] + junk + data[pos:]
@@ -133,15 +207,25 @@ def test_gates_survive_mutations(changed: dict[str, bytes]) -> None:
         SCRATCH.restore(changed)
 
 
-@settings(max_examples=CLI_EXAMPLES, deadline=None, derandomize=IN_CI, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=CLI_EXAMPLES,
+    deadline=None,
+    derandomize=IN_CI,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(mutated_project())
 def test_cli_never_shows_a_traceback(changed: dict[str, bytes]) -> None:
     root = SCRATCH.apply(changed)
     try:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        proc = subprocess.run([sys.executable, "-m", "ftspec", "check", str(root)], capture_output=True, text=True,
-                              env=env, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "ftspec", "check", str(root)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         output = proc.stdout + proc.stderr
         assert "Traceback" not in output and "internal error" not in output, output
         assert proc.returncode in (0, 1), output

@@ -68,8 +68,11 @@ def test_dotted_path() -> None:
 
 def test_data_is_plain_python() -> None:
     doc = parse_yaml(NESTED, "f.yaml")
-    assert doc.data == {"top": 1, "outer": {"inner": {"leaf": "value"}, "items": ["first", {"name": "second",
-                        "weight": 0.5}, "third"]}, "flow": {"a": 1, "b": ["x", "y"]}}
+    assert doc.data == {
+        "top": 1,
+        "outer": {"inner": {"leaf": "value"}, "items": ["first", {"name": "second", "weight": 0.5}, "third"]},
+        "flow": {"a": 1, "b": ["x", "y"]},
+    }
     assert isinstance(doc.data, dict) and isinstance(doc.data["outer"]["items"], list)
 
 

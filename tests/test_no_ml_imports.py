@@ -10,8 +10,23 @@ from pathlib import Path
 
 from tests.conftest import REPO, WORKED, copy_project
 
-HEAVY = ("torch", "transformers", "datasets", "peft", "trl", "bitsandbytes", "accelerate", "tokenizers", "numpy",
-         "scipy", "pandas", "pyarrow", "dvc", "safetensors", "huggingface_hub")
+HEAVY = (
+    "torch",
+    "transformers",
+    "datasets",
+    "peft",
+    "trl",
+    "bitsandbytes",
+    "accelerate",
+    "tokenizers",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "dvc",
+    "safetensors",
+    "huggingface_hub",
+)
 
 SCRIPT = """
 import json, pkgutil, importlib, sys
@@ -34,8 +49,13 @@ print(json.dumps({"exit": run.exit_code, "gates": len(run.results), "n_gates": l
 def test_check_path_imports_no_ml_stack(tmp_path: Path) -> None:
     project = copy_project(WORKED, tmp_path / "project")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(project), ",".join(HEAVY)], capture_output=True,
-                          text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(project), ",".join(HEAVY)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["exit"] == 0 and report["gates"] == report["n_gates"]
@@ -46,6 +66,11 @@ def test_the_probe_would_notice_an_import(tmp_path: Path) -> None:
     """The same probe reports a heavy module when one is imported (json stands in: it is always there)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     script = SCRIPT.replace("import ftspec.cli\n", "import ftspec.cli\nimport json\n")
-    proc = subprocess.run([sys.executable, "-c", script, str(copy_project(WORKED, tmp_path / "p")), "json"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(copy_project(WORKED, tmp_path / "p")), "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert json.loads(proc.stdout.strip().splitlines()[-1])["loaded"] == ["json"]

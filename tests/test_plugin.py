@@ -1,4 +1,4 @@
-"""The pytest plugin through pytester: plain `pytest` in a project runs the gates and the project's own gates."""
+"""The pytest plugin through pytester: plain `pytest` in a project runs the gates and its own gates."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.conftest import REPO, WORKED, worked_outcomes
 
 N_GATES = len(all_gates())
 
-OWN_GATES = '''
+OWN_GATES = """
 def test_fixtures(manifest, rubric, taxonomy, personas, model_choice, base_eval, prompts, ftspec_project):
     assert manifest.project == "career-coach"
     assert set(rubric.safety_gates) <= set(rubric.criteria)
@@ -27,11 +27,11 @@ def test_fixtures(manifest, rubric, taxonomy, personas, model_choice, base_eval,
 
 def test_every_topic_has_three_subtopics(taxonomy):
     assert all(len(t.subtopics) >= 3 for t in taxonomy.taxonomy.topics)
-'''
+"""
 
 
 def plugin_args() -> list[str]:
-    """Plain `pytest` autoloads the plugin from its pytest11 entry point; without an install, load it by name."""
+    """Plain `pytest` autoloads the plugin (pytest11 entry point); without an install, load it by name."""
     installed = any(ep.value == "ftspec.pytest_plugin" for ep in entry_points(group="pytest11"))
     autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     return [] if installed and autoload else ["-p", "ftspec.pytest_plugin"]
@@ -63,8 +63,12 @@ def test_plain_pytest_runs_gates_and_own_tests(pytester: pytest.Pytester, projec
     result = run(pytester, project)
     counts = worked_outcomes()
     result.assert_outcomes(passed=counts["passed"] + 2, skipped=counts["skipped"])
-    result.stdout.fnmatch_lines(["PASSED project/ftspec.yaml::rubric.calibration-examples",
-                                 "PASSED project/gates/test_own.py::test_fixtures"])
+    result.stdout.fnmatch_lines(
+        [
+            "PASSED project/ftspec.yaml::rubric.calibration-examples",
+            "PASSED project/gates/test_own.py::test_fixtures",
+        ]
+    )
 
 
 def test_failing_gate_shows_its_findings(pytester: pytest.Pytester, project: Path) -> None:
@@ -73,21 +77,29 @@ def test_failing_gate_shows_its_findings(pytester: pytest.Pytester, project: Pat
     result = run(pytester, project)
     counts = worked_outcomes()
     result.assert_outcomes(passed=counts["passed"] - 1 + 2, skipped=counts["skipped"], failed=1)
-    result.stdout.fnmatch_lines([
-        "*rubric.category-weights: Category weights sum to 1.0.",
-        "  config/rubric.yaml:8:1: categories: category weights sum to 1.1, not 1.0. adjust the category weights*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*rubric.category-weights: Category weights sum to 1.0.",
+            "  config/rubric.yaml:8:1: categories: category weights sum to 1.1, not 1.0. adjust the*",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
-def test_own_gate_gets_a_located_error_when_an_artifact_is_invalid(pytester: pytest.Pytester, project: Path) -> None:
+def test_own_gate_gets_a_located_error_when_an_artifact_is_invalid(
+    pytester: pytest.Pytester, project: Path
+) -> None:
     taxonomy = project / "config/input-taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("weight: 0.25", "weight: lots"))
     pytester.chdir()
     result = pytester.runpytest(str(project / "gates"), "-p", "no:cacheprovider", *plugin_args())
     result.assert_outcomes(errors=2)  # a fixture that cannot load its artifact errors the test
-    result.stdout.fnmatch_lines(["*config/input-taxonomy.yaml:7:7: taxonomy.topics[[]0[]].weight: Input should be a "
-                                 "valid number, got 'lots'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*config/input-taxonomy.yaml:7:7: taxonomy.topics[[]0[]].weight: Input should be a "
+            "valid number, got 'lots'*"
+        ]
+    )
 
 
 def test_keyword_selects_gates(pytester: pytest.Pytester, project: Path) -> None:
@@ -107,7 +119,9 @@ def test_warning_gate_warns(pytester: pytest.Pytester, project: Path) -> None:
 def test_pipeline_outputs_are_not_collected(pytester: pytest.Pytester, project: Path) -> None:
     for folder in ("data", "models"):
         (project / folder).mkdir()
-        (project / folder / "test_trap.py").write_text("def test_trap():\n    raise AssertionError('collected')\n")
+        (project / folder / "test_trap.py").write_text(
+            "def test_trap():\n    raise AssertionError('collected')\n"
+        )
     result = run(pytester, project, "--collect-only", "-q")
     collected = [ln for ln in result.stdout.lines if "::" in ln]
     assert len(collected) == N_GATES + 2

@@ -23,7 +23,9 @@ def ftspec() -> Callable[..., Result]:
 
 
 @pytest.fixture
-def ftspec_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
+def ftspec_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str]]:
     """Run the real entry point (click usage errors exit 4 there); returns (exit code, stdout+stderr)."""
 
     def run(*args: str) -> tuple[int, str]:

@@ -19,7 +19,9 @@ def break_rubric(project: Path) -> None:
     """Two gates fail: category weights sum to 1.1, and CQ7 asks for a rating."""
     path = project / "config/rubric.yaml"
     text = path.read_text().replace("weight: 0.35", "weight: 0.45")
-    text = text.replace("question: Does the reply ask at most two questions?", "question: Rate the questions 1-5.")
+    text = text.replace(
+        "question: Does the reply ask at most two questions?", "question: Rate the questions 1-5."
+    )
     path.write_text(text)
 
 
@@ -43,8 +45,10 @@ def test_failing_gate_lists_every_finding_indented(ftspec: Invoke, worked: Path)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     weights = lines.index("FAIL  rubric.category-weights  Category weights sum to 1.0.")
-    assert lines[weights + 1] == ("      config/rubric.yaml:8:1: categories: category weights sum to 1.1, not 1.0. "
-                                  "adjust the category weights so they add up to 1.0")
+    assert lines[weights + 1] == (
+        "      config/rubric.yaml:8:1: categories: category weights sum to 1.1, not 1.0. "
+        "adjust the category weights so they add up to 1.0"
+    )
     assert lines[weights + 2].startswith("PASS  ")
     binary = next(i for i, ln in enumerate(lines) if ln.startswith("FAIL  rubric.binary"))
     assert lines[binary + 1].startswith("      config/rubric.yaml:128:5: criteria.CQ7.question: ")
@@ -114,7 +118,9 @@ def test_junitxml_is_written(ftspec: Invoke, worked: Path, tmp_path: Path) -> No
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert set(cases) == set(all_gates())
     failure = cases["rubric.category-weights"].find("failure")
-    assert failure is not None and "config/rubric.yaml:8:1" in (failure.text or "") + (failure.get("message") or "")
+    assert failure is not None and "config/rubric.yaml:8:1" in (failure.text or "") + (
+        failure.get("message") or ""
+    )
     assert cases["taxonomy.weights"].find("failure") is None
 
 
@@ -164,7 +170,8 @@ def test_project_gates_run_beside_the_builtin_ones(ftspec: Invoke, worked: Path)
     (worked / "gates").mkdir()
     (worked / "gates/test_mine.py").write_text(
         "def test_enough_criteria(rubric):\n    assert len(rubric.criteria) >= 20, 'need 20 criteria'\n"
-        "def test_topics(taxonomy):\n    assert taxonomy.taxonomy.topics\n")
+        "def test_topics(taxonomy):\n    assert taxonomy.taxonomy.topics\n"
+    )
     result = ftspec("check", str(worked))
     assert result.exit_code == 1
     assert "PASS  gates/test_mine.py::test_topics" in result.stdout

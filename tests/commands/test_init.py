@@ -18,10 +18,16 @@ Invoke = Callable[..., Result]
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A fixed author and date, and no user/system git config leaking in."""
-    for key, value in {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-                       "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-                       "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-                       "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1"}.items():
+    for key, value in {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+        "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+        "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }.items():
         monkeypatch.setenv(key, value)
 
 
@@ -105,9 +111,18 @@ def test_blank_fails_with_a_list_of_what_to_fill_in(ftspec: Invoke, tmp_path: Pa
         assert (target / path).is_file() and int(line) > 0 and int(col) > 0, finding
         assert "not filled in yet. replace it with " in rest, finding
     files = {f.split(":")[0] for f in findings}
-    assert files == {"ftspec.yaml", "sidecar.yaml", "model-choice.md", "base-model-eval-results.md", "config/input-taxonomy.yaml",
-                     "config/rubric.yaml", "config/persona-template.yaml", "config/system-prompt.md",
-                     "config/prompts/user_sim.md", "config/prompts/assistant.md"}
+    assert files == {
+        "ftspec.yaml",
+        "sidecar.yaml",
+        "model-choice.md",
+        "base-model-eval-results.md",
+        "config/input-taxonomy.yaml",
+        "config/rubric.yaml",
+        "config/persona-template.yaml",
+        "config/system-prompt.md",
+        "config/prompts/user_sim.md",
+        "config/prompts/assistant.md",
+    }
     # gates that need an unfinished file wait for it and say which schema gate explains why
     assert "SKIP  rubric.binary  (config/rubric.yaml is invalid (see rubric.schema))" in result.stdout
 

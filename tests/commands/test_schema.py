@@ -34,7 +34,9 @@ def worked_data(name: str) -> Any:
     """The worked example's artifact as plain JSON-compatible data."""
     if name == "manifest":
         return parse_yaml((WORKED / "ftspec.yaml").read_text(), "ftspec.yaml").data
-    rel = getattr(__import__("ftspec.models.manifest", fromlist=["Paths"]).Paths(), ARTIFACTS[name].path_field)
+    rel = getattr(
+        __import__("ftspec.models.manifest", fromlist=["Paths"]).Paths(), ARTIFACTS[name].path_field
+    )
     text = (WORKED / rel).read_text()
     if ARTIFACTS[name].kind == "frontmatter":
         front = parse_markdown(text, rel).frontmatter
@@ -60,7 +62,7 @@ def test_schema_is_valid(ftspec: Invoke, name: str) -> None:
 
 
 def _structurally_valid(node: Any, root: dict[str, Any]) -> None:
-    """Without jsonschema: every $ref resolves, every type is a JSON Schema type, keywords have the right shape."""
+    """Without jsonschema: $refs resolve, types are JSON Schema types, keywords have the right shape."""
     assert isinstance(node, dict | bool), node
     if isinstance(node, bool):
         return
@@ -110,7 +112,7 @@ def test_output_directory(ftspec: Invoke, tmp_path: Path) -> None:
 
 
 def test_schema_lines_in_templates_point_at_written_schemas() -> None:
-    """`# yaml-language-server: $schema=...` names a file `ftspec init` writes (.ftspec/schema/<name>.json)."""
+    """`# yaml-language-server: $schema=...` names `ftspec init` writes: .ftspec/schema/<name>.json."""
     for name in template_names():
         root = template_dir(name)
         for path in root.rglob("*"):

@@ -93,8 +93,12 @@ def test_every_case_names_a_registered_gate() -> None:
 def test_every_gate_has_cases() -> None:
     """Each registered gate has at least one passing and one failing example."""
     covered = {(gate_id, kind) for gate_id, kind, _ in CASES}
-    missing = [f"{gate_id}/{kind}" for gate_id in all_gates() for kind in ("pass", "fail")
-               if (gate_id, kind) not in covered]
+    missing = [
+        f"{gate_id}/{kind}"
+        for gate_id in all_gates()
+        for kind in ("pass", "fail")
+        if (gate_id, kind) not in covered
+    ]
     assert not missing, f"gates without examples: {', '.join(missing)}"
 
 

@@ -1,4 +1,4 @@
-"""Manifest, persona template, model choice, base-eval results and sidecar: the worked example, errors, schema."""
+"""Manifest, persona template, model choice, base-eval results and sidecar: worked example and errors."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def test_manifest_of_the_worked_example() -> None:
 
 
 def test_persona_template_gathers_dimensions() -> None:
-    tpl = validate(PersonaTemplate, parse_yaml((WORKED / "config/persona-template.yaml").read_text(), "p.yaml"))
+    tpl = validate(
+        PersonaTemplate, parse_yaml((WORKED / "config/persona-template.yaml").read_text(), "p.yaml")
+    )
     assert set(tpl.persona_template.dimensions) == {"career_stage", "trajectory"}
     assert tpl.persona_template.flaw_patterns.no_flaw_share == 0.2
     assert tpl.style_word_limits["terse"].max == 80
@@ -77,27 +79,49 @@ def test_frontmatter_errors_carry_file_lines() -> None:
     with pytest.raises(SpecErrors) as exc:
         validate(ModelChoice, doc)
     [err] = exc.value.errors
-    assert err.render() == ("model-choice.md:6:1: context_window: Input should be a valid integer, got '32k'. "
-                            "write a whole number without quotes")
+    assert err.render() == (
+        "model-choice.md:6:1: context_window: Input should be a valid integer, got '32k'. "
+        "write a whole number without quotes"
+    )
 
 
 @pytest.mark.parametrize(
     ("model", "text", "expected"),
     [
-        (Manifest, "project: p\narchitecure: hybrid\n", "ftspec.yaml:2:1: architecure: unknown key 'architecure'. "
-         "did you mean 'architecture'?"),
-        (Manifest, "project: p\npaths: {rubrik: r.yaml}\n", "ftspec.yaml:2:9: paths.rubrik: unknown key 'rubrik'. "
-         "did you mean 'rubric'?"),
-        (Manifest, "project: p\ntoken_budget: {max_tokens_per_example: 0}\n",
-         "ftspec.yaml:2:16: token_budget.max_tokens_per_example: Input should be greater than 0, got 0. change the "
-         "value to fit the range"),
-        (Manifest, "project: p\narchitecture: rag\n", "ftspec.yaml:2:1: architecture: Input should be 'fine-tuning', "
-         "'hybrid' or 'rag-only', got 'rag'. use one of the allowed values"),
-        (Manifest, "description: x\n", "ftspec.yaml:1:1: required key 'project' is missing. add `project:` here"),
+        (
+            Manifest,
+            "project: p\narchitecure: hybrid\n",
+            "ftspec.yaml:2:1: architecure: unknown key 'architecure'. did you mean 'architecture'?",
+        ),
+        (
+            Manifest,
+            "project: p\npaths: {rubrik: r.yaml}\n",
+            "ftspec.yaml:2:9: paths.rubrik: unknown key 'rubrik'. did you mean 'rubric'?",
+        ),
+        (
+            Manifest,
+            "project: p\ntoken_budget: {max_tokens_per_example: 0}\n",
+            "ftspec.yaml:2:16: token_budget.max_tokens_per_example: Input should be greater than 0, got 0. "
+            "change the value to fit the range",
+        ),
+        (
+            Manifest,
+            "project: p\narchitecture: rag\n",
+            "ftspec.yaml:2:1: architecture: Input should be 'fine-tuning', "
+            "'hybrid' or 'rag-only', got 'rag'. use one of the allowed values",
+        ),
+        (
+            Manifest,
+            "description: x\n",
+            "ftspec.yaml:1:1: required key 'project' is missing. add `project:` here",
+        ),
         (Sidecar, SIDECAR.replace("currentStep: 5", "currentstep: 5"), "did you mean 'currentStep'?"),
-        (PersonaTemplate, "persona_template:\n  communication_style: {options: [a], weights: [1]}\n"
-         "  flaw_patterns: {no_flaw_share: 0.2, patterns: [{name: x}], primary: 0.5}\n",
-         "persona_template.flaw_patterns.primary: unknown key 'primary'. did you mean 'primary_rate'?"),
+        (
+            PersonaTemplate,
+            "persona_template:\n  communication_style: {options: [a], weights: [1]}\n"
+            "  flaw_patterns: {no_flaw_share: 0.2, patterns: [{name: x}], primary: 0.5}\n",
+            "persona_template.flaw_patterns.primary: unknown key 'primary'. did you mean 'primary_rate'?",
+        ),
     ],
 )
 def test_located_errors(model: type[BaseModel], text: str, expected: str) -> None:

@@ -67,7 +67,9 @@ def test_fields_and_defaults() -> None:
     assert rubric.category_of() == {"CQ1": ["comprehension"], "CQ2": ["safety"]}
 
 
-@pytest.mark.parametrize("spelling", ["BORDERLINE PASS", "borderline pass", "Borderline_Pass", " BORDERLINE  PASS "])
+@pytest.mark.parametrize(
+    "spelling", ["BORDERLINE PASS", "borderline pass", "Borderline_Pass", " BORDERLINE  PASS "]
+)
 def test_calibration_type_spellings(spelling: str) -> None:
     rubric = load(MAPPING.replace("type: PASS,", f"type: '{spelling}',"))
     assert rubric.criteria["CQ1"].calibration_examples[0].type == "BORDERLINE_PASS"
@@ -86,13 +88,17 @@ def errors(text: str) -> list[str]:
 
 def test_errors_in_list_encoding_point_into_the_list() -> None:
     [message] = errors(LISTS.replace("{type: borderline_fail", "{type: SOMETIMES"))
-    assert message.startswith("config/rubric.yaml:12:10: criteria[0].calibration_examples[1].type: Input should be")
+    assert message.startswith(
+        "config/rubric.yaml:12:10: criteria[0].calibration_examples[1].type: Input should be"
+    )
     assert "got 'SOMETIMES'" in message
 
 
 def test_errors_in_mapping_encoding() -> None:
     [message] = errors(MAPPING.replace("na_valid: true", "na_valid: maybe"))
-    assert message.startswith("config/rubric.yaml:14:5: criteria.CQ2.na_valid: Input should be a valid boolean")
+    assert message.startswith(
+        "config/rubric.yaml:14:5: criteria.CQ2.na_valid: Input should be a valid boolean"
+    )
     assert message.endswith("write true or false")
 
 
@@ -108,7 +114,10 @@ def test_unknown_key_without_a_close_match() -> None:
 
 def test_missing_required_key_points_at_its_parent() -> None:
     [message] = errors(MAPPING.replace("    question: Is it safe?\n", ""))
-    assert message == "config/rubric.yaml:11:3: criteria.CQ2: required key 'question' is missing. add `question:` here"
+    assert (
+        message
+        == "config/rubric.yaml:11:3: criteria.CQ2: required key 'question' is missing. add `question:` here"
+    )
 
 
 def test_every_error_reported_sorted() -> None:

@@ -55,12 +55,15 @@ def test_real_world_shape() -> None:
 
 def test_explicit_dimensions_key_is_accepted_too() -> None:
     text = REAL_WORLD.replace("  communication_style:", "  dimensions:\n    communication_style:").replace(
-        "  difficulty:", "    difficulty:")
+        "  difficulty:", "    difficulty:"
+    )
     assert load(text).taxonomy.dimensions == load(REAL_WORLD).taxonomy.dimensions
 
 
 def test_weighted_subtopics() -> None:
-    tax = load(REAL_WORLD.replace("[family, partner]", "[{name: family, weight: 0.6}, {name: partner, weight: 0.4}]"))
+    tax = load(
+        REAL_WORLD.replace("[family, partner]", "[{name: family, weight: 0.6}, {name: partner, weight: 0.4}]")
+    )
     assert tax.taxonomy.topics[1].subtopics[1].weight == 0.4
 
 
@@ -74,16 +77,27 @@ def test_the_real_files_weights_summing_to_1_05_are_caught(tmp_path: Path) -> No
     result = run_gate(all_gates()["taxonomy.weights"], Project(project))
     assert result.outcome == "failed"
     [finding] = result.findings
-    assert finding.render() == ("config/input-taxonomy.yaml:2:3: taxonomy.topics: topic weights sum to 1.05, not 1.0. "
-                                "adjust the topic weights so they add up to 1.0")
+    assert finding.render() == (
+        "config/input-taxonomy.yaml:2:3: taxonomy.topics: topic weights sum to 1.05, not 1.0. "
+        "adjust the topic weights so they add up to 1.0"
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("min: 10, max: 20", "min: 20, max: 10"), "config/input-taxonomy.yaml:22:3: turn_ranges.long: min 20 is above max 10. swap them"),
-        (("hard: 0.2}", "hard: high}"), "taxonomy.difficulty.hard: Input should be a valid number, got 'high'"),
-        (("      weight: 0.25\n", "      weigth: 0.25\n"), "taxonomy.topics[1].weigth: unknown key 'weigth'. did you mean 'weight'?"),
+        (
+            ("min: 10, max: 20", "min: 20, max: 10"),
+            "config/input-taxonomy.yaml:22:3: turn_ranges.long: min 20 is above max 10. swap them",
+        ),
+        (
+            ("hard: 0.2}", "hard: high}"),
+            "taxonomy.difficulty.hard: Input should be a valid number, got 'high'",
+        ),
+        (
+            ("      weight: 0.25\n", "      weigth: 0.25\n"),
+            "taxonomy.topics[1].weigth: unknown key 'weigth'. did you mean 'weight'?",
+        ),
         (("  topics:\n", "  topic:\n"), "config/input-taxonomy.yaml:1:1: taxonomy"),
     ],
 )
