@@ -159,3 +159,16 @@ def test_artifact_registry_matches_the_manifest_paths() -> None:
     paths = Manifest(project="p").paths
     for spec in ARTIFACTS.values():
         assert hasattr(paths, spec.path_field), spec.name
+
+
+def test_union_fields_report_one_error_per_place() -> None:
+    """`int | str` and `Story | str` fields: no error per alternative pydantic tried."""
+    with pytest.raises(SpecErrors) as exc:
+        validate(Sidecar, parse_yaml(SIDECAR.replace("currentStep: 5", "currentStep: [5]").replace(
+            "title: Data,", "titel: Data,"), "sidecar.yaml"))
+    assert [e.render() for e in exc.value.errors] == [
+        "sidecar.yaml:3:1: currentStep: Input should be a valid integer or string, got a list. "
+        "write a value of one of those types",
+        "sidecar.yaml:10:7: stories.step_5_training[0]: required key 'title' is missing. add `title:` here",
+        "sidecar.yaml:10:23: stories.step_5_training[0].titel: unknown key 'titel'. did you mean 'title'?",
+    ]
