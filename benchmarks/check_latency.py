@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 WORKED = REPO / "spec-templates" / "worked-example"
 TARGET = 1.5
+Row = tuple[str, list[str], "Callable[[], None] | None"]
 BASELINE = [sys.executable, "-c", "import pytest, pydantic, ruamel.yaml, click"]
 ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
@@ -33,20 +34,27 @@ def ftspec(*args: str) -> list[str]:
     return [sys.executable, "-m", "ftspec", *args]
 
 
-def timed(cmd: list[str], before: Callable[[], None] | None, runs: int, ok: tuple[int, ...] = (0,)) -> float:
-    """Median wall seconds of ``runs`` runs (plus one untimed warm-up for the OS file cache)."""
-    samples = []
+def once(cmd: list[str], before: Callable[[], None] | None) -> float:
+    """Wall seconds of one run; exits if the command fails."""
+    if before:
+        before()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+    return elapsed
+
+
+def medians(rows: list[Row], runs: int) -> list[float]:
+    """Round-robin over the rows, so a busy machine slows every row alike; one untimed warm-up round."""
+    samples: list[list[float]] = [[] for _ in rows]
     for i in range(runs + 1):
-        if before:
-            before()
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-        if proc.returncode not in ok:
-            sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
-        if i:
-            samples.append(elapsed)
-    return statistics.median(samples)
+        for samples_of, (_label, cmd, before) in zip(samples, rows, strict=True):
+            elapsed = once(cmd, before)
+            if i:
+                samples_of.append(elapsed)
+    return [statistics.median(s) for s in samples]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,22 +70,22 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(cache, ignore_errors=True)
 
         help_text = subprocess.run(ftspec("check", "--help"), env=ENV, capture_output=True, text=True).stdout
-        rows: list[tuple[str, list[str], Callable[[], None] | None]] = [
+        rows: list[Row] = [
+            ("baseline: import pytest, pydantic, ruamel.yaml, click", BASELINE, None),
             ("check, cold (no cache dir)", ftspec("check", str(project)), drop_cache),
             ("check, warm (cache kept)", ftspec("check", str(project)), None),
         ]
         if "--no-cache" in help_text:
             rows.append(("check --no-cache", ftspec("check", "--no-cache", str(project)), drop_cache))
         else:
-            print(
-                "(ftspec check has no --no-cache option here; cold and warm measure the same code path"
-                f"{'' if cache.exists() else ' unless a cache appears'})"
-            )
-        base = timed(BASELINE, None, args.runs)
-        print(f"python {sys.version.split()[0]}, {args.runs} runs each, medians")
-        print(f"{'baseline: import pytest, pydantic, ruamel.yaml, click':<58} {base * 1000:8.1f} ms")
-        for label, cmd, before in rows:
-            median = timed(cmd, before, args.runs)
+            print("(ftspec check has no --no-cache option here: cold and warm run the same code path)")
+        results = medians(rows, args.runs)
+        print(
+            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} interleaved runs, medians"
+        )
+        base = results[0]
+        print(f"{rows[0][0]:<58} {base * 1000:8.1f} ms")
+        for (label, _cmd, _before), median in zip(rows[1:], results[1:], strict=True):
             ratio = median / base
             verdict = "met" if ratio <= TARGET else "NOT met"
             print(f"{label:<58} {median * 1000:8.1f} ms  ratio {ratio:4.2f}  (target <= {TARGET}: {verdict})")
