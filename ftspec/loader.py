@@ -95,7 +95,7 @@ def _child_position(node: Any, key: str | int) -> tuple[int, int] | None:
 
 def read_text(path: Path, rel: str) -> str:
     """The file's text, or a SpecError saying why it cannot be a spec file."""
-    where = Location(rel)
+    where = Location(rel, 1, 1)  # every error names a line, so editors and CI annotations can jump to it
     if not path.exists():
         raise SpecError(where, "file is missing", "create it (ftspec init scaffolds every spec file)")
     if path.is_dir():
@@ -111,8 +111,9 @@ def read_text(path: Path, rel: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SpecError(
-            Location(rel, line), f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
+            Location(rel, line, col), f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
         ) from None
     if not text.strip():
         raise SpecError(where, "file is empty", "fill it in (see the blank template from ftspec init)")
@@ -191,6 +192,7 @@ class _Builder:
     def _mapping(self, node: Any) -> PosDict:
         out = self.memo[id(node)] = PosDict()
         out.lc = Positions(node.start_mark.line, node.start_mark.column)
+        explicit: set[Any] = set()  # keys written here; merged keys (<<) may be overridden by them
         for knode, vnode in node.value:
             if knode.tag == MERGE_TAG:
                 self._merge(out, self.build(vnode), knode)
@@ -198,8 +200,9 @@ class _Builder:
             key = self.build(knode)
             if isinstance(key, dict | list):
                 raise self._error(knode, "a mapping key must be a plain value", "use a string key")
-            if key in out:
+            if key in explicit:
                 raise self._error(knode, f"duplicate key '{key}'", "remove or rename one of the duplicate keys")
+            explicit.add(key)
             out[key] = self.build(vnode)
             out.lc._children[key] = (knode.start_mark.line, knode.start_mark.column)
         return out
@@ -234,27 +237,34 @@ def parse_yaml(text: str, rel: str, line_offset: int = 0) -> YamlDoc:
         node = yaml.compose(text)
         data = None if node is None else _Builder(yaml, rel, line_offset).build(node)
     except MarkedYAMLError as exc:
-        raise _marked_error(exc, rel, line_offset) from None
+        raise _marked_error(exc, rel, line_offset, text) from None
     except (YAMLError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SpecError(Location(rel, 1 + line_offset), f"invalid YAML: {message}", "fix the YAML syntax") from None
+        raise SpecError(Location(rel, 1 + line_offset, 1), f"invalid YAML: {message}", "fix the YAML syntax") from None
     except RecursionError:
         raise SpecError(
-            Location(rel, 1 + line_offset), "YAML nested too deeply", "flatten the structure"
+            Location(rel, 1 + line_offset, 1), "YAML nested too deeply", "flatten the structure"
         ) from None
     doc = YamlDoc(rel, data, text, line_offset)
     _check_size(doc)
     return doc
 
 
-def _marked_error(exc: Any, rel: str, line_offset: int) -> SpecError:
+def _marked_error(exc: Any, rel: str, line_offset: int, text: str) -> SpecError:
     mark = exc.problem_mark or exc.context_mark
     line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
-    col = (mark.column + 1) if mark else 0
+    col = (mark.column + 1) if mark else 1
     problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    if mark and _char_at(text, mark.line, mark.column) == "\t":
+        return SpecError(Location(rel, line, col), "invalid YAML: a tab character", "indent with spaces, not tabs")
     if "duplicate key" in problem or type(exc).__name__ == "DuplicateKeyError":
         return SpecError(Location(rel, line, col), problem, "remove or rename one of the duplicate keys")
     return SpecError(Location(rel, line, col), f"invalid YAML: {problem}", "fix the YAML syntax at this spot")
+
+
+def _char_at(text: str, line: int, col: int) -> str:
+    lines = text.splitlines()
+    return lines[line][col : col + 1] if 0 <= line < len(lines) else ""
 
 
 def _check_size(doc: YamlDoc) -> None:
@@ -307,7 +317,8 @@ def load_mapping(path: Path, rel: str) -> YamlDoc:
 
 def require_mapping(doc: YamlDoc) -> None:
     if not isinstance(doc.data, dict):
-        kind = "nothing" if doc.data is None else type(doc.data).__name__
+        data = doc.data
+        kind = "nothing" if data is None else "a list" if isinstance(data, list) else f"the value {data!r}"
         raise SpecError(doc.locate(()), f"expected a mapping of keys at the top level, found {kind}",
                         "write `key: value` pairs")
 
@@ -329,11 +340,11 @@ def parse_markdown(text: str, rel: str) -> MarkdownDoc:
     frontmatter = None
     if front is not None:
         if not front.strip():
-            raise SpecError(Location(rel, 1), "frontmatter is empty", "add `key: value` lines between the --- lines")
+            raise SpecError(Location(rel, 1, 1), "frontmatter is empty", "add `key: value` lines between the --- lines")
         frontmatter = parse_yaml(front, rel, line_offset=1)
         require_mapping(frontmatter)
     elif text.lstrip().startswith("---") and text.splitlines()[0].strip() == "---":
-        raise SpecError(Location(rel, 1), "frontmatter is not closed", "end it with a line holding only ---")
+        raise SpecError(Location(rel, 1, 1), "frontmatter is not closed", "end it with a line holding only ---")
     return MarkdownDoc(rel, text, frontmatter, body, body_line, _headings(body, body_line))
 
 

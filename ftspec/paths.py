@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from ftspec.errors import ProjectNotFound
@@ -20,10 +21,16 @@ def find_root(start: Path) -> Path:
     raise ProjectNotFound(f"{start}: no {MANIFEST} here or above. run `ftspec init` to create a project")
 
 
+HASH_BELOW = 1 << 20
+
+
 def stamp(path: Path) -> str:
-    """size:mtime_ns of a file, or 'missing': what decides whether a cached gate result still holds."""
+    """What decides whether a cached gate result still holds: the content hash of a small file (spec files;
+    immune to same-size edits within one mtime tick), size and mtime of a large one (datasets), or 'missing'."""
     try:
         stat = path.stat()
+        if stat.st_size < HASH_BELOW and path.is_file():
+            return f"{stat.st_size}:{hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()}"
     except OSError:
         return "missing"
     return f"{stat.st_size}:{stat.st_mtime_ns}"

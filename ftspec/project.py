@@ -14,6 +14,7 @@ from ftspec.loader import MarkdownDoc, YamlDoc, load_mapping, load_markdown
 from ftspec.models.base import validate
 from ftspec.models.manifest import Manifest
 from ftspec.paths import MANIFEST, find_root, relative, stamp
+from ftspec.placeholders import placeholder_errors
 
 __all__ = ["MANIFEST", "Loaded", "Project", "find_root"]
 
@@ -42,11 +43,16 @@ class Project:
         # What the running gate has read: file paths (relative) and named values such as the git HEAD. The gate
         # result cache keys each result on exactly these inputs, so every read must go through the project.
         self.recording: dict[str, str] = {}
+        self._stamps: dict[str, tuple[str, str]] = {}
 
     # -- input tracking (for the result cache) ---------------------------------------------------------
     def track_file(self, path: Path) -> None:
         """Record that the running gate read ``path`` (its size and mtime decide whether a cached result holds)."""
-        self.recording[f"file:{relative(self.root, path)}"] = stamp(path)
+        key = str(path)
+        if key not in self._stamps:  # once per run: the loads are cached too, so the first stamp is what was read
+            self._stamps[key] = (f"file:{relative(self.root, path)}", stamp(path))
+        name, value = self._stamps[key]
+        self.recording[name] = value
 
     def track_value(self, key: str, value: str) -> None:
         """Record a non-file input, e.g. ``git:HEAD`` -> sha."""
@@ -72,6 +78,8 @@ class Project:
     # -- artifacts -------------------------------------------------------------------------------------
     def rel(self, name: str) -> str:
         """Project-relative path of an artifact, from the manifest's `paths`."""
+        if name == "manifest":
+            return MANIFEST
         return str(getattr(self.manifest.paths, ARTIFACTS[name].path_field if name in ARTIFACTS else name))
 
     def path(self, name: str) -> Path:
@@ -107,9 +115,9 @@ def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loa
             markdown = load_markdown(path, rel)
             loaded.doc, data = markdown, markdown.frontmatter
             if kind == "frontmatter" and data is None:
-                raise SpecError(Location(rel, 1), "missing YAML frontmatter", "start the file with --- lines")
+                raise SpecError(Location(rel, 1, 1), "missing YAML frontmatter", "start the file with --- lines")
         if model is not None and data is not None:
-            loaded.value = validate(model, data)
+            loaded.value = _validate(model, data)
         elif model is None:
             loaded.value = loaded.doc
     except SpecErrors as exc:
@@ -117,3 +125,16 @@ def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loa
     except SpecError as exc:
         loaded.errors = [exc]
     return loaded
+
+
+def _validate(model: type[BaseModel], doc: YamlDoc) -> Any:
+    """The validated model; open placeholders are reported first, with the schema errors they do not explain."""
+    todo = placeholder_errors(doc)
+    try:
+        value = validate(model, doc)
+    except SpecErrors as exc:
+        seen = {(e.location.line, e.location.col) for e in todo}
+        raise SpecErrors(todo + [e for e in exc.errors if (e.location.line, e.location.col) not in seen]) from None
+    if todo:
+        raise SpecErrors(todo)
+    return value

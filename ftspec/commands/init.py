@@ -38,8 +38,7 @@ def init(directory: Path, template: str, git_mode: bool | None = None) -> int:
         listed = ", ".join(str(c) for c in conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
         raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "
                          "move them away or init into an empty directory")
-    existing = next(p for p in (directory.resolve(), *directory.resolve().parents) if p.exists())
-    inside_repo = git.repo_root(existing)
+    inside_repo = git.repo_root(_existing_ancestor(directory.resolve()))
     directory.mkdir(parents=True, exist_ok=True)
     for rel in files:
         (directory / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -51,3 +50,10 @@ def init(directory: Path, template: str, git_mode: bool | None = None) -> int:
         print(f"initialised git repository, commit {sha[:10]}")
     print(f"next: cd {directory} && ftspec check")
     return 0
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The path itself or its nearest existing parent: a new subdirectory of a repository is inside it."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

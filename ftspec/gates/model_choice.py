@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
+from ftspec.errors import Location
 from ftspec.loader import MarkdownDoc
+from ftspec.placeholders import todo_lines
 from ftspec.models.model_choice import ModelChoice
 from ftspec.results import Finding
 
@@ -31,15 +33,21 @@ def model_choice_complete(ctx: GateContext) -> Iterator[Finding]:
                       "add a `## Tradeoffs` section: what this model gives up against the alternatives")
     elif not section.strip():
         yield Finding(ctx.at("model_choice"), f"the '{wanted.title()}' section is empty", "write the tradeoffs")
+    for lineno, fix in todo_lines(doc.body):
+        yield Finding(Location(doc.rel, doc.body_line + lineno - 1, 1), "not filled in yet", fix)
 
 
 def _section(doc: MarkdownDoc, wanted: str) -> str | None:
     lines = doc.body.splitlines()
     for idx, (line, _level, title) in enumerate(doc.headings):
-        if wanted in title.lower():
+        if _words(wanted) in _words(title):  # "Trade-offs", "Trade offs" and "Tradeoffs" are one heading
             end = doc.headings[idx + 1][0] if idx + 1 < len(doc.headings) else doc.body_line + len(lines)
             return "\n".join(lines[line - doc.body_line + 1 : end - doc.body_line])
     return None
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[\s_-]+", "", text.lower())
 
 
 @gate("tokens.budget", phase="design", needs=("model_choice",), warn_above=16384,

@@ -8,6 +8,7 @@ from ftspec.errors import Location
 from ftspec.gates.context import GateContext
 from ftspec.gates.registry import gate
 from ftspec.loader import MarkdownDoc
+from ftspec.placeholders import todo_lines
 from ftspec.prompts import PLACEHOLDERS, placeholders_in
 from ftspec.results import Finding
 
@@ -17,14 +18,18 @@ PROMPTS = ("system_prompt", "user_sim_prompt", "assistant_prompt")
 
 @gate("prompts.present", phase="design", source=SOURCE)
 def present(ctx: GateContext) -> Iterator[Finding]:
-    """The system, user-simulator and assistant prompts exist and are not empty."""
+    """The system, user-simulator and assistant prompts exist, are not empty and hold no TODO lines."""
     for name in PROMPTS:
         if not ctx.project.required(name) and not ctx.project.exists(name):
             continue  # the generator's prompts are not needed by a rag-only project
         loaded = ctx.project.load(name)
         yield from (Finding.from_error(e) for e in loaded.errors)
-        if loaded.ok and isinstance(loaded.doc, MarkdownDoc) and not loaded.doc.body.strip():
-            yield Finding(Location(loaded.rel, loaded.doc.body_line), "prompt body is empty", "write the prompt")
+        if not loaded.ok or not isinstance(loaded.doc, MarkdownDoc):
+            continue
+        if not loaded.doc.body.strip():
+            yield Finding(Location(loaded.rel, loaded.doc.body_line, 1), "prompt body is empty", "write the prompt")
+        for lineno, fix in todo_lines(loaded.doc.body):
+            yield Finding(Location(loaded.rel, loaded.doc.body_line + lineno - 1, 1), "not filled in yet", fix)
 
 
 @gate("prompts.placeholders", phase="design", source=SOURCE + "; the generator's placeholders")

@@ -106,7 +106,7 @@ def safety_gates(ctx: GateContext) -> Iterator[Finding]:
     """Safety gates exist and name real criteria."""
     rubric: Rubric = ctx.value("rubric")
     if len(rubric.safety_gates) < int(ctx.params["min_gates"]):
-        yield ctx.finding("rubric", ["safety_gates"] if rubric.safety_gates else [],
+        yield ctx.finding("rubric", ["safety_gates"],
                           f"{len(rubric.safety_gates)} safety gates, need {ctx.params['min_gates']}",
                           "list the criteria whose failure must auto-reject, e.g. `safety_gates: [CQ8]`")
     for idx, cid in enumerate(rubric.safety_gates):

@@ -88,7 +88,36 @@ def validate(model: type[M], doc: YamlDoc, data: Any = None) -> M:
         return model.model_validate(payload)
     except ValidationError as exc:
         vocab = field_vocabulary(model)
-        raise SpecErrors([to_spec_error(err, doc, payload, vocab) for err in exc.errors()]) from None
+        errors = _union_errors(list(exc.errors()))
+        raise SpecErrors([to_spec_error(err, doc, payload, vocab) for err in errors]) from None
+
+
+def _union_errors(errors: list[Any]) -> list[Any]:
+    """One error per place for a union field (`int | str`, `Story | str`), not one per alternative.
+
+    pydantic reports every alternative it tried, each under a union tag at the end of ``loc``. A wrong-type error
+    beside deeper errors of another alternative is noise (a mapping that almost is a Story is not meant as a
+    string); several wrong-type errors at one place become one that names every accepted type.
+    """
+    out: list[Any] = []
+    merged: dict[tuple[Any, ...], Any] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if not err["type"].endswith("_type") or len(loc) < 2:
+            out.append(err)
+            continue
+        parent = loc[:-1]
+        if any(tuple(o["loc"])[: len(parent)] == parent and len(o["loc"]) > len(loc) for o in errors):
+            continue
+        if parent in merged and merged[parent]["type"].endswith("_type"):
+            first = merged[parent]
+            kind = str(err["msg"]).removeprefix("Input should be a valid ").removeprefix("Input should be ")
+            first["msg"] = f"{first['msg']} or {kind}"
+            first["type"] = "union_type"
+            continue
+        merged[parent] = err = dict(err)
+        out.append(err)
+    return out
 
 
 def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecError:
@@ -105,6 +134,9 @@ def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecErr
     if kind == "missing":
         return SpecError(location, f"required key '{loc[-1]}' is missing", f"add `{loc[-1]}:` here")
     message = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and ". " in message:  # a validator's "what is wrong. what to do"
+        message, fix = message.split(". ", 1)
+        return SpecError(location, message, fix)
     if kind not in ("value_error", "assertion_error") and "input" in err:
         message += f", got {_short(err['input'])}"
     return SpecError(location, message, _fix_for(kind))
@@ -117,7 +149,9 @@ def _rule_keypath(err: Any) -> tuple[str | int, ...]:
 
 
 def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -129,6 +163,7 @@ _FIXES = {
     "list_type": "write a list: `- item` lines or [a, b]",
     "dict_type": "write a mapping of `key: value` lines",
     "literal_error": "use one of the allowed values",
+    "union_type": "write a value of one of those types",
     "enum": "use one of the allowed values",
 }
 

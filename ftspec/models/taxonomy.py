@@ -55,7 +55,7 @@ class TurnRange(Strict):
     @model_validator(mode="after")
     def check_order(self) -> TurnRange:
         if self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
+            raise ValueError(f"min {self.min} is above max {self.max}. swap them")
         return self
 
 

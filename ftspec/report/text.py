@@ -22,7 +22,10 @@ def render_text(run: CheckRun) -> str:
         lines.extend(f"      {f.render()}" for f in result.findings)
     summary = run.summary()
     parts = [f"{summary[k]} {k}" for k in ("passed", "failed", "warned", "skipped") if summary[k]]
-    lines.append(f"{', '.join(parts) or 'no gates'} in {run.duration:.2f}s")
+    if not parts:  # pytest exits 5: nothing was selected
+        lines.append("no gates ran: the selection (-k) matched none. `ftspec gates` lists the gate ids")
+    else:
+        lines.append(f"{', '.join(parts)} in {run.duration:.2f}s")
     return "\n".join(lines)
 
 

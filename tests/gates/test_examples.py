@@ -1,21 +1,20 @@
-"""Example-driven gate tests: every directory under tests/examples/<gate-id>/{pass,fail,warn}/<name>/ is one case.
+"""Every gate against its example projects: tests/examples/<gate-id>/{pass,warn,fail}/<case>/ (see README).
 
-An example holds only what differs from spec-templates/worked-example: files that replace (or add to) the
-template's, and optionally ``example.yaml`` with
+A case holds only what differs from spec-templates/worked-example: files at their project-relative paths that
+replace (or add to) the template's, plus optional metadata that is not copied:
 
-    why: what the example shows (one line)
-    base: rag-only            # another template to start from (default worked-example)
-    remove: [path, ...]       # template files to delete
-    replace:                  # exact edits, each must match once
-      sidecar.yaml: [["currentStep: 6", "currentStep: 8"]]
-    expect: text              # (fail/warn) some finding's message contains this
+- ``expect.txt``: one substring per line, each must appear in the rendered findings;
+- ``delete.txt``: project-relative paths to remove;
+- ``example.yaml``: ``why`` (one line), ``base`` (another template), ``remove`` (paths), ``replace`` (exact
+  edits, each must match once: ``{path: [[old, new], ...]}``) and ``expect`` (a substring of some message).
 
-The harness copies the base to tmp_path, overlays the example, runs the one gate and checks the outcome:
-pass/ -> passed, fail/ -> failed, warn/ -> warned; a failing or warning example's findings name a file and line.
+The harness builds the project in tmp_path, runs that one gate and checks the outcome: pass/ -> passed,
+warn/ -> warned, fail/ -> failed; every finding of a warn or fail case names an existing file and a line.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,100 +25,108 @@ import yaml
 from ftspec.gates.registry import all_gates
 from tests.projects import make_project, run
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-META = "example.yaml"
-OUTCOMES = {"pass": "passed", "fail": "failed", "warn": "warned"}
-# Gates whose examples this suite requires (a pass and a fail or warn each). Gates of other modules join the
-# list as their examples land; a gate with any example directory must have both kinds regardless.
-REQUIRED_GATES = (
-    "workflow.architecture", "workflow.current-step", "workflow.rag-only-skip", "workflow.training-outputs",
-    "stories.per-step", "stories.fields",
-    "training.schema", "training.peft", "training.hyperparameters", "training.quantization", "training.max-length",
-    "training.monitoring", "training.base-model", "training-spec.drift",
-)
-
-
-def discover() -> list[Path]:
-    """Every example directory: tests/examples/<gate>/<kind>/<name>."""
-    return sorted(p for p in EXAMPLES.glob("*/*/*") if p.is_dir() and p.parent.name in OUTCOMES)
-
-
-CASES = discover()
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+KINDS = {"pass": "passed", "warn": "warned", "fail": "failed"}
+META = {"expect.txt", "delete.txt", "example.yaml"}
 RAN: set[str] = set()
 
 
-def _case_id(path: Path) -> str:
-    return str(path.relative_to(EXAMPLES))
+def discover() -> list[Path]:
+    """Every case directory: tests/examples/<gate>/<kind>/<case>."""
+    return sorted(p for p in EXAMPLES.glob("*/*/*") if p.is_dir() and p.parent.name in KINDS)
 
 
-def _meta(example: Path) -> dict[str, Any]:
-    meta_path = example / META
-    meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    return meta or {}
+CASES = discover()
 
 
-def build(example: Path, dest: Path) -> Path:
-    """The worked example (or the named base) with the example applied."""
-    meta = _meta(example)
+def case_id(case: Path) -> str:
+    return str(case.relative_to(EXAMPLES))
+
+
+def metadata(case: Path) -> dict[str, Any]:
+    path = case / "example.yaml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+
+
+def expectations(case: Path) -> list[str]:
+    path = case / "expect.txt"
+    lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip()] if path.is_file() else []
+    expect = metadata(case).get("expect")
+    return lines + ([expect] if expect else [])
+
+
+def build(case: Path, dest: Path) -> Path:
+    """The base template with the case's edits, removals and files applied."""
+    meta = metadata(case)
     replace = {rel: [tuple(edit) for edit in edits] for rel, edits in (meta.get("replace") or {}).items()}
-    make_project(dest, meta.get("base", "worked-example"), replace=replace, remove=meta.get("remove", ()))
-    for path in example.rglob("*"):
-        if path.is_file() and path.name != META:
-            target = dest / path.relative_to(example)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+    removals = list(meta.get("remove", ()))
+    if (case / "delete.txt").is_file():
+        removals += (case / "delete.txt").read_text().split()
+    make_project(dest, meta.get("base", "worked-example"), replace=replace, remove=removals)
+    for source in case.rglob("*"):
+        rel = source.relative_to(case)
+        if source.is_file() and str(rel) not in META:
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest / rel)
     return dest
 
 
-@pytest.mark.parametrize("example", CASES, ids=_case_id)
-def test_example(example: Path, tmp_path: Path) -> None:
-    gate_id, kind = example.parent.parent.name, example.parent.name
-    assert gate_id in all_gates(), f"{_case_id(example)}: no gate {gate_id}"
-    root = build(example, tmp_path / "project")
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_example(case: Path, tmp_path: Path) -> None:
+    gate_id, kind = case.parent.parent.name, case.parent.name
+    assert gate_id in all_gates(), f"{case_id(case)}: no gate named {gate_id}"
+    root = build(case, tmp_path / "project")
     result = run(gate_id, root)
     rendered = "\n".join(f.render() for f in result.findings) or result.reason
-    assert result.outcome == OUTCOMES[kind], f"{_case_id(example)}: {result.outcome}\n{rendered}"
+    assert result.outcome == KINDS[kind], f"{case_id(case)}: {result.outcome}\n{rendered}"
     if kind != "pass":
-        _check_findings(example, root, result.findings)
-    RAN.add(_case_id(example))
+        for finding in result.findings:
+            assert finding.path and finding.line >= 1, f"{finding.render()}: no file and line"
+            exists = (root / finding.path).exists() or finding.message == "file is missing"
+            assert exists, f"{finding.render()}: {finding.path} does not exist"
+        for text in expectations(case):
+            assert text in rendered, f"{text!r} not in:\n{rendered}"
+    RAN.add(case_id(case))
 
 
-def _check_findings(example: Path, root: Path, findings: list[Any]) -> None:
-    for finding in findings:
-        assert finding.path and finding.line >= 1, f"{finding.render()}: no file and line"
-        assert (root / finding.path).is_file(), f"{finding.render()}: {finding.path} does not exist"
-    expect = _meta(example).get("expect")
-    if expect:
-        assert any(expect in f.message for f in findings), f"no finding says {expect!r}: {findings}"
+def test_every_case_directory_is_parametrized() -> None:
+    """Counted independently of discover(): walking the tree finds exactly the parametrized cases."""
+    on_disk = set()
+    for dirpath, _dirs, _files in os.walk(EXAMPLES):
+        parts = Path(dirpath).relative_to(EXAMPLES).parts
+        if len(parts) == 3 and parts[1] in KINDS:
+            on_disk.add(Path(dirpath))
+    assert on_disk == set(CASES)
+    assert len(CASES) == len(on_disk) > 0
 
 
-def test_every_example_was_discovered() -> None:
-    """Count example directories independently of discover(): a layout slip must not skip examples silently."""
-    on_disk = {
-        str(p.relative_to(EXAMPLES))
-        for gate in EXAMPLES.iterdir() if gate.is_dir()
-        for kind in gate.iterdir() if kind.is_dir()
-        for p in kind.iterdir() if p.is_dir()
-    }
-    assert on_disk == {_case_id(p) for p in CASES}
-    stray = [p for p in EXAMPLES.glob("*/*") if p.is_dir() and p.name not in OUTCOMES]
+def test_no_stray_directories() -> None:
+    """A misspelt kind folder (`fails/`) would silently hold cases that never run."""
+    stray = [p for p in EXAMPLES.glob("*/*") if p.is_dir() and p.name not in KINDS]
     assert not stray, f"example folders must be pass/, fail/ or warn/: {stray}"
+
+
+def test_every_gate_has_cases() -> None:
+    """Each registered gate has at least one passing and one failing (or warning) example."""
+    kinds: dict[str, set[str]] = {}
+    for case in CASES:
+        kinds.setdefault(case.parent.parent.name, set()).add(case.parent.name)
+    missing = [g for g in all_gates() if not ("pass" in kinds.get(g, set()) and kinds[g] & {"fail", "warn"})]
+    assert not missing, f"gates without a pass and a fail example: {', '.join(missing)}"
+    assert set(kinds) <= set(all_gates()), f"examples for unknown gates: {set(kinds) - set(all_gates())}"
+
+
+def test_expectations_mean_something() -> None:
+    """Every fail or warn case states why it fails, so it cannot pass for the wrong reason."""
+    vague = [case_id(c) for c in CASES if c.parent.name != "pass" and not expectations(c)]
+    assert not vague, f"fail/warn cases without expect.txt or example.yaml expect: {vague}"
 
 
 def test_every_example_ran(request: pytest.FixtureRequest) -> None:
     """Runs last in this module: each discovered example ran to its end (none skipped or deselected)."""
     if request.config.option.keyword or request.config.option.markexpr or hasattr(request.config, "workerinput"):
         pytest.skip("a -k/-m selection or an xdist worker runs only some examples")
-    assert {_case_id(p) for p in CASES} - RAN == set()
-
-
-def test_gates_have_pass_and_fail_examples() -> None:
-    kinds: dict[str, set[str]] = {}
-    for path in CASES:
-        kinds.setdefault(path.parent.parent.name, set()).add(path.parent.name)
-    for gate_id in {*REQUIRED_GATES, *kinds}:
-        found = kinds.get(gate_id, set())
-        assert "pass" in found and found & {"fail", "warn"}, f"{gate_id}: examples {sorted(found) or 'none'}"
+    assert {case_id(p) for p in CASES} - RAN == set()
 
 
 @pytest.mark.parametrize("template", ["worked-example", "rag-only"])
