@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ftspec.errors import Location
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
-from ftspec.errors import Location
 from ftspec.loader import MarkdownDoc
-from ftspec.placeholders import todo_lines
 from ftspec.models.model_choice import ModelChoice
+from ftspec.placeholders import todo_lines
 from ftspec.results import Finding
 
 PLACEHOLDER_VALUE = re.compile(r"^\s*(TODO|TBD|FIXME|\?+|\[.*\]|<.*>)\s*$", re.IGNORECASE)

@@ -35,7 +35,8 @@ def test_passing_project_one_line_per_gate(ftspec: Invoke, worked: Path) -> None
     assert all(ln.split()[0] in ("PASS", "SKIP") for ln in gate_lines)
     counts = worked_outcomes()
     assert counts["failed"] == 0
-    assert lines[-1].startswith(f"{counts['passed']} passed" + (f", {counts['skipped']} skipped" if counts["skipped"] else ""))
+    skipped = f", {counts['skipped']} skipped" if counts["skipped"] else ""
+    assert lines[-1].startswith(f"{counts['passed']} passed{skipped}")
 
 
 def test_failing_gate_lists_every_finding_indented(ftspec: Invoke, worked: Path) -> None:
