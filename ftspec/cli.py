@@ -53,6 +53,19 @@ def _write_crash_log() -> str:
 @click.version_option(__version__, prog_name="ftspec")
 def cli() -> None:
     """ftspec: executable design specs for fine-tuning projects."""
+    from ftspec.commands.decide import recover_here
+
+    # A `ftspec decide` killed mid-way left a journal: put the files and index back before anything reads them.
+    run_command_quietly(recover_here)
+
+
+def run_command_quietly(func: Callable[[], None]) -> None:
+    """Run ``func``; on an FtspecError print it and exit, otherwise carry on with the command."""
+    try:
+        func()
+    except FtspecError as exc:
+        click.echo(f"ftspec: {exc}", err=True)
+        sys.exit(int(exc.exit_code))
 
 
 @cli.command()
@@ -78,13 +91,56 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
               help="Template name (see --list).")
 @click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
 @click.option("--no-git", is_flag=True, help="Do not initialise a git repository.")
-def init(directory: Path, template: str, list_templates: bool, no_git: bool) -> None:
-    """Scaffold a project in DIRECTORY from a template."""
+@click.option("--hooks", type=click.Choice(["pre-commit", "git"]),
+              help="Install ftspec's hooks: a .pre-commit-config.yaml, or plain scripts in .git/hooks.")
+def init(directory: Path, template: str, list_templates: bool, no_git: bool, hooks: str | None) -> None:
+    """Scaffold a project in DIRECTORY from a template (with --hooks on an existing project: add hooks only)."""
     from ftspec.commands.init import init as run, list_templates as show
 
     if list_templates:
         run_command(show)
-    run_command(run, directory, template, git_init=not no_git)
+    run_command(run, directory, template, git_init=not no_git, hooks=hooks)
+
+
+@cli.command()
+@click.argument("decision_id", metavar="ID")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--title", required=True, help="Short title of the decision.")
+@click.option("--choice", required=True, help="What was decided.")
+@click.option("--rationale", required=True, help="Why.")
+@click.option("--step", help="Workflow step (default: the sidecar's currentStep).")
+@click.option("--supersedes", help="Id(s) of the decision(s) this one replaces.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="Project directory (default: here).")
+def decide(decision_id: str, paths: tuple[Path, ...], title: str, choice: str, rationale: str, step: str | None,
+           supersedes: str | None, project: Path) -> None:
+    """Record decision ID: log entry, sidecar decision and PATHs in one commit with Decision-Id trailers."""
+    from ftspec.commands.decide import DecideOptions, decide as run
+
+    run_command(run, DecideOptions(decision_id, title, choice, rationale, step, supersedes, list(paths), project))
+
+
+@cli.command()
+@click.argument("path", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+def decisions(path: Path, fmt: str) -> None:
+    """List the decisions: history (trailers) joined with the decision log."""
+    from ftspec.commands.decisions import decisions as run
+
+    run_command(run, path, fmt)
+
+
+@cli.command()
+@click.argument("rev_range", metavar="BASE..HEAD")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="Project directory (default: here).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the review here.")
+def review(rev_range: str, fmt: str, project: Path, output: Path | None) -> None:
+    """The pull-request view of BASE..HEAD: decisions, spec files changed, gates newly failing or fixed."""
+    from ftspec.commands.review import review as run
+
+    run_command(run, rev_range, fmt, project, output)
 
 
 @cli.command()
