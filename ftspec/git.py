@@ -124,7 +124,7 @@ _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 def add(root: Path, paths: list[str]) -> None:
     """`git add -- PATHS` (relative to the work tree)."""
-    _run(root, "add", "--", *paths, with_extended_output=False)
+    _run(root, "add", "--", *paths)
 
 
 def commit(root: Path, message: str, trailers: list[tuple[str, str]]) -> str:
@@ -207,3 +207,16 @@ def export_tree(root: Path, rev: str, dest: Path) -> None:
     buffer.seek(0)
     with tarfile.open(fileobj=buffer) as tar:
         tar.extractall(dest, filter="data")
+
+
+def file_history(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str]]:
+    """(sha, text) of ``path`` at each commit in ``rev``'s history that changed it, oldest first."""
+    if head_sha(root) is None:
+        return []
+    shas = _run(root, "log", "--reverse", "--format=%H", rev, "--", path).split()
+    return [(sha, text) for sha in shas if (text := show_file(root, sha, path)) is not None]
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether the clone lacks history (CI checkouts default to depth 1)."""
+    return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"

@@ -24,6 +24,7 @@ GATE_MODULES = (
     "personas",
     "prompts",
     "base_eval",
+    "decisions",
 )
 
 
