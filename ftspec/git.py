@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,3 +223,27 @@ def file_history(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, st
 def is_shallow(root: Path) -> bool:
     """Whether the clone lacks history (CI checkouts default to depth 1)."""
     return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+@contextlib.contextmanager
+def checkout(root: Path, rev: str) -> Iterator[Path]:
+    """A detached temporary worktree at ``rev`` (with history, for history gates); removed afterwards.
+
+    Only .git/worktrees bookkeeping changes: the user's work tree, index and HEAD are never touched.
+    """
+    sha = rev_parse(root, rev)
+    with tempfile.TemporaryDirectory(prefix="ftspec-review-") as tmp:
+        dest = Path(tmp) / sha[:12]
+        _run(root, "worktree", "add", "--detach", "--quiet", str(dest), sha)
+        try:
+            yield dest
+        finally:
+            with contextlib.suppress(GitError):
+                _run(root, "worktree", "remove", "--force", str(dest))
+            with contextlib.suppress(GitError):
+                _run(root, "worktree", "prune")
+
+
+def merge_base(root: Path, base: str, head: str) -> str:
+    """The best common ancestor of two commits."""
+    return _run(root, "merge-base", base, head).strip()
