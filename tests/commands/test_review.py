@@ -71,7 +71,8 @@ def test_review_md(pr_repo: Path, tmp_path: Path) -> None:
 
 def test_review_without_changes_passes(pr_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert review("HEAD..HEAD", "md", pr_repo) == 0
-    assert "No gate changed outcome." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Still failing: `rubric.threshold`" in out and "Newly failing" not in out and "Fixed" not in out
 
 
 @pytest.mark.parametrize("bad", ["HEAD", "nope..HEAD"])
