@@ -163,6 +163,38 @@ def gates(fmt: str) -> None:
     run_command(run, fmt)
 
 
+@cli.group(hidden=True)
+def hook() -> None:
+    """Entry points for ftspec's git hooks (pre-commit framework and hooks/)."""
+
+
+@hook.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def hook_check(files: tuple[Path, ...]) -> None:
+    """Check the projects that FILES belong to."""
+    from ftspec.commands.hook import hook_check as run
+
+    run_command(run, list(files))
+
+
+@hook.command("commit-msg")
+@click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def hook_commit_msg(message_file: Path) -> None:
+    """Require a Decision-Id trailer for every decision-log entry the commit adds."""
+    from ftspec.commands.hook import hook_commit_msg as run
+
+    run_command(run, message_file)
+
+
+@hook.command("pre-push")
+@click.argument("args", nargs=-1)
+def hook_pre_push(args: tuple[str, ...]) -> None:
+    """Check every project tracked in the repository."""
+    from ftspec.commands.hook import hook_pre_push as run
+
+    run_command(run)
+
+
 def main() -> None:
     """Entry point: click's own usage errors exit 4 like pytest's, not click's 2."""
     try:

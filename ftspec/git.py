@@ -247,3 +247,41 @@ def checkout(root: Path, rev: str) -> Iterator[Path]:
 def merge_base(root: Path, base: str, head: str) -> str:
     """The best common ancestor of two commits."""
     return _run(root, "merge-base", base, head).strip()
+
+
+def message_trailers(root: Path, message: str) -> list[tuple[str, str]]:
+    """The trailers git itself finds in a commit message (comment lines stripped, as commit does)."""
+    from ftspec.decisions import parse_trailers
+
+    cleaned = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
+    out = _run(root, "interpret-trailers", "--parse", "--unfold", istream=_stdin(cleaned))
+    return parse_trailers(out)
+
+
+def _stdin(text: str) -> Any:
+    handle = tempfile.TemporaryFile()
+    handle.write(text.encode("utf-8"))
+    handle.seek(0)
+    return handle
+
+
+def staged_text(root: Path, path: str) -> str | None:
+    """The staged (index) text of ``path``, or None when it is not in the index."""
+    import git
+
+    try:
+        return str(_repo(root).git.show(f":{path}"))
+    except git.GitCommandError:
+        return None
+
+
+def tracked(root: Path, pattern: str) -> list[str]:
+    """Tracked paths matching a git pathspec, relative to the work tree."""
+    out = _run(root, "ls-files", "-z", "--", pattern)
+    return [p for p in out.split("\0") if p]
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for hooks (honours core.hooksPath)."""
+    path = Path(_run(root, "rev-parse", "--git-path", "hooks").strip())
+    return path if path.is_absolute() else work_tree(root) / path
