@@ -74,8 +74,11 @@ def parse_log(text: str) -> list[LogEntry]:
         if line.lstrip().startswith("```"):
             fenced = not fenced
         heading = None if fenced else _HEADING.match(line)
-        if heading or (not fenced and line.startswith("#") and current is not None) or (
-                not fenced and _SEPARATOR.match(line)):
+        if (
+            heading
+            or (not fenced and line.startswith("#") and current is not None)
+            or (not fenced and _SEPARATOR.match(line))
+        ):
             _close(current, body, entries)
             current, body = None, []
         if heading:
@@ -102,11 +105,24 @@ def _close(entry: LogEntry | None, body: list[str], entries: list[LogEntry]) -> 
     entries.append(entry)
 
 
-def format_entry(decision_id: str, title: str, choice: str, date: str, step: str, rationale: str,
-                 supersedes: str | None = None) -> str:
+def format_entry(
+    decision_id: str,
+    title: str,
+    choice: str,
+    date: str,
+    step: str,
+    rationale: str,
+    supersedes: str | None = None,
+) -> str:
     """The text of one entry, in the methodology's format."""
-    lines = [f"## {decision_id}: {title}", "", f"**Decision:** {choice}", f"**Date:** {date}",
-             f"**Step:** {step}", f"**Rationale:** {rationale}"]
+    lines = [
+        f"## {decision_id}: {title}",
+        "",
+        f"**Decision:** {choice}",
+        f"**Date:** {date}",
+        f"**Step:** {step}",
+        f"**Rationale:** {rationale}",
+    ]
     if supersedes:
         lines.append(f"**Supersedes:** {supersedes}")
     return "\n".join(lines) + "\n\n---\n"
@@ -124,6 +140,7 @@ def append_entry(log_text: str | None, entry: str) -> str:
 
 # -- sidecar.yaml, round-trip ---------------------------------------------------------------------------
 
+
 def _yaml() -> Any:
     from ruamel.yaml import YAML
 
@@ -135,7 +152,7 @@ def _yaml() -> Any:
 
 
 def add_sidecar_decision(text: str, decision: dict[str, Any]) -> str:
-    """sidecar.yaml text with ``decision`` appended to `decisions`, everything else byte-identical in spirit."""
+    """sidecar.yaml text with ``decision`` appended to `decisions`, comments and key order kept."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     yaml = _yaml()
@@ -179,6 +196,7 @@ def sidecar_decision_ids(data: Any) -> list[tuple[int, str]]:
 
 
 # -- commit trailers ----------------------------------------------------------------------------------
+
 
 def decision_trailers(decision_id: str, step: str, supersedes: str | None) -> list[tuple[str, str]]:
     """The trailers a decision commit carries."""

@@ -50,7 +50,8 @@ def _commit(repo: object, message: str, trailers: list[tuple[str, str]]) -> str:
 def _explain(exc: object) -> str:
     stderr = str(getattr(exc, "stderr", "") or exc).strip().replace("\n", " ")
     if "Please tell me who you are" in stderr or "user.email" in stderr:
-        return "git has no identity: run `git config --global user.name NAME` and `git config --global user.email EMAIL`"
+        return ("git has no identity: run `git config --global user.name NAME` and "
+                "`git config --global user.email EMAIL`")
     return f"git failed: {stderr[:300]}"
 
 
@@ -112,7 +113,7 @@ def rev_parse(root: Path, rev: str) -> str:
     try:
         return str(_repo(root).commit(rev).hexsha)
     except (git.BadName, ValueError, git.GitCommandError):
-        raise GitError(f"unknown revision '{rev}'. use a branch, tag or commit that exists (git log)") from None
+        raise GitError(f"unknown revision '{rev}'. use a branch, tag or commit that exists") from None
 
 
 def staged_paths(root: Path) -> list[str]:
@@ -200,18 +201,6 @@ def changed_files(root: Path, base: str, head: str) -> list[tuple[str, str]]:
     return list(zip(fields[0::2], fields[1::2], strict=False))
 
 
-def export_tree(root: Path, rev: str, dest: Path) -> None:
-    """Write the files of ``rev`` into ``dest`` (git archive): the user's work tree and index stay untouched."""
-    import io
-    import tarfile
-
-    buffer = io.BytesIO()
-    _repo(root).archive(buffer, treeish=rev, format="tar")
-    buffer.seek(0)
-    with tarfile.open(fileobj=buffer) as tar:
-        tar.extractall(dest, filter="data")
-
-
 def file_history(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str]]:
     """(sha, text) of ``path`` at each commit in ``rev``'s history that changed it, oldest first."""
     if head_sha(root) is None:
@@ -259,7 +248,7 @@ def message_trailers(root: Path, message: str) -> list[tuple[str, str]]:
 
 
 def _stdin(text: str) -> Any:
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - git reads it as stdin; closed when collected
     handle.write(text.encode("utf-8"))
     handle.seek(0)
     return handle

@@ -1,7 +1,7 @@
-"""A crash journal for multi-file changes: snapshot files and the git index, restore them on failure or after a kill.
+"""A crash journal for multi-file changes: snapshots of files and the git index, restored on failure or kill.
 
 `ftspec decide` writes the journal before it changes anything and deletes it once the commit exists. A process
-killed in between (kill -9, power loss) leaves the journal behind; the next ftspec invocation finds it and either
+killed in between (kill -9, power loss) leaves the journal behind; the next ftspec invocation finds it and
 rolls back (the commit was not made) or rolls forward (the commit was made: only the journal is stale).
 """
 
@@ -80,15 +80,23 @@ class Journal:
         """Snapshot ``files`` and the index and persist the journal before anything changes."""
         journal = cls(git_dir, index, head, label, {str(p): _read(p) for p in files}, _read(index))
         if journal.path.exists():
-            raise FtspecError(f"{journal.path} exists: another ftspec decide is running or was interrupted. "
-                              "run the command again to recover")
+            raise FtspecError(
+                f"{journal.path} exists: another ftspec decide is running or was interrupted. "
+                "run the command again to recover"
+            )
         write_atomic(journal.path, json.dumps(journal.to_json()).encode())
         return journal
 
     def to_json(self) -> dict[str, Any]:
         enc = _encode
-        return {"pid": os.getpid(), "label": self.label, "head": self.head, "index": str(self.index),
-                "index_data": enc(self.index_data), "files": {k: enc(v) for k, v in self.files.items()}}
+        return {
+            "pid": os.getpid(),
+            "label": self.label,
+            "head": self.head,
+            "index": str(self.index),
+            "index_data": enc(self.index_data),
+            "files": {k: enc(v) for k, v in self.files.items()},
+        }
 
     @classmethod
     def load(cls, git_dir: Path) -> tuple[Journal, int] | None:
@@ -96,8 +104,14 @@ class Journal:
         if not path.exists():
             return None
         raw = json.loads(path.read_text(encoding="utf-8"))
-        journal = cls(git_dir, Path(raw["index"]), raw["head"], raw["label"],
-                      {k: _decode(v) for k, v in raw["files"].items()}, _decode(raw["index_data"]))
+        journal = cls(
+            git_dir,
+            Path(raw["index"]),
+            raw["head"],
+            raw["label"],
+            {k: _decode(v) for k, v in raw["files"].items()},
+            _decode(raw["index_data"]),
+        )
         return journal, int(raw["pid"])
 
     def rollback(self) -> None:

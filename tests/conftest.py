@@ -10,8 +10,11 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Ada Tester", "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_AUTHOR_DATE": "2026-01-10T12:00:00Z",
-    "GIT_COMMITTER_NAME": "Ada Tester", "GIT_COMMITTER_EMAIL": "ada@example.com",
+    "GIT_AUTHOR_NAME": "Ada Tester",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_AUTHOR_DATE": "2026-01-10T12:00:00Z",
+    "GIT_COMMITTER_NAME": "Ada Tester",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
     "GIT_COMMITTER_DATE": "2026-01-10T12:00:00Z",
 }
 
@@ -38,6 +41,15 @@ def decision_repo(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "decisions", repo)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "TRAIN-001: Base Model Selection", "--trailer", "Decision-Id: TRAIN-001",
-        "--trailer", "Decision-Step: 5")
+    git(
+        repo,
+        "commit",
+        "-q",
+        "-m",
+        "TRAIN-001: Base Model Selection",
+        "--trailer",
+        "Decision-Id: TRAIN-001",
+        "--trailer",
+        "Decision-Step: 5",
+    )
     return repo

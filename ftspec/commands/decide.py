@@ -1,4 +1,4 @@
-"""`ftspec decide`: record a decision as one commit (log entry + sidecar decision + trailers), all or nothing."""
+"""`ftspec decide`: a decision as one commit (log entry, sidecar decision, trailers), all or nothing."""
 
 from __future__ import annotations
 
@@ -62,8 +62,13 @@ def decide(options: DecideOptions) -> int:
     root = find_root(options.project)
     recover(git.git_dir(root))
     plan = make_plan(Project(root), options)
-    journal = Journal.begin(git.git_dir(root), git.index_file(root), git.head_sha(root), options.decision_id,
-                            [plan.log, plan.sidecar])
+    journal = Journal.begin(
+        git.git_dir(root),
+        git.index_file(root),
+        git.head_sha(root),
+        options.decision_id,
+        [plan.log, plan.sidecar],
+    )
     try:
         sha = _apply(plan, journal)
     except BaseException:
@@ -96,55 +101,95 @@ def make_plan(project: Project, options: DecideOptions) -> Plan:
     if not ID_PATTERN.match(decision_id):
         raise UsageError(f"decision id '{decision_id}' is not PREFIX-NNN (e.g. TRAIN-002). use that form")
     tree = git.work_tree(project.root)
-    log, sidecar = project.root / project.manifest.paths.decision_log, project.root / project.manifest.paths.sidecar
+    log, sidecar = (
+        project.root / project.manifest.paths.decision_log,
+        project.root / project.manifest.paths.sidecar,
+    )
     if not sidecar.is_file():
-        raise UsageError(f"{_rel(sidecar, tree)} does not exist. create it (ftspec init) before recording decisions")
+        raise UsageError(
+            f"{_rel(sidecar, tree)} does not exist. create it (ftspec init) before recording decisions"
+        )
     sidecar_text = sidecar.read_text(encoding="utf-8")
     log_text = log.read_text(encoding="utf-8") if log.exists() else None
     _check_unused(tree, decision_id, log, log_text, sidecar, sidecar_text)
     if options.supersedes:
         _check_supersedes(tree, options.supersedes, log_text, sidecar_text)
     step = options.step or _current_step(sidecar_text)
-    entry = format_entry(decision_id, options.title, options.choice, _today(), step, options.rationale,
-                         options.supersedes)
-    new_sidecar = add_sidecar_decision(sidecar_text, {
-        "id": decision_id, "step": int(step) if step.isdigit() else step, "title": options.title,
-        "choice": options.choice, "rationale": options.rationale, "supersedes": options.supersedes})
+    entry = format_entry(
+        decision_id, options.title, options.choice, _today(), step, options.rationale, options.supersedes
+    )
+    new_sidecar = add_sidecar_decision(
+        sidecar_text,
+        {
+            "id": decision_id,
+            "step": int(step) if step.isdigit() else step,
+            "title": options.title,
+            "choice": options.choice,
+            "rationale": options.rationale,
+            "supersedes": options.supersedes,
+        },
+    )
     stage = [_rel(log, tree), _rel(sidecar, tree)] + [_rel(_abs(p), tree) for p in options.paths]
     _check_index(tree, stage)
     message = f"{decision_id}: {options.title}\n\nDecision: {options.choice}\n\n{options.rationale}"
-    return Plan(tree, log, sidecar, append_entry(log_text, entry), new_sidecar, stage, message,
-                decision_trailers(decision_id, step, options.supersedes))
+    return Plan(
+        tree,
+        log,
+        sidecar,
+        append_entry(log_text, entry),
+        new_sidecar,
+        stage,
+        message,
+        decision_trailers(decision_id, step, options.supersedes),
+    )
 
 
-def _check_unused(tree: Path, decision_id: str, log: Path, log_text: str | None, sidecar: Path,
-                  sidecar_text: str) -> None:
+def _check_unused(
+    tree: Path, decision_id: str, log: Path, log_text: str | None, sidecar: Path, sidecar_text: str
+) -> None:
     key = decision_id.upper()
     places = [f"{_rel(log, tree)}:{e.line}" for e in parse_log(log_text or "") if e.key == key]
-    places += [f"{_rel(sidecar, tree)}: decisions[{idx}]" for idx, did in _sidecar_ids(sidecar_text)
-               if did.upper() == key]
-    places += [f"commit {c.sha[:10]}" for c in git.commits(tree)
-               if key in {v.upper() for v in trailer_values(list(c.trailers), TRAILER_ID)}]
+    places += [
+        f"{_rel(sidecar, tree)}: decisions[{idx}]"
+        for idx, did in _sidecar_ids(sidecar_text)
+        if did.upper() == key
+    ]
+    places += [
+        f"commit {c.sha[:10]}"
+        for c in git.commits(tree)
+        if key in {v.upper() for v in trailer_values(list(c.trailers), TRAILER_ID)}
+    ]
     if places:
-        raise UsageError(f"decision id {decision_id} is already used ({', '.join(places)}). ids are unique "
-                         "(case-insensitive): pick the next free number, or --supersedes it with a new id")
+        raise UsageError(
+            f"decision id {decision_id} is already used ({', '.join(places)}). ids are unique "
+            "(case-insensitive): pick the next free number, or --supersedes it with a new id"
+        )
 
 
 def _check_supersedes(tree: Path, supersedes: str, log_text: str | None, sidecar_text: str) -> None:
-    known = {e.key for e in parse_log(log_text or "")} | {did.upper() for _, did in _sidecar_ids(sidecar_text)}
+    known = {e.key for e in parse_log(log_text or "")} | {
+        did.upper() for _, did in _sidecar_ids(sidecar_text)
+    }
     missing = [s for s in split_ids(supersedes) if s not in known]
     if missing:
-        raise UsageError(f"--supersedes {', '.join(missing)}: no such decision in the log or the sidecar. "
-                         "name a recorded decision (ftspec decisions)")
+        raise UsageError(
+            f"--supersedes {', '.join(missing)}: no such decision in the log or the sidecar. "
+            "name a recorded decision (ftspec decisions)"
+        )
 
 
 def _check_index(tree: Path, stage: list[str]) -> None:
-    unrelated = [p for p in git.staged_paths(tree) if p not in stage and not any(
-        p.startswith(s.rstrip("/") + "/") for s in stage)]
+    unrelated = [
+        p
+        for p in git.staged_paths(tree)
+        if p not in stage and not any(p.startswith(s.rstrip("/") + "/") for s in stage)
+    ]
     if unrelated:
         listed = ", ".join(unrelated[:10]) + (" ..." if len(unrelated) > 10 else "")
-        raise UsageError(f"unrelated changes are already staged ({listed}). commit them first, unstage them "
-                         "(git restore --staged PATH), or name them as PATH arguments")
+        raise UsageError(
+            f"unrelated changes are already staged ({listed}). commit them first, unstage them "
+            "(git restore --staged PATH), or name them as PATH arguments"
+        )
 
 
 def _sidecar_ids(text: str) -> list[tuple[int, str]]:
@@ -153,7 +198,9 @@ def _sidecar_ids(text: str) -> list[tuple[int, str]]:
     try:
         return sidecar_decision_ids(YAML(typ="safe").load(text))
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file to fix
-        raise UsageError(f"sidecar.yaml cannot be read ({type(exc).__name__}). run `ftspec check` to see where")
+        raise UsageError(
+            f"sidecar.yaml cannot be read ({type(exc).__name__}). run `ftspec check` to see where"
+        ) from None
 
 
 def _current_step(sidecar_text: str) -> str:
@@ -197,15 +244,23 @@ def recover(git_dir: Path | None) -> None:
         print(f"ftspec: rolled back an interrupted `ftspec decide {journal.label}`", file=sys.stderr)
     elif _made_by(git_dir.parent, head, journal):
         journal.finish()
-        print(f"ftspec: `ftspec decide {journal.label}` had committed before it was interrupted", file=sys.stderr)
+        print(
+            f"ftspec: `ftspec decide {journal.label}` had committed before it was interrupted",
+            file=sys.stderr,
+        )
     else:
-        raise GitError(f"an interrupted `ftspec decide {journal.label}` left {journal.path} but HEAD has moved "
-                       "since. check decision-log.md and sidecar.yaml by hand, then delete that file")
+        raise GitError(
+            f"an interrupted `ftspec decide {journal.label}` left {journal.path} but HEAD has moved "
+            "since. check decision-log.md and sidecar.yaml by hand, then delete that file"
+        )
 
 
 def _made_by(tree: Path, head: str | None, journal: Journal) -> bool:
-    return bool(head) and git.parent_sha(tree, head or "") == journal.head and git.commit_has_trailer(
-        tree, head or "", TRAILER_ID, journal.label)
+    return (
+        bool(head)
+        and git.parent_sha(tree, head or "") == journal.head
+        and git.commit_has_trailer(tree, head or "", TRAILER_ID, journal.label)
+    )
 
 
 def recover_here(start: Path | None = None) -> None:

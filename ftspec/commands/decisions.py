@@ -49,25 +49,42 @@ def collect(root: Path, rev: str = "HEAD") -> list[DecisionRow]:
     return rows
 
 
-def _row(key: str, entry: LogEntry | None, info: git.CommitInfo | None, superseded: dict[str, str]) -> DecisionRow:
+def _row(
+    key: str, entry: LogEntry | None, info: git.CommitInfo | None, superseded: dict[str, str]
+) -> DecisionRow:
     return DecisionRow(
-        id=entry.id if entry else key, title=entry.title if entry else (info.subject if info else ""),
-        choice=entry.choice if entry else "", step=entry.step if entry else "",
-        commit=info.sha if info else "", author=info.author if info else "", date=info.date if info else "",
-        superseded_by=superseded.get(key, ""), logged=entry is not None)
+        id=entry.id if entry else key,
+        title=entry.title if entry else (info.subject if info else ""),
+        choice=entry.choice if entry else "",
+        step=entry.step if entry else "",
+        commit=info.sha if info else "",
+        author=info.author if info else "",
+        date=info.date if info else "",
+        superseded_by=superseded.get(key, ""),
+        logged=entry is not None,
+    )
 
 
 def render(rows: list[DecisionRow], fmt: str) -> str:
     if fmt == "json":
         return json.dumps([asdict(r) for r in rows], indent=2)
     if fmt == "md":
-        lines = ["| id | title | choice | commit | author | date | superseded by |", "|---|---|---|---|---|---|---|"]
-        lines += [f"| {r.id} | {_cell(r.title)} | {_cell(r.choice)} | {r.commit[:10] or '(none)'} | "
-                  f"{_cell(r.author)} | {r.date[:10]} | {r.superseded_by} |" for r in rows]
+        lines = [
+            "| id | title | choice | commit | author | date | superseded by |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r.id} | {_cell(r.title)} | {_cell(r.choice)} | {r.commit[:10] or '(none)'} | "
+            f"{_cell(r.author)} | {r.date[:10]} | {r.superseded_by} |"
+            for r in rows
+        ]
         return "\n".join(lines)
     width = max([len(r.id) for r in rows] + [2])
-    lines = [f"{r.id:<{width}}  {r.commit[:10] or '(no commit)':<11} {r.date[:10]:<10}  {r.title}: {r.choice}"
-             + (f"  [superseded by {r.superseded_by}]" if r.superseded_by else "") for r in rows]
+    lines = [
+        f"{r.id:<{width}}  {r.commit[:10] or '(no commit)':<11} {r.date[:10]:<10}  {r.title}: {r.choice}"
+        + (f"  [superseded by {r.superseded_by}]" if r.superseded_by else "")
+        for r in rows
+    ]
     return "\n".join(lines) or "no decisions recorded"
 
 

@@ -47,9 +47,11 @@ def hook_commit_msg(message_file: Path, start: Path = Path(".")) -> int:
     carried = {v.upper() for v in trailer_values(git.message_trailers(tree, message), TRAILER_ID)}
     missing = [(rel, entry) for rel, entry in _added_entries(tree) if entry.key not in carried]
     for rel, entry in missing:
-        print(f"{rel}:{entry.line}: decision {entry.id} is added without a `{TRAILER_ID}: {entry.id}` trailer. "
-              f"record it with `ftspec decide`, or commit with --trailer '{TRAILER_ID}: {entry.id}'",
-              file=sys.stderr)
+        print(
+            f"{rel}:{entry.line}: decision {entry.id} is added without a `{TRAILER_ID}: {entry.id}` trailer. "
+            f"record it with `ftspec decide`, or commit with --trailer '{TRAILER_ID}: {entry.id}'",
+            file=sys.stderr,
+        )
     return 1 if missing else 0
 
 
@@ -61,6 +63,8 @@ def _added_entries(tree: Path) -> list[tuple[str, LogEntry]]:
         rel = (root / project.manifest.paths.decision_log).relative_to(tree).as_posix()
         if rel not in staged:
             continue
-        old = {e.key for e in parse_log((git.show_file(tree, "HEAD", rel) if git.head_sha(tree) else None) or "")}
+        old = {
+            e.key for e in parse_log((git.show_file(tree, "HEAD", rel) if git.head_sha(tree) else None) or "")
+        }
         out += [(rel, e) for e in parse_log(git.staged_text(tree, rel) or "") if e.key not in old]
     return out

@@ -49,7 +49,7 @@ def init(directory: Path, template: str, git_init: bool = True, hooks: str | Non
     conflicts = [rel for rel in files if (directory / rel).exists()]
     if conflicts:
         listed = ", ".join(str(c) for c in conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
-        raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "
+        raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "  # noqa: E501
                          "move them away or init into an empty directory")
     inside_repo = git.repo_root(directory.resolve()) if directory.exists() else None
     directory.mkdir(parents=True, exist_ok=True)
@@ -88,7 +88,8 @@ def _template_decisions(sidecar: Path) -> list[tuple[str, str]]:
 
     data = YAML(typ="safe").load(sidecar.read_text(encoding="utf-8"))
     decisions = data.get("decisions") if isinstance(data, dict) else None
-    return [(str(d["id"]), str(d.get("step", ""))) for d in decisions or [] if isinstance(d, dict) and d.get("id")]
+    return [(str(d["id"]), str(d.get("step", ""))) for d in decisions or []
+            if isinstance(d, dict) and d.get("id")]
 
 
 def install_hooks(directory: Path, kind: str) -> int:
@@ -102,7 +103,8 @@ def install_hooks(directory: Path, kind: str) -> int:
     foreign = [name for name in HOOKS if (target / name).exists()
                and (target / name).read_bytes() != (source / name).read_bytes()]
     if foreign:
-        raise UsageError(f"{target}: {', '.join(foreign)} already exist. nothing was installed; merge them by "
+        raise UsageError(f"{target}: {', '.join(foreign)} already exist. nothing was installed; merge "
+                         "them by "
                          f"hand with {source} or move them away")
     for name in HOOKS:
         shutil.copy2(source / name, target / name)

@@ -80,19 +80,28 @@ def _decisions(review: Review, tree: Path, prefix: str, project: Project) -> Non
     for info in reversed(git.commits(tree, f"{review.base}..{review.head}")):
         for did in trailer_values(list(info.trailers), TRAILER_ID):
             sup = ", ".join(trailer_values(list(info.trailers), TRAILER_SUPERSEDES))
-            made[did.upper()] = {"id": did, "title": info.subject, "commit": info.sha, "author": info.author,
-                                 "supersedes": sup}
+            made[did.upper()] = {
+                "id": did,
+                "title": info.subject,
+                "commit": info.sha,
+                "author": info.author,
+                "supersedes": sup,
+            }
     log_rel = prefix + project.manifest.paths.decision_log
     old = {e.key for e in parse_log(git.show_file(tree, review.base, log_rel) or "")}
     for entry in parse_log(git.show_file(tree, review.head, log_rel) or ""):
         if entry.key in old:
             continue
-        row = made.setdefault(entry.key, {"id": entry.id, "commit": "", "author": "",
-                                          "supersedes": ", ".join(entry.supersedes)})
+        row = made.setdefault(
+            entry.key, {"id": entry.id, "commit": "", "author": "", "supersedes": ", ".join(entry.supersedes)}
+        )
         row.update(title=entry.title, choice=entry.choice)
     review.decisions = list(made.values())
-    review.superseded = [{"id": old_id, "by": row["id"]} for row in review.decisions
-                         for old_id in split_ids(row.get("supersedes", ""))]
+    review.superseded = [
+        {"id": old_id, "by": row["id"]}
+        for row in review.decisions
+        for old_id in split_ids(row.get("supersedes", ""))
+    ]
 
 
 def _spec_files(review: Review, tree: Path, prefix: str, project: Project) -> None:
@@ -101,11 +110,14 @@ def _spec_files(review: Review, tree: Path, prefix: str, project: Project) -> No
     folders = (prefix + "config/", prefix + paths.gates.rstrip("/") + "/")
     for status, path in git.changed_files(tree, review.base, review.head):
         if path in spec or path.startswith(folders) or path in {prefix + f for f in DVC_FILES}:
-            review.spec_files.append({"status": status, "path": path[len(prefix):]})
+            review.spec_files.append({"status": status, "path": path[len(prefix) :]})
 
 
 def _params(review: Review, tree: Path, prefix: str) -> None:
-    texts = {rev: {f: git.show_file(tree, rev, prefix + f) for f in DVC_FILES} for rev in (review.base, review.head)}
+    texts = {
+        rev: {f: git.show_file(tree, rev, prefix + f) for f in DVC_FILES}
+        for rev in (review.base, review.head)
+    }
     review.uses_dvc = any(texts[rev]["dvc.yaml"] is not None for rev in texts)
     if not review.uses_dvc:
         return
@@ -145,7 +157,9 @@ def _gates(review: Review, tree: Path, prefix: str) -> None:
     for gate_id, result in head.items():
         before = base[gate_id].outcome if gate_id in base else "absent"
         if result.outcome == "failed" and before != "failed":
-            review.newly_failing.append(GateChange(gate_id, before, "failed", [f.render() for f in result.findings]))
+            review.newly_failing.append(
+                GateChange(gate_id, before, "failed", [f.render() for f in result.findings])
+            )
         elif result.outcome == "failed":
             review.still_failing.append(gate_id)
     for gate_id, result in base.items():

@@ -54,11 +54,19 @@ def logged(ctx: GateContext) -> Iterator[Finding]:
     ids = {e.key for e in entries}
     for idx, decision in enumerate(sidecar.decisions):
         if decision.id.upper() not in ids:
-            yield Finding(_decision_loc(ctx, idx), f"decision {decision.id} has no entry in {rel}",
-                          f"add `## {decision.id}: Title` with **Decision:**, **Date:**, **Step:**, **Rationale:**")
+            yield Finding(
+                _decision_loc(ctx, idx),
+                f"decision {decision.id} has no entry in {rel}",
+                f"add `## {decision.id}: Title` with **Decision:**, **Date:**, **Step:**, **Rationale:**",
+            )
 
 
-@gate("decisions.unique-ids", phase="workflow", needs=("sidecar",), source=SOURCE + ": ids match case-insensitively")
+@gate(
+    "decisions.unique-ids",
+    phase="workflow",
+    needs=("sidecar",),
+    source=SOURCE + ": ids match case-insensitively",
+)
 def unique_ids(ctx: GateContext) -> Iterator[Finding]:
     """Decision ids are unique (case-insensitive) in the sidecar and in the log."""
     sidecar = _sidecar(ctx)
@@ -66,15 +74,21 @@ def unique_ids(ctx: GateContext) -> Iterator[Finding]:
     for idx, decision in enumerate(sidecar.decisions):
         key = decision.id.upper()
         if key in seen:
-            yield Finding(_decision_loc(ctx, idx), f"decision id {decision.id} repeats {seen[key]}",
-                          "give the later decision the next free id")
+            yield Finding(
+                _decision_loc(ctx, idx),
+                f"decision id {decision.id} repeats {seen[key]}",
+                "give the later decision the next free id",
+            )
         seen.setdefault(key, f"decisions[{idx}]")
     rel, entries = _log(ctx)
     first: dict[str, int] = {}
     for entry in entries:
         if entry.key in first:
-            yield Finding(Location(rel, entry.line), f"decision id {entry.id} repeats the entry on line "
-                          f"{first[entry.key]}", "give the later entry the next free id")
+            yield Finding(
+                Location(rel, entry.line),
+                f"decision id {entry.id} repeats the entry on line {first[entry.key]}",
+                "give the later entry the next free id",
+            )
         first.setdefault(entry.key, entry.line)
 
 
@@ -83,14 +97,19 @@ def committed(ctx: GateContext) -> Iterator[Finding]:
     """Every committed sidecar decision has a commit carrying its Decision-Id trailer."""
     sidecar = _sidecar(ctx)
     tree = _tree(ctx)
-    carried = {v.upper() for info in git.commits(tree) for v in trailer_values(list(info.trailers), TRAILER_ID)}
+    carried = {
+        v.upper() for info in git.commits(tree) for v in trailer_values(list(info.trailers), TRAILER_ID)
+    }
     in_head = _ids_at_head(ctx, tree)
     for idx, decision in enumerate(sidecar.decisions):
         # A decision not yet in HEAD is being committed now: the commit-msg hook checks its trailer.
         if decision.id.upper() in in_head and decision.id.upper() not in carried:
-            yield Finding(_decision_loc(ctx, idx), f"no commit carries `{TRAILER_ID}: {decision.id}`",
-                          "record decisions with `ftspec decide`, or amend the commit that added it with "
-                          f"`git commit --amend --trailer '{TRAILER_ID}: {decision.id}'`")
+            yield Finding(
+                _decision_loc(ctx, idx),
+                f"no commit carries `{TRAILER_ID}: {decision.id}`",
+                "record decisions with `ftspec decide`, or amend the commit that added it with "
+                f"`git commit --amend --trailer '{TRAILER_ID}: {decision.id}'`",
+            )
 
 
 def _ids_at_head(ctx: GateContext, tree: Path) -> set[str]:
@@ -110,8 +129,12 @@ def _in_tree(ctx: GateContext, tree: Path, rel: str) -> str:
     return (ctx.project.root / rel).resolve().relative_to(tree.resolve()).as_posix()
 
 
-@gate("decisions.immutable", phase="workflow", needs=("sidecar",), source="ftspec: decisions are superseded, "
-      "never edited in place")
+@gate(
+    "decisions.immutable",
+    phase="workflow",
+    needs=("sidecar",),
+    source="ftspec: decisions are superseded, never edited in place",
+)
 def immutable(ctx: GateContext) -> Iterator[Finding]:
     """A logged decision's text never changes after its first commit unless a later decision supersedes it."""
     _sidecar(ctx)
@@ -128,12 +151,18 @@ def immutable(ctx: GateContext) -> Iterator[Finding]:
             continue
         now = current.get(key)
         if now is None:
-            yield Finding(Location(rel, 1), f"decision {old.id} (commit {sha[:10]}) was removed from the log",
-                          "restore its entry; to replace a decision, record a new one with --supersedes")
+            yield Finding(
+                Location(rel, 1),
+                f"decision {old.id} (commit {sha[:10]}) was removed from the log",
+                "restore its entry; to replace a decision, record a new one with --supersedes",
+            )
         elif _norm(now.text) != _norm(old.text):
-            yield Finding(Location(rel, now.line), f"decision {now.id} was edited after commit {sha[:10]}",
-                          f"restore its text (git show {sha[:10]}:{rel}) and record a new decision with "
-                          f"`ftspec decide NEW-ID --supersedes {now.id} ...`")
+            yield Finding(
+                Location(rel, now.line),
+                f"decision {now.id} was edited after commit {sha[:10]}",
+                f"restore its text (git show {sha[:10]}:{rel}) and record a new decision with "
+                f"`ftspec decide NEW-ID --supersedes {now.id} ...`",
+            )
 
 
 def _superseded(ctx: GateContext, tree: Path, entries: list[LogEntry]) -> set[str]:
@@ -151,8 +180,13 @@ def _norm(text: str) -> str:
 REQUIRED = {"5": ["TRAIN-001", "TRAIN-002", "TRAIN-003"]}
 
 
-@gate("decisions.required", phase="workflow", needs=("sidecar",), required=REQUIRED,
-      source="step 5: decisions TRAIN-001 (base model), TRAIN-002 (SFT/DPO), TRAIN-003 (PEFT method)")
+@gate(
+    "decisions.required",
+    phase="workflow",
+    needs=("sidecar",),
+    required=REQUIRED,
+    source="step 5: decisions TRAIN-001 (base model), TRAIN-002 (SFT/DPO), TRAIN-003 (PEFT method)",
+)
 def required(ctx: GateContext) -> Iterator[Finding]:
     """A completed step has the decisions it requires."""
     sidecar = _sidecar(ctx)
@@ -162,5 +196,9 @@ def required(ctx: GateContext) -> Iterator[Finding]:
         if str(step) not in completed or (str(step) == "5" and sidecar.architecture == "rag-only"):
             continue
         for missing in [i for i in ids if str(i).upper() not in have]:
-            yield ctx.finding("sidecar", ["stepsCompleted"], f"step {step} is completed but decision {missing} is "
-                              "missing", f"{FIX_DECIDE.replace('ID', str(missing))} --step {step}")
+            yield ctx.finding(
+                "sidecar",
+                ["stepsCompleted"],
+                f"step {step} is completed but decision {missing} is missing",
+                f"{FIX_DECIDE.replace('ID', str(missing))} --step {step}",
+            )

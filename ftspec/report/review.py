@@ -24,9 +24,12 @@ def _decisions(review: Review) -> list[str]:
     if not review.decisions:
         return out + ["No decisions made in this range.", ""]
     out += ["| id | title | choice | commit | supersedes |", "|---|---|---|---|---|"]
-    out += [f"| {d['id']} | {_cell(d.get('title'))} | {_cell(d.get('choice'))} | "
-            f"{d.get('commit', '')[:10] or '(no commit)'} | "
-            f"{_cell(d.get('supersedes'))} |" for d in review.decisions]
+    out += [
+        f"| {d['id']} | {_cell(d.get('title'))} | {_cell(d.get('choice'))} | "
+        f"{d.get('commit', '')[:10] or '(no commit)'} | "
+        f"{_cell(d.get('supersedes'))} |"
+        for d in review.decisions
+    ]
     if review.superseded:
         out += ["", "Superseded: " + ", ".join(f"{s['id']} (by {s['by']})" for s in review.superseded)]
     return out + [""]

@@ -17,8 +17,10 @@ INFO_URI = "https://github.com/ftspec/ftspec"
 
 
 def _rules(run: CheckRun) -> list[dict[str, Any]]:
-    return [{"id": r.id, "shortDescription": {"text": r.description or r.id},
-             "properties": {"phase": r.phase}} for r in run.results]
+    return [
+        {"id": r.id, "shortDescription": {"text": r.description or r.id}, "properties": {"phase": r.phase}}
+        for r in run.results
+    ]
 
 
 def _location(run: CheckRun, finding: Finding) -> dict[str, Any]:
@@ -37,9 +39,13 @@ def _location(run: CheckRun, finding: Finding) -> dict[str, Any]:
 
 def _result(run: CheckRun, rule_index: int, rule_id: str, finding: Finding) -> dict[str, Any]:
     text = finding.message.rstrip(".") + "." + (f" {finding.fix}" if finding.fix else "")
-    return {"ruleId": rule_id, "ruleIndex": rule_index,
-            "level": "warning" if finding.severity == "warning" else "error",
-            "message": {"text": text}, "locations": [_location(run, finding)] if finding.path else []}
+    return {
+        "ruleId": rule_id,
+        "ruleIndex": rule_index,
+        "level": "warning" if finding.severity == "warning" else "error",
+        "message": {"text": text},
+        "locations": [_location(run, finding)] if finding.path else [],
+    }
 
 
 def to_sarif(run: CheckRun) -> dict[str, Any]:
@@ -47,11 +53,18 @@ def to_sarif(run: CheckRun) -> dict[str, Any]:
     results = [_result(run, idx, r.id, f) for idx, r in enumerate(run.results) for f in r.findings]
     driver = {"name": "ftspec", "version": __version__, "informationUri": INFO_URI, "rules": _rules(run)}
     root_uri = Path(os.environ.get("GITHUB_WORKSPACE") or os.getcwd()).resolve().as_uri() + "/"
-    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
-        "tool": {"driver": driver}, "results": results,
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
-        "invocations": [{"executionSuccessful": run.exit_code in (0, 1), "exitCode": run.exit_code}],
-    }]}
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "results": results,
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
+                "invocations": [{"executionSuccessful": run.exit_code in (0, 1), "exitCode": run.exit_code}],
+            }
+        ],
+    }
 
 
 def render_sarif(run: CheckRun) -> str:

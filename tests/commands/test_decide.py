@@ -1,4 +1,4 @@
-"""`ftspec decide`: one commit with trailers, and nothing changed at all when anything fails (kill -9 included)."""
+"""`ftspec decide`: one commit with trailers, and nothing changed when anything fails (kill -9 included)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,22 @@ from ftspec.journal import JOURNAL
 from tests.conftest import git
 
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["TRAIN-002", "--title", "Training approach", "--choice", "SFT then DPO", "--rationale", "Preference data exists."]
+ARGS = [
+    "TRAIN-002",
+    "--title",
+    "Training approach",
+    "--choice",
+    "SFT then DPO",
+    "--rationale",
+    "Preference data exists.",
+]
 
 
 def snapshot(repo: Path) -> dict[str, bytes | str]:
     """The exact bytes of the files decide touches and of the index, plus HEAD and the files' status."""
-    state: dict[str, bytes | str] = {name: (repo / name).read_bytes()
-                                     for name in ("decision-log.md", "sidecar.yaml", ".git/index")}
+    state: dict[str, bytes | str] = {
+        name: (repo / name).read_bytes() for name in ("decision-log.md", "sidecar.yaml", ".git/index")
+    }
     state["HEAD"] = git(repo, "rev-parse", "HEAD")
     state["journal"] = str((repo / ".git" / JOURNAL).exists())
     return state
@@ -33,14 +42,16 @@ def status(repo: Path) -> str:
 
 
 def options(repo: Path, decision_id: str = "TRAIN-002", **kw: object) -> DecideOptions:
-    return DecideOptions(decision_id, "Training approach", "SFT then DPO", "Preference data exists.",
-                         project=repo, **kw)  # type: ignore[arg-type]
+    return DecideOptions(
+        decision_id, "Training approach", "SFT then DPO", "Preference data exists.", project=repo, **kw
+    )  # type: ignore[arg-type]
 
 
 def run_cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "ftspec", *args], cwd=repo, env=full_env, capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "ftspec", *args], cwd=repo, env=full_env, capture_output=True, text=True
+    )
 
 
 def test_decide_commits_entry_sidecar_paths_and_trailers(decision_repo: Path) -> None:
@@ -98,7 +109,9 @@ def test_rejecting_hook_leaves_everything_as_before(decision_repo: Path) -> None
     assert status(decision_repo) == "?? training.yaml\n"
 
 
-def test_missing_identity_leaves_everything_as_before(decision_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_identity_leaves_everything_as_before(
+    decision_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(key)
     git(decision_repo, "config", "user.useConfigOnly", "true")
@@ -110,7 +123,9 @@ def test_missing_identity_leaves_everything_as_before(decision_repo: Path, monke
 
 def test_invalid_id_is_a_usage_error(decision_repo: Path) -> None:
     result = run_cli(decision_repo, "decide", "train2", "--title", "t", "--choice", "c", "--rationale", "r")
-    assert result.returncode == 4 and "is not PREFIX-NNN" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 4 and "is not PREFIX-NNN" in result.stderr and "Traceback" not in result.stderr
+    )
 
 
 def test_cli_decide(decision_repo: Path) -> None:
@@ -128,7 +143,9 @@ def test_kill_9_at_each_step_is_recovered(decision_repo: Path, point: str) -> No
     assert (decision_repo / ".git" / JOURNAL).exists()
     recovered = run_cli(decision_repo, "decisions", "--format", "json")
     assert recovered.returncode == 0, recovered.stderr
-    if point == "after-commit":  # the commit is the point of no return: the decision is complete, rolled forward
+    if (
+        point == "after-commit"
+    ):  # the commit is the point of no return: the decision is complete, rolled forward
         assert "had committed" in recovered.stderr
         assert not (decision_repo / ".git" / JOURNAL).exists()
         assert "Decision-Id: TRAIN-002" in git(decision_repo, "log", "-1", "--format=%B")

@@ -14,15 +14,27 @@ from tests.conftest import FIXTURES, git
 
 
 def test_json_joins_history_and_log(decision_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    decide(DecideOptions("TRAIN-002", "Base model, again", "Llama-3.1-8B", "Better license.", step="5",
-                         supersedes="TRAIN-001", project=decision_repo))
+    decide(
+        DecideOptions(
+            "TRAIN-002",
+            "Base model, again",
+            "Llama-3.1-8B",
+            "Better license.",
+            step="5",
+            supersedes="TRAIN-001",
+            project=decision_repo,
+        )
+    )
     capsys.readouterr()
     decisions(decision_repo, "json")
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     first_sha = git(decision_repo, "rev-parse", "HEAD~1").strip()
     assert rows["TRAIN-001"]["commit"] == first_sha
     assert rows["TRAIN-001"]["superseded_by"] == "TRAIN-002"
-    assert rows["TRAIN-001"]["choice"] == "Qwen2.5-7B-Instruct" and rows["TRAIN-001"]["title"] == "Base Model Selection"
+    assert (
+        rows["TRAIN-001"]["choice"] == "Qwen2.5-7B-Instruct"
+        and rows["TRAIN-001"]["title"] == "Base Model Selection"
+    )
     assert rows["TRAIN-002"]["author"] == "Ada Tester <ada@example.com>"
     assert rows["TRAIN-002"]["date"] == "2026-01-10T12:00:00+00:00"
     assert rows["TRAIN-002"]["superseded_by"] == ""
@@ -31,14 +43,26 @@ def test_json_joins_history_and_log(decision_repo: Path, capsys: pytest.CaptureF
 def test_md_and_text(decision_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     decisions(decision_repo, "md")
     md = capsys.readouterr().out.splitlines()
-    assert md[0].startswith("| id | title | choice | commit |") and md[2].startswith("| TRAIN-001 | Base Model Sel")
+    assert md[0].startswith("| id | title | choice | commit |") and md[2].startswith(
+        "| TRAIN-001 | Base Model Sel"
+    )
     decisions(decision_repo, "text")
     assert capsys.readouterr().out.startswith("TRAIN-001  ")
 
 
-def test_a_decision_only_history_knows_is_listed(decision_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    git(decision_repo, "commit", "-q", "--allow-empty", "-m", "DATA-001: quick call", "--trailer",
-        "Decision-Id: DATA-001")
+def test_a_decision_only_history_knows_is_listed(
+    decision_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(
+        decision_repo,
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "DATA-001: quick call",
+        "--trailer",
+        "Decision-Id: DATA-001",
+    )
     decisions(decision_repo, "json")
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["DATA-001"]["logged"] is False and rows["DATA-001"]["title"] == "DATA-001: quick call"

@@ -17,7 +17,7 @@ from tests.conftest import FIXTURES, git
 
 @pytest.fixture
 def pr_repo(tmp_path: Path) -> Path:
-    """BASE: the worked example with a taxonomy weight broken; HEAD: taxonomy fixed, threshold broken, TRAIN-002."""
+    """BASE: worked example, a taxonomy weight broken; HEAD: taxonomy fixed, threshold broken, TRAIN-002."""
     repo = tmp_path / "repo"
     shutil.copytree(template_dir("worked-example"), repo)
     for name in ("sidecar.yaml", "decision-log.md"):
@@ -35,7 +35,9 @@ def pr_repo(tmp_path: Path) -> Path:
     rubric.write_text(rubric.read_text().replace("pass_threshold: 0.80", "pass_threshold: 1.5"))
     (repo / "params.yaml").write_text("train:\n  lr: 0.0001\n  epochs: 3\n")
     git(repo, "commit", "-q", "-am", "tune")
-    decide(DecideOptions("TRAIN-002", "Approach", "SFT", "Enough pairs.", supersedes="TRAIN-001", project=repo))
+    decide(
+        DecideOptions("TRAIN-002", "Approach", "SFT", "Enough pairs.", supersedes="TRAIN-001", project=repo)
+    )
     return repo
 
 
@@ -48,10 +50,18 @@ def test_review_json(pr_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [d["id"] for d in data["decisions"]] == ["TRAIN-002"]
     assert data["decisions"][0]["commit"] == git(pr_repo, "rev-parse", "HEAD").strip()
     assert data["superseded"] == [{"id": "TRAIN-001", "by": "TRAIN-002"}]
-    assert {f["path"] for f in data["spec_files"]} == {"config/input-taxonomy.yaml", "config/rubric.yaml",
-                                                       "params.yaml", "decision-log.md", "sidecar.yaml"}
+    assert {f["path"] for f in data["spec_files"]} == {
+        "config/input-taxonomy.yaml",
+        "config/rubric.yaml",
+        "params.yaml",
+        "decision-log.md",
+        "sidecar.yaml",
+    }
     failing = {c["id"]: c for c in data["newly_failing"]}
-    assert set(failing) == {"rubric.threshold", "base-eval.pass-rate"}  # the threshold also re-grades the base eval
+    assert set(failing) == {
+        "rubric.threshold",
+        "base-eval.pass-rate",
+    }  # the threshold also re-grades the base eval
     assert failing["rubric.threshold"]["findings"][0].startswith("config/rubric.yaml:5:")
     assert [c["id"] for c in data["fixed"]] == ["taxonomy.weights"]
     assert data["params"] == [{"param": "train.lr", "base": 0.0002, "head": 0.0001}]
@@ -63,9 +73,17 @@ def test_review_md(pr_repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "review.md"
     review("base..HEAD", "md", pr_repo, out)
     text = out.read_text()
-    for expected in ("### Decisions", "| TRAIN-002 | Approach | SFT |", "Superseded: TRAIN-001 (by TRAIN-002)",
-                     "- `M` config/rubric.yaml", "**Newly failing:**", "`rubric.threshold` (was passed)",
-                     "**Fixed:**", "`taxonomy.weights` (now passed)", "| train.lr | 0.0002 | 0.0001 |"):
+    for expected in (
+        "### Decisions",
+        "| TRAIN-002 | Approach | SFT |",
+        "Superseded: TRAIN-001 (by TRAIN-002)",
+        "- `M` config/rubric.yaml",
+        "**Newly failing:**",
+        "`rubric.threshold` (was passed)",
+        "**Fixed:**",
+        "`taxonomy.weights` (now passed)",
+        "| train.lr | 0.0002 | 0.0001 |",
+    ):
         assert expected in text, expected
 
 

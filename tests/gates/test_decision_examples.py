@@ -1,4 +1,4 @@
-"""Example projects for the decision gates: tests/examples/<gate-id>/{pass,fail}/<case>/ is a complete project.
+"""Example projects for the decision gates: each tests/examples/<gate-id>/{pass,fail}/<case>/ is a project.
 
 Every case directory is discovered and run through its gate; `pass` cases must pass, `fail` cases must fail.
 """

@@ -11,7 +11,10 @@ from ftspec.project import Project
 from ftspec.results import GateResult
 from tests.conftest import FIXTURES, git
 
-ENTRY = "\n## TRAIN-002: Approach\n\n**Decision:** SFT\n**Date:** 2026-01-11\n**Step:** 5\n**Rationale:** Because.\n"
+ENTRY = (
+    "\n## TRAIN-002: Approach\n\n**Decision:** SFT\n**Date:** 2026-01-11\n"
+    "**Step:** 5\n**Rationale:** Because.\n"
+)
 DECISION = "  - id: TRAIN-002\n    step: 5\n    choice: SFT\n    rationale: Because.\n"
 
 
@@ -25,7 +28,14 @@ def add_decision(repo: Path, trailer: bool) -> None:
     with (repo / "sidecar.yaml").open("a") as f:
         f.write(DECISION)
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "add TRAIN-002", *(["--trailer", "Decision-Id: TRAIN-002"] if trailer else []))
+    git(
+        repo,
+        "commit",
+        "-q",
+        "-m",
+        "add TRAIN-002",
+        *(["--trailer", "Decision-Id: TRAIN-002"] if trailer else []),
+    )
 
 
 def test_committed_passes_when_trailers_exist(decision_repo: Path) -> None:
@@ -58,7 +68,11 @@ def test_immutable_fails_on_an_edit_in_place(decision_repo: Path) -> None:
     log.write_text(log.read_text().replace("Qwen2.5-7B-Instruct", "Llama-3.1-8B-Instruct"))
     result = run("decisions.immutable", decision_repo)
     assert result.outcome == "failed"
-    assert result.findings[0].render().startswith("decision-log.md:3: decision TRAIN-001 was edited after commit")
+    assert (
+        result.findings[0]
+        .render()
+        .startswith("decision-log.md:3: decision TRAIN-001 was edited after commit")
+    )
 
 
 def test_immutable_fails_on_removal(decision_repo: Path) -> None:
@@ -68,9 +82,12 @@ def test_immutable_fails_on_removal(decision_repo: Path) -> None:
 
 def test_immutable_allows_editing_a_superseded_decision(decision_repo: Path) -> None:
     log = decision_repo / "decision-log.md"
-    text = log.read_text().replace("**Step:** 5\n**Rationale:** Fits", "**Step:** 5\n**Status:** superseded\n"
-                                   "**Rationale:** Fits")
-    log.write_text(text + ENTRY.replace("Rationale:** Because.", "Rationale:** Because.\n**Supersedes:** TRAIN-001"))
+    text = log.read_text().replace(
+        "**Step:** 5\n**Rationale:** Fits", "**Step:** 5\n**Status:** superseded\n**Rationale:** Fits"
+    )
+    log.write_text(
+        text + ENTRY.replace("Rationale:** Because.", "Rationale:** Because.\n**Supersedes:** TRAIN-001")
+    )
     assert run("decisions.immutable", decision_repo).outcome == "passed"
 
 

@@ -19,15 +19,41 @@ from tests.conftest import FIXTURES, git
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-ENTRY = "\n## TRAIN-002: Approach\n\n**Decision:** SFT\n**Date:** 2026-01-11\n**Step:** 5\n**Rationale:** Because.\n"
+ENTRY = (
+    "\n## TRAIN-002: Approach\n\n**Decision:** SFT\n**Date:** 2026-01-11\n"
+    "**Step:** 5\n**Rationale:** Because.\n"
+)
 
-MUST_MATCH = ["ftspec.yaml", "proj/ftspec.yaml", "sidecar.yaml", "decision-log.md", "model-choice.md",
-              "base-model-eval-results.md", "config/rubric.yaml", "config/input-taxonomy.yml",
-              "a/b/config/prompts/user_sim.md", "config/system-prompt.md", "phase-2-training/training-spec.md",
-              "gates/test_tone.py", "dvc.yaml", "params.yaml"]
-MUST_NOT_MATCH = ["README.md", "ftspec.yaml.bak", "my-ftspec.yaml", "config.yaml", "src/config.py",
-                  "configs/rubric.yaml", "gates/helpers.py", "gates/sub/test_x.txt", "data/train.jsonl",
-                  "notes/decision-log.md.orig", "ftspec/cli.py", "config/rubric.json"]
+MUST_MATCH = [
+    "ftspec.yaml",
+    "proj/ftspec.yaml",
+    "sidecar.yaml",
+    "decision-log.md",
+    "model-choice.md",
+    "base-model-eval-results.md",
+    "config/rubric.yaml",
+    "config/input-taxonomy.yml",
+    "a/b/config/prompts/user_sim.md",
+    "config/system-prompt.md",
+    "phase-2-training/training-spec.md",
+    "gates/test_tone.py",
+    "dvc.yaml",
+    "params.yaml",
+]
+MUST_NOT_MATCH = [
+    "README.md",
+    "ftspec.yaml.bak",
+    "my-ftspec.yaml",
+    "config.yaml",
+    "src/config.py",
+    "configs/rubric.yaml",
+    "gates/helpers.py",
+    "gates/sub/test_x.txt",
+    "data/train.jsonl",
+    "notes/decision-log.md.orig",
+    "ftspec/cli.py",
+    "config/rubric.json",
+]
 
 
 @pytest.mark.parametrize("path", MUST_MATCH)
@@ -72,8 +98,13 @@ def add_entry(repo: Path) -> None:
 
 
 def commit(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        ["git", "commit", "-q", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -89,13 +120,16 @@ def test_pre_commit_framework_for_real(tmp_path: Path, pre_commit_home: Path) ->
     repo = project_repo(tmp_path / "proj")
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {ROOT}\n    rev: {rev}\n    hooks:\n      - id: ftspec-check\n"
-        "      - id: ftspec-decision-trailer\n")
+        "      - id: ftspec-decision-trailer\n"
+    )
     git(repo, "add", "-A")
     env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
     pre_commit = [sys.executable, "-m", "pre_commit"]
 
     def run_all() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*pre_commit, "run", "--all-files"], cwd=repo, env=env, capture_output=True, text=True)
+        return subprocess.run(
+            [*pre_commit, "run", "--all-files"], cwd=repo, env=env, capture_output=True, text=True
+        )
 
     passed = run_all()
     assert passed.returncode == 0, passed.stdout + passed.stderr
@@ -104,12 +138,20 @@ def test_pre_commit_framework_for_real(tmp_path: Path, pre_commit_home: Path) ->
     failed = run_all()
     assert failed.returncode == 1 and "config/rubric.yaml:5" in failed.stdout
     git(repo, "checkout", "--", "config/rubric.yaml")
-    subprocess.run([*pre_commit, "install", "-t", "pre-commit", "-t", "commit-msg"], cwd=repo, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*pre_commit, "install", "-t", "pre-commit", "-t", "commit-msg"],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     assert commit(repo, "-m", "scaffold", "--trailer", "Decision-Id: TRAIN-001", env=env).returncode == 0
     add_entry(repo)
     rejected = commit(repo, "-m", "add TRAIN-002", env=env)
-    assert rejected.returncode != 0 and "decision TRAIN-002 is added without" in rejected.stdout + rejected.stderr
+    assert (
+        rejected.returncode != 0
+        and "decision TRAIN-002 is added without" in rejected.stdout + rejected.stderr
+    )
     accepted = commit(repo, "-m", "add TRAIN-002", "--trailer", "Decision-Id: TRAIN-002", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
@@ -120,7 +162,7 @@ def ftspec_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "ftspec"
-    shim.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m ftspec \"$@\"\n")
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m ftspec "$@"\n')
     shim.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 

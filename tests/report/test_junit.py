@@ -19,5 +19,6 @@ def test_junit_has_a_testcase_per_gate_with_findings(tmp_path: Path) -> None:
     failure = cases["decisions.logged"].find("failure")
     assert failure is not None
     assert "sidecar.yaml:14:5: decisions[1].id: decision TRAIN-002 has no entry in decision-log.md" in (
-        (failure.get("message") or "") + (failure.text or ""))
+        (failure.get("message") or "") + (failure.text or "")
+    )
     assert cases["decisions.unique-ids"].find("failure") is None

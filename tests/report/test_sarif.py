@@ -46,8 +46,10 @@ def test_sarif_structure_and_locations(tmp_path: Path, monkeypatch: pytest.Monke
     log = json.loads(REPORTERS["sarif"](make_run(tmp_path / "p")))
     check_sarif(log)
     results = log["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"]) for r in results] == [("rubric.calibration-examples", "error"),
-                                                            ("decisions.logged", "warning")]
+    assert [(r["ruleId"], r["level"]) for r in results] == [
+        ("rubric.calibration-examples", "error"),
+        ("decisions.logged", "warning"),
+    ]
     physical = results[0]["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "p/config/rubric.yaml"
     assert physical["region"] == {"startLine": 12, "startColumn": 5}

@@ -11,7 +11,9 @@ from ftspec.templates import template_dir
 
 
 def workflow() -> dict:  # type: ignore[type-arg]
-    return yaml.safe_load((template_dir("worked-example") / ".github" / "workflows" / "ftspec.yml").read_text())
+    return yaml.safe_load(
+        (template_dir("worked-example") / ".github" / "workflows" / "ftspec.yml").read_text()
+    )
 
 
 def test_runs_check_on_pull_requests_and_writes_the_review_summary() -> None:
