@@ -55,7 +55,7 @@ def cli() -> None:
     """ftspec: executable design specs for fine-tuning projects."""
     from ftspec.commands.decide import recover_here
 
-    # A `ftspec decide` killed mid-way left a journal: put the files and index back before anything reads them.
+    # A `ftspec decide` killed mid-way left a journal: restore files and index before anything reads them.
     run_command_quietly(recover_here)
 
 
@@ -94,7 +94,7 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
 @click.option("--hooks", type=click.Choice(["pre-commit", "git"]),
               help="Install ftspec's hooks: a .pre-commit-config.yaml, or plain scripts in .git/hooks.")
 def init(directory: Path, template: str, list_templates: bool, no_git: bool, hooks: str | None) -> None:
-    """Scaffold a project in DIRECTORY from a template (with --hooks on an existing project: add hooks only)."""
+    """Scaffold a project in DIRECTORY from a template (--hooks on an existing project: hooks only)."""
     from ftspec.commands.init import init as run, list_templates as show
 
     if list_templates:
@@ -112,12 +112,13 @@ def init(directory: Path, template: str, list_templates: bool, no_git: bool, hoo
 @click.option("--supersedes", help="Id(s) of the decision(s) this one replaces.")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="Project directory (default: here).")
-def decide(decision_id: str, paths: tuple[Path, ...], title: str, choice: str, rationale: str, step: str | None,
-           supersedes: str | None, project: Path) -> None:
+def decide(decision_id: str, paths: tuple[Path, ...], title: str, choice: str, rationale: str,
+           step: str | None, supersedes: str | None, project: Path) -> None:
     """Record decision ID: log entry, sidecar decision and PATHs in one commit with Decision-Id trailers."""
     from ftspec.commands.decide import DecideOptions, decide as run
 
-    run_command(run, DecideOptions(decision_id, title, choice, rationale, step, supersedes, list(paths), project))
+    options = DecideOptions(decision_id, title, choice, rationale, step, supersedes, list(paths), project)
+    run_command(run, options)
 
 
 @cli.command()
@@ -135,7 +136,8 @@ def decisions(path: Path, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="Project directory (default: here).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the review here.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the review here.")
 def review(rev_range: str, fmt: str, project: Path, output: Path | None) -> None:
     """The pull-request view of BASE..HEAD: decisions, spec files changed, gates newly failing or fixed."""
     from ftspec.commands.review import review as run

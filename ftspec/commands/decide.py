@@ -21,7 +21,7 @@ from ftspec.decisions import (
     split_ids,
     trailer_values,
 )
-from ftspec.errors import FtspecError, GitError, UsageError
+from ftspec.errors import GitError, UsageError
 from ftspec.journal import Journal, fault, find_git_dir, pid_alive, write_atomic
 from ftspec.project import Project, find_root
 
@@ -237,7 +237,7 @@ def recover(git_dir: Path | None) -> None:
         return
     journal, pid = found
     if pid_alive(pid):
-        raise FtspecError(f"ftspec decide {journal.label} is running (pid {pid}). wait for it to finish")
+        return  # a decide in progress (this may be its own commit hook running ftspec): not ours to touch
     head = git.head_sha(git_dir.parent)
     if head == journal.head:
         journal.rollback()

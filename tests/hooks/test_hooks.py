@@ -182,6 +182,9 @@ def test_plain_git_hooks(tmp_path: Path, ftspec_on_path: None) -> None:
     add_entry(repo)
     assert "without a `Decision-Id: TRAIN-002` trailer" in commit(repo, "-m", "add").stderr
     assert commit(repo, "-m", "add", "--trailer", "decision-id: train-002").returncode == 0
+    decided = subprocess.run(["ftspec", "decide", "TRAIN-003", "--title", "PEFT", "--choice", "QLoRA",
+                              "--rationale", "One GPU."], cwd=repo, capture_output=True, text=True)
+    assert decided.returncode == 0, decided.stderr  # its own commit passes both hooks, which run ftspec too
 
 
 def test_git_hooks_never_overwrite_foreign_ones(tmp_path: Path) -> None:
