@@ -13,7 +13,7 @@ import pytest
 from ftspec.commands.decide import FAULT_POINTS, DecideOptions, decide
 from ftspec.errors import FtspecError
 from ftspec.journal import JOURNAL
-from tests.conftest import git
+from tests.gitrepo import git
 
 ROOT = Path(__file__).resolve().parents[2]
 ARGS = [

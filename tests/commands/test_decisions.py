@@ -10,7 +10,7 @@ import pytest
 
 from ftspec.commands.decide import DecideOptions, decide
 from ftspec.commands.decisions import decisions
-from tests.conftest import FIXTURES, git
+from tests.gitrepo import FIXTURES, git
 
 
 def test_json_joins_history_and_log(decision_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from ftspec.commands.decide import DecideOptions, decide
 from ftspec.commands.review import review
 from ftspec.errors import FtspecError
 from ftspec.templates import template_dir
-from tests.conftest import FIXTURES, git
+from tests.gitrepo import FIXTURES, git
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from ftspec.gates.registry import all_gates
 from ftspec.gates.runner import run_gate
 from ftspec.project import Project
 from ftspec.results import GateResult
-from tests.conftest import FIXTURES, git
+from tests.gitrepo import FIXTURES, git
 
 ENTRY = (
     "\n## TRAIN-002: Approach\n\n**Decision:** SFT\n**Date:** 2026-01-11\n"

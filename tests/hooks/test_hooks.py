@@ -15,7 +15,7 @@ import yaml
 from ftspec.commands.init import init, initial_commit
 from ftspec.errors import FtspecError
 from ftspec.templates import template_dir
-from tests.conftest import FIXTURES, git
+from tests.gitrepo import FIXTURES, git
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
