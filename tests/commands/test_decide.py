@@ -155,3 +155,20 @@ def test_kill_9_at_each_step_is_recovered(decision_repo: Path, point: str) -> No
         assert snapshot(decision_repo) == before
         assert status(decision_repo) == "?? training.yaml\n"
         assert run_cli(decision_repo, "decide", *ARGS, "training.yaml").returncode == 0
+
+
+def test_kill_9_while_git_commit_runs_is_recovered(decision_repo: Path) -> None:
+    """A hook kills ftspec mid-commit and then rejects: the next invocation rolls everything back."""
+    hook = decision_repo / ".git" / "hooks" / "commit-msg"
+    hook.write_text(
+        f'#!/bin/sh\n{sys.executable} -c "import json,os,signal; '
+        f"os.kill(json.load(open('.git/{JOURNAL}'))['pid'], signal.SIGKILL)\"\nexit 1\n"
+    )
+    hook.chmod(0o755)
+    before = snapshot(decision_repo)
+    killed = run_cli(decision_repo, "decide", *ARGS)
+    assert killed.returncode == -signal.SIGKILL
+    hook.unlink()
+    recovered = run_cli(decision_repo, "decisions")
+    assert "rolled back" in recovered.stderr
+    assert snapshot(decision_repo) == before
