@@ -186,11 +186,17 @@ def commits(root: Path, rev_range: str = "HEAD", paths: list[str] | None = None)
 
 def show_file(root: Path, rev: str, path: str) -> str | None:
     """The text of ``path`` (relative to the work tree) at ``rev``, or None when it is not there."""
+    return _blob_text(_repo(root), rev, path)
+
+
+def _blob_text(repo: Any, rev: str, path: str) -> str | None:
+    """Read through GitPython's persistent `git cat-file --batch`: one process for a whole history walk."""
     import git
 
     try:
-        return str(_repo(root).git.show(f"{rev}:{path}"))
-    except git.GitCommandError:
+        blob = repo.commit(rev).tree / path
+        return str(blob.data_stream.read().decode("utf-8", errors="replace"))
+    except (KeyError, ValueError, git.BadName, git.GitCommandError):
         return None
 
 
@@ -205,8 +211,9 @@ def file_history(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, st
     """(sha, text) of ``path`` at each commit in ``rev``'s history that changed it, oldest first."""
     if head_sha(root) is None:
         return []
+    repo = _repo(root)
     shas = _run(root, "log", "--reverse", "--format=%H", rev, "--", path).split()
-    return [(sha, text) for sha in shas if (text := show_file(root, sha, path)) is not None]
+    return [(sha, text) for sha in shas if (text := _blob_text(repo, sha, path)) is not None]
 
 
 def is_shallow(root: Path) -> bool:
