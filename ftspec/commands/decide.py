@@ -100,6 +100,7 @@ def make_plan(project: Project, options: DecideOptions) -> Plan:
     decision_id = options.decision_id.strip()
     if not ID_PATTERN.match(decision_id):
         raise UsageError(f"decision id '{decision_id}' is not PREFIX-NNN (e.g. TRAIN-002). use that form")
+    _check_text(options)
     tree = git.work_tree(project.root)
     log, sidecar = (
         project.root / project.manifest.paths.decision_log,
@@ -142,6 +143,13 @@ def make_plan(project: Project, options: DecideOptions) -> Plan:
         message,
         decision_trailers(decision_id, step, options.supersedes),
     )
+
+
+def _check_text(options: DecideOptions) -> None:
+    for name in ("title", "choice", "rationale"):
+        value = getattr(options, name)
+        if not value.strip() or "\n" in value.strip() and name != "rationale":
+            raise UsageError(f"--{name} must be one non-empty line. say what was decided in a few words")
 
 
 def _check_unused(

@@ -172,3 +172,11 @@ def test_kill_9_while_git_commit_runs_is_recovered(decision_repo: Path) -> None:
     recovered = run_cli(decision_repo, "decisions")
     assert "rolled back" in recovered.stderr
     assert snapshot(decision_repo) == before
+
+
+@pytest.mark.parametrize("field", ["title", "choice", "rationale"])
+def test_empty_text_is_refused(decision_repo: Path, field: str) -> None:
+    opts = options(decision_repo)
+    setattr(opts, field, "  ")
+    with pytest.raises(FtspecError, match=f"--{field} must be one non-empty line"):
+        decide(opts)
