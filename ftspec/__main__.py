@@ -1,3 +1,3 @@
 from ftspec.cli import main
 
-raise SystemExit(main())
+main()

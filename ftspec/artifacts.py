@@ -15,6 +15,7 @@ from ftspec.models.persona import PersonaTemplate
 from ftspec.models.rubric import Rubric
 from ftspec.models.sidecar import Sidecar
 from ftspec.models.taxonomy import InputTaxonomy
+from ftspec.models.training import Training
 
 Kind = Literal["yaml", "frontmatter", "markdown"]
 
@@ -32,21 +33,32 @@ class ArtifactSpec:
 
 
 def _training_required(manifest: Manifest) -> bool:
+    """Artifacts that exist only to produce or run training: a rag-only project has no training step."""
     return manifest.architecture != "rag-only"
+
+
+def _never(manifest: Manifest) -> bool:
+    """Required by the workflow gates when the sidecar's steps call for it, not by the schema gate."""
+    return False
 
 
 ARTIFACTS: dict[str, ArtifactSpec] = {
     spec.name: spec
     for spec in (
         ArtifactSpec("model_choice", "model_choice", "frontmatter", ModelChoice, "model choice with tradeoffs"),
-        ArtifactSpec("taxonomy", "taxonomy", "yaml", InputTaxonomy, "input taxonomy"),
+        ArtifactSpec("taxonomy", "taxonomy", "yaml", InputTaxonomy, "input taxonomy", _training_required),
         ArtifactSpec("rubric", "rubric", "yaml", Rubric, "rubric"),
-        ArtifactSpec("personas", "personas", "yaml", PersonaTemplate, "persona template"),
+        ArtifactSpec("personas", "personas", "yaml", PersonaTemplate, "persona template", _training_required),
         ArtifactSpec("system_prompt", "system_prompt", "markdown", None, "system prompt"),
-        ArtifactSpec("user_sim_prompt", "user_sim_prompt", "markdown", None, "user-simulator prompt"),
-        ArtifactSpec("assistant_prompt", "assistant_prompt", "markdown", None, "assistant prompt"),
+        ArtifactSpec("user_sim_prompt", "user_sim_prompt", "markdown", None, "user-simulator prompt",
+                     _training_required),
+        ArtifactSpec("assistant_prompt", "assistant_prompt", "markdown", None, "assistant prompt", _training_required),
         ArtifactSpec("base_eval", "base_eval", "frontmatter", BaseEval, "base-model eval results"),
-        ArtifactSpec("sidecar", "sidecar", "yaml", Sidecar, "workflow sidecar", lambda m: False),
+        ArtifactSpec("sidecar", "sidecar", "yaml", Sidecar, "workflow sidecar", _never),
+        ArtifactSpec("training", "training", "yaml", Training, "training configuration", _training_required),
+        ArtifactSpec("training_spec", "training_spec", "markdown", None, "training spec (or its SKIPPED record)",
+                     _never),
+        ArtifactSpec("decision_log", "decision_log", "markdown", None, "decision log", _never),
     )
 }
 

@@ -75,13 +75,15 @@ def run_command_quietly(func: Callable[[], None]) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--junitxml", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--no-cache", is_flag=True, help="Run every gate; do not reuse results whose inputs are unchanged.")
 def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: str | None,
-          output: Path | None) -> None:
+          output: Path | None, no_cache: bool) -> None:
     """Run every gate on the project at PATH (default: here)."""
-    from ftspec.commands.check import CheckOptions, check as run
+    from ftspec.commands.check import CheckOptions
+    from ftspec.commands.check import check as run
 
     options = CheckOptions(path=path, keyword=keyword, exitfirst=exitfirst, format=fmt, junitxml=junitxml,
-                           output=output)
+                           output=output, cache=not no_cache)
     run_command(run, options)
 
 
@@ -90,16 +92,18 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
 @click.option("--template", "-t", default="worked-example", show_default=True,
               help="Template name (see --list).")
 @click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
-@click.option("--no-git", is_flag=True, help="Do not initialise a git repository.")
+@click.option("--git/--no-git", "git_mode", default=None,
+              help="Create a git repository and commit (default: only when DIRECTORY is not inside one).")
 @click.option("--hooks", type=click.Choice(["pre-commit", "git"]),
               help="Install ftspec's hooks: a .pre-commit-config.yaml, or plain scripts in .git/hooks.")
-def init(directory: Path, template: str, list_templates: bool, no_git: bool, hooks: str | None) -> None:
+def init(directory: Path, template: str, list_templates: bool, git_mode: bool | None, hooks: str | None) -> None:
     """Scaffold a project in DIRECTORY from a template (--hooks on an existing project: hooks only)."""
-    from ftspec.commands.init import init as run, list_templates as show
+    from ftspec.commands.init import init as run
+    from ftspec.commands.init import list_templates as show
 
     if list_templates:
         run_command(show)
-    run_command(run, directory, template, git_init=not no_git, hooks=hooks)
+    run_command(run, directory, template, git_mode=git_mode, hooks=hooks)
 
 
 @cli.command()
@@ -115,7 +119,8 @@ def init(directory: Path, template: str, list_templates: bool, no_git: bool, hoo
 def decide(decision_id: str, paths: tuple[Path, ...], title: str, choice: str, rationale: str,
            step: str | None, supersedes: str | None, project: Path) -> None:
     """Record decision ID: log entry, sidecar decision and PATHs in one commit with Decision-Id trailers."""
-    from ftspec.commands.decide import DecideOptions, decide as run
+    from ftspec.commands.decide import DecideOptions
+    from ftspec.commands.decide import decide as run
 
     options = DecideOptions(decision_id, title, choice, rationale, step, supersedes, list(paths), project)
     run_command(run, options)

@@ -9,7 +9,54 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftspec.cache import value_resolver
 from ftspec.errors import GitError
+
+
+@value_resolver("git")
+def head_sha(root: Path, key: str = "git:HEAD") -> str:
+    """The commit HEAD points at, read from .git's files (no git process: the result cache calls this often)."""
+    gitdir = _gitdir(root)
+    if gitdir is None:
+        return "no-repository"
+    try:
+        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head
+        ref = head[5:]
+        common = _common_dir(gitdir)
+        for base in (gitdir, common):
+            if (base / ref).is_file():
+                return (base / ref).read_text(encoding="utf-8").strip()
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                if line.endswith(" " + ref):
+                    return line.split(" ", 1)[0]
+    except OSError:
+        return "unreadable"
+    return "unborn"
+
+
+def _gitdir(root: Path) -> Path | None:
+    for candidate in (root, *root.parents):
+        dotgit = candidate / ".git"
+        if dotgit.is_dir():
+            return dotgit
+        if dotgit.is_file():  # a worktree or submodule: "gitdir: <path>"
+            text = dotgit.read_text(encoding="utf-8").strip()
+            if text.startswith("gitdir: "):
+                path = Path(text[8:])
+                return path if path.is_absolute() else (candidate / path).resolve()
+    return None
+
+
+def _common_dir(gitdir: Path) -> Path:
+    common = gitdir / "commondir"
+    if common.is_file():
+        path = Path(common.read_text(encoding="utf-8").strip())
+        return path if path.is_absolute() else (gitdir / path).resolve()
+    return gitdir
 
 
 def repo_root(path: Path) -> Path | None:
@@ -32,11 +79,28 @@ def init_and_commit(path: Path, message: str, trailers: list[tuple[str, str]] | 
     try:
         repo = git.Repo.init(path, initial_branch="main")
         repo.git.add(A=True)
+        if not _has_identity(repo):
+            # A scaffold commit needs no personal identity; later commits (ftspec decide) do, and say so.
+            repo.git.update_environment(GIT_AUTHOR_NAME="ftspec init", GIT_AUTHOR_EMAIL="ftspec-init@localhost",
+                                        GIT_COMMITTER_NAME="ftspec init", GIT_COMMITTER_EMAIL="ftspec-init@localhost")
         return _commit(repo, message, trailers or [])
     except git.GitCommandError as exc:
         raise GitError(_explain(exc)) from None
     except git.GitCommandNotFound:
         raise GitError("git is not installed. install git and try again") from None
+
+
+def _has_identity(repo: object) -> bool:
+    import os
+
+    import git
+
+    if os.environ.get("GIT_AUTHOR_EMAIL") and os.environ.get("GIT_COMMITTER_EMAIL"):
+        return True
+    try:
+        return bool(repo.git.config("user.email"))  # type: ignore[attr-defined]
+    except git.GitCommandError:
+        return False
 
 
 def _commit(repo: object, message: str, trailers: list[tuple[str, str]]) -> str:
@@ -97,7 +161,7 @@ def index_file(root: Path) -> Path:
     return Path(_repo(root).index.path)
 
 
-def head_sha(root: Path) -> str | None:
+def head_commit(root: Path) -> str | None:
     """HEAD's commit sha, or None before the first commit."""
     repo = _repo(root)
     try:
@@ -118,7 +182,7 @@ def rev_parse(root: Path, rev: str) -> str:
 
 def staged_paths(root: Path) -> list[str]:
     """Paths (relative to the work tree) whose staged content differs from HEAD."""
-    base = "HEAD" if head_sha(root) else _EMPTY_TREE
+    base = "HEAD" if head_commit(root) else _EMPTY_TREE
     out = _run(root, "diff", "--cached", "--name-only", "-z", "--no-renames", base)
     return [p for p in out.split("\0") if p]
 
@@ -171,7 +235,7 @@ def commits(root: Path, rev_range: str = "HEAD", paths: list[str] | None = None)
     """Commits in ``rev_range`` (newest first) with their trailers; [] before the first commit."""
     from ftspec.decisions import parse_trailers
 
-    if rev_range == "HEAD" and head_sha(root) is None:
+    if rev_range == "HEAD" and head_commit(root) is None:
         return []
     fmt = _SEP.join(["%H", "%an <%ae>", "%aI", "%s", "%(trailers:only,unfold)"]) + _END
     out = _run(root, "log", f"--format={fmt}", rev_range, "--", *(paths or []))
@@ -209,7 +273,7 @@ def changed_files(root: Path, base: str, head: str) -> list[tuple[str, str]]:
 
 def file_history(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str]]:
     """(sha, text) of ``path`` at each commit in ``rev``'s history that changed it, oldest first."""
-    if head_sha(root) is None:
+    if head_commit(root) is None:
         return []
     repo = _repo(root)
     shas = _run(root, "log", "--reverse", "--format=%H", rev, "--", path).split()

@@ -9,22 +9,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from ftspec.artifacts import ARTIFACTS, ArtifactSpec
-from ftspec.errors import Location, ProjectNotFound, SpecError, SpecErrors
+from ftspec.errors import Location, SpecError, SpecErrors
 from ftspec.loader import MarkdownDoc, YamlDoc, load_mapping, load_markdown
 from ftspec.models.base import validate
 from ftspec.models.manifest import Manifest
+from ftspec.paths import MANIFEST, find_root, relative, stamp
 
-MANIFEST = "ftspec.yaml"
-
-
-def find_root(start: Path) -> Path:
-    """The nearest directory at or above ``start`` holding ftspec.yaml."""
-    start = start.resolve()
-    for candidate in (start, *start.parents) if start.is_dir() else start.parents:
-        if (candidate / MANIFEST).is_file():
-            return candidate
-    raise ProjectNotFound(f"{start}: no {MANIFEST} here or above. run `ftspec init` to create a project")
-
+__all__ = ["MANIFEST", "Loaded", "Project", "find_root"]
 
 @dataclass
 class Loaded:
@@ -55,7 +46,7 @@ class Project:
     # -- input tracking (for the result cache) ---------------------------------------------------------
     def track_file(self, path: Path) -> None:
         """Record that the running gate read ``path`` (its size and mtime decide whether a cached result holds)."""
-        self.recording[f"file:{_relative(self.root, path)}"] = _stamp(path)
+        self.recording[f"file:{relative(self.root, path)}"] = stamp(path)
 
     def track_value(self, key: str, value: str) -> None:
         """Record a non-file input, e.g. ``git:HEAD`` -> sha."""
@@ -76,7 +67,7 @@ class Project:
     def manifest(self) -> Manifest:
         """The validated manifest, or defaults when it is invalid (its schema gate reports why)."""
         loaded = self.manifest_loaded()
-        return loaded.value if loaded.ok else Manifest(project=self.root.name)
+        return loaded.value if loaded.ok else Manifest.model_validate({"project": self.root.name})
 
     # -- artifacts -------------------------------------------------------------------------------------
     def rel(self, name: str) -> str:
@@ -106,31 +97,15 @@ class Project:
         return path.is_file()
 
 
-def _relative(root: Path, path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path.resolve())
-
-
-def _stamp(path: Path) -> str:
-    """size:mtime_ns of a file, or 'missing'."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
-
-
 def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loaded:
     loaded = Loaded(name=rel, rel=rel, missing=not path.exists())
     try:
+        data: YamlDoc | None
         if kind == "yaml":
-            loaded.doc = load_mapping(path, rel)
-            data = loaded.doc
+            loaded.doc = data = load_mapping(path, rel)
         else:
-            loaded.doc = load_markdown(path, rel)
-            data = loaded.doc.frontmatter
+            markdown = load_markdown(path, rel)
+            loaded.doc, data = markdown, markdown.frontmatter
             if kind == "frontmatter" and data is None:
                 raise SpecError(Location(rel, 1), "missing YAML frontmatter", "start the file with --- lines")
         if model is not None and data is not None:

@@ -18,7 +18,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
 
 def placeholders_in(text: str) -> list[tuple[int, str]]:
     """(1-based line, name) of every `{name}` placeholder; `{{literal}}` braces are not placeholders."""
-    out = []
+    out: list[tuple[int, str]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         out.extend((lineno, m.group(1)) for m in PLACEHOLDER.finditer(line))
     return out

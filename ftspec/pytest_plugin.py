@@ -10,17 +10,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ftspec.gates.registry import Gate, all_gates
-from ftspec.gates.runner import run_gate
-from ftspec.project import MANIFEST, Project, find_root
+from ftspec.cache import ResultCache
+from ftspec.paths import MANIFEST, find_root
 from ftspec.results import GateResult
 
+if TYPE_CHECKING:
+    from ftspec.project import Project
+
 RESULTS = pytest.StashKey[dict[str, GateResult]]()
-PROJECTS = pytest.StashKey[dict[Path, Project]]()
+PROJECTS = pytest.StashKey[dict[Path, "Project"]]()
+CACHES = pytest.StashKey[dict[Path, ResultCache]]()
 PIPELINE_DIRS = {"data", "models", ".dvc", "dvc_plots"}
 
 
@@ -36,18 +39,51 @@ class GateFailed(Exception):
         self.result = result
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ftspec")
+    group.addoption("--ftspec-no-cache", action="store_true", default=False,
+                    help="Run every ftspec gate instead of reusing results whose inputs are unchanged.")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ftspec_gate: a built-in ftspec gate")
     config.stash.setdefault(RESULTS, {})
     config.stash.setdefault(PROJECTS, {})
+    config.stash.setdefault(CACHES, {})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for cache in session.config.stash.get(CACHES, {}).values():
+        cache.save()
 
 
 def project_for(config: pytest.Config, root: Path) -> Project:
     """One Project per root for the whole session, so every artifact is parsed once."""
+    from ftspec.project import Project
+
     projects = config.stash[PROJECTS]
     if root not in projects:
         projects[root] = Project(root)
     return projects[root]
+
+
+def cache_for(config: pytest.Config, root: Path) -> ResultCache:
+    caches = config.stash[CACHES]
+    if root not in caches:
+        caches[root] = ResultCache(root, enabled=not config.getoption("ftspec_no_cache", False))
+    return caches[root]
+
+
+def gate_metadata(cache: ResultCache) -> list[dict[str, Any]]:
+    """id/phase/severity/description of every gate: from the cache when ftspec's code is unchanged."""
+    if cache.gates:
+        return cache.gates
+    from ftspec.gates.registry import all_gates
+
+    gates = [{"id": g.id, "phase": g.phase, "severity": g.severity, "description": g.description}
+             for g in all_gates().values()]
+    cache.remember_gates(gates)
+    return gates
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -67,22 +103,34 @@ class SpecFile(pytest.File):
     """ftspec.yaml: collects one item per built-in gate."""
 
     def collect(self) -> Iterator[GateItem]:
-        project = project_for(self.config, self.path.parent)
-        for gate in all_gates().values():
-            yield GateItem.from_parent(self, name=gate.id, gate=gate, project=project)
+        cache = cache_for(self.config, self.path.parent)
+        for meta in gate_metadata(cache):
+            yield GateItem.from_parent(self, name=meta["id"], meta=meta, cache=cache)
 
 
 class GateItem(pytest.Item):
-    """One built-in gate run against the project."""
+    """One built-in gate run against the project (or its cached result, when nothing it read has changed)."""
 
-    def __init__(self, *, gate: Gate, project: Project, **kwargs: Any) -> None:
+    def __init__(self, *, meta: dict[str, Any], cache: ResultCache, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.gate = gate
-        self.project = project
+        self.gate_id: str = meta["id"]
+        self.meta = meta
+        self.cache = cache
         self.add_marker(pytest.mark.ftspec_gate)
 
+    def evaluate(self) -> GateResult:
+        cached = self.cache.lookup(self.gate_id)
+        if cached is not None:
+            return cached
+        from ftspec.gates.registry import all_gates
+        from ftspec.gates.runner import run_gate
+
+        result = run_gate(all_gates()[self.gate_id], project_for(self.config, self.cache.root))
+        self.cache.store(result)
+        return result
+
     def runtest(self) -> None:
-        result = run_gate(self.gate, self.project)
+        result = self.evaluate()
         self.config.stash[RESULTS][self.nodeid] = result
         self.user_properties.append(("outcome", result.outcome))
         if result.outcome == "skipped":
@@ -90,7 +138,7 @@ class GateItem(pytest.Item):
         if result.outcome == "failed":
             raise GateFailed(result)
         for finding in result.findings:
-            warnings.warn(GateWarning(f"{self.gate.id}: {finding.render()}"), stacklevel=1)
+            warnings.warn(GateWarning(f"{self.gate_id}: {finding.render()}"), stacklevel=1)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, GateFailed):
@@ -101,7 +149,7 @@ class GateItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, f"gate {self.gate.id}"
+        return self.path, 0, f"gate {self.gate_id}"
 
 
 # -- fixtures for the project's own gates --------------------------------------------------------------------
@@ -160,6 +208,12 @@ def base_eval(ftspec_project: Project) -> Any:
 def sidecar(ftspec_project: Project) -> Any:
     """The validated workflow sidecar."""
     return _artifact(ftspec_project, "sidecar")
+
+
+@pytest.fixture
+def training(ftspec_project: Project) -> Any:
+    """The validated config/training.yaml."""
+    return _artifact(ftspec_project, "training")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ftspec.errors import Location, SpecError
 
@@ -48,6 +48,24 @@ class GateResult:
     phase: str = ""
     reason: str = ""  # why it was skipped
     duration: float = 0.0
+    inputs: dict[str, str] = field(default_factory=dict)  # what the gate read (for the result cache)
+    cached: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """Full-fidelity form for the result cache."""
+        return {
+            "id": self.id, "outcome": self.outcome, "description": self.description, "phase": self.phase,
+            "reason": self.reason,
+            "findings": [[f.path, f.line, f.location.col, f.location.keypath, f.message, f.fix, f.severity]
+                         for f in self.findings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GateResult:
+        findings = [Finding(Location(p, int(ln), int(col), kp), msg, fix, sev)
+                    for p, ln, col, kp, msg, fix, sev in data["findings"]]
+        return cls(data["id"], data["outcome"], findings, data["description"], data["phase"], data["reason"],
+                   cached=True)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -1,4 +1,4 @@
-"""Git fixtures: real repositories in tmp_path with a fixed identity and date (registered by conftest.py)."""
+"""Git fixtures: real repositories in tmp_path (identity and date come from conftest.py's environment)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,15 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Ada Tester",
-    "GIT_AUTHOR_EMAIL": "ada@example.com",
-    "GIT_AUTHOR_DATE": "2026-01-10T12:00:00Z",
-    "GIT_COMMITTER_NAME": "Ada Tester",
-    "GIT_COMMITTER_EMAIL": "ada@example.com",
-    "GIT_COMMITTER_DATE": "2026-01-10T12:00:00Z",
-}
 
 
 @pytest.fixture(autouse=True)
-def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Every test sees the same author and date and no user or system git config."""
+def git_isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No user or system git config (hooksPath, signing, templates) leaks into a test's repositories."""
     empty = tmp_path_factory.mktemp("gitconfig") / "config"
     empty.write_text("[init]\n\tdefaultBranch = main\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
 
 
 def git(repo: Path, *args: str) -> str:

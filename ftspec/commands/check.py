@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from ftspec.errors import Location, UsageError
-from ftspec.project import MANIFEST, Project, find_root
+from ftspec.errors import FtspecError, Location, UsageError
+from ftspec.loader import load_yaml
+from ftspec.paths import MANIFEST, find_root
 from ftspec.pytest_plugin import RESULTS
 from ftspec.report import REPORTERS
 from ftspec.report.model import CheckRun
@@ -31,13 +32,48 @@ class CheckOptions:
     format: str = "text"
     junitxml: str | None = None
     output: Path | None = None
+    cache: bool = True
     extra_args: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ManifestHints:
+    """The few manifest values needed before pytest starts, read without building the pydantic models
+    (so a fully cached check never pays for them); an invalid manifest falls back to the defaults and its
+    schema gate reports why."""
+
+    project: str
+    gates_dir: str = "gates"
+    plugins: tuple[str, ...] = ()
+
+    @classmethod
+    def read(cls, root: Path) -> ManifestHints:
+        try:
+            data = load_yaml(root / MANIFEST, MANIFEST).data
+        except FtspecError:
+            return cls(root.name)
+        if not isinstance(data, dict):
+            return cls(root.name)
+        name = data.get("project")
+        paths = _mapping(data.get("paths"))
+        gates_dir = paths.get("gates")
+        plugins = _mapping(data.get("check")).get("pytest_plugins")
+        return cls(
+            name if isinstance(name, str) and name else root.name,
+            gates_dir if isinstance(gates_dir, str) else "gates",
+            tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
+        )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class Recorder:
     """A pytest plugin object that turns test reports into GateResults, in run order."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.results: dict[str, GateResult] = {}
         self.gate_results: dict[str, GateResult] = {}
 
@@ -47,7 +83,7 @@ class Recorder:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.results[report.nodeid] = GateResult(
-                report.nodeid or "collection", "failed", [_crash_finding(report, report.nodeid)],
+                report.nodeid or "collection", "failed", [_crash_finding(report, report.nodeid, self.root)],
                 description="could not be collected",
             )
 
@@ -57,10 +93,10 @@ class Recorder:
         if report.nodeid in self.gate_results:
             self.results[report.nodeid] = self.gate_results[report.nodeid]
         else:
-            self.results[report.nodeid] = _user_result(report, self.results.get(report.nodeid))
+            self.results[report.nodeid] = _user_result(report, self.results.get(report.nodeid), self.root)
 
 
-def _user_result(report: pytest.TestReport, previous: GateResult | None) -> GateResult:
+def _user_result(report: pytest.TestReport, previous: GateResult | None, root: Path) -> GateResult:
     name = report.nodeid
     if previous is not None and previous.outcome == "failed":
         return previous  # a teardown report must not hide the call failure
@@ -68,14 +104,15 @@ def _user_result(report: pytest.TestReport, previous: GateResult | None) -> Gate
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
         return GateResult(name, "skipped", reason=reason.removeprefix("Skipped: "), phase="project")
     if report.failed:
-        return GateResult(name, "failed", [_crash_finding(report, name)], description="project gate", phase="project")
+        return GateResult(name, "failed", [_crash_finding(report, name, root)], description="project gate",
+                          phase="project")
     return GateResult(name, "passed", phase="project", duration=report.duration)
 
 
-def _crash_finding(report: Any, nodeid: str) -> Finding:
+def _crash_finding(report: Any, nodeid: str, root: Path) -> Finding:
     crash = getattr(report.longrepr, "reprcrash", None)
     if crash is not None:
-        path = os.path.relpath(crash.path) if os.path.isabs(crash.path) else crash.path
+        path = os.path.relpath(crash.path, root) if os.path.isabs(crash.path) else crash.path
         return Finding(Location(path, crash.lineno), crash.message.splitlines()[0] if crash.message else "failed")
     text = str(report.longrepr).strip().splitlines()
     return Finding(Location(nodeid.split("::")[0]), text[-1] if text else "failed")
@@ -104,13 +141,14 @@ _DISABLED = [arg for name in ("cacheprovider", "terminal", "doctest", "pastebin"
              for arg in ("-p", f"no:{name}")]
 
 
-def pytest_args(project: Project, options: CheckOptions) -> list[str]:
+def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list[str]:
     """The pytest command line for a project: its manifest and its own gates folder."""
-    targets = [str(project.root / MANIFEST)]
-    gates_dir = project.root / project.manifest.paths.gates
+    targets = [str(root / MANIFEST)]
+    gates_dir = root / hints.gates_dir
     if gates_dir.is_dir():
         targets.append(str(gates_dir))
-    args = [*targets, f"--rootdir={project.root}", *_DISABLED,
+    # importlib mode: projects' gate modules never clash in sys.modules (several checks in one process).
+    args = [*targets, f"--rootdir={root}", "--import-mode=importlib", *_DISABLED,
             "-o", "python_files=test_*.py *_test.py", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if options.keyword:
         args += ["-k", options.keyword]
@@ -118,21 +156,23 @@ def pytest_args(project: Project, options: CheckOptions) -> list[str]:
         args.append("-x")
     if options.junitxml:
         args.append(f"--junitxml={options.junitxml}")
+    if not options.cache:
+        args.append("--ftspec-no-cache")
     return args + options.extra_args
 
 
 def run_check(options: CheckOptions) -> CheckRun:
     """Run the gates of the project at ``options.path``; returns the run for a reporter."""
     root = find_root(options.path)
-    project = Project(root)
-    recorder = Recorder()
+    hints = ManifestHints.read(root)
+    recorder = Recorder(root)
     started = time.perf_counter()
-    with _no_autoload(project.manifest.check.pytest_plugins) as plugin_args, _quiet() as captured:
-        args = plugin_args + pytest_args(project, options)
+    with _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
+        args = plugin_args + pytest_args(root, hints, options)
         exit_code = int(pytest.main(args, plugins=[recorder]))
     if exit_code == pytest.ExitCode.USAGE_ERROR:
         raise UsageError(_usage_message(captured.getvalue()))
-    run = CheckRun(project.manifest.project, str(root), list(recorder.results.values()), exit_code)
+    run = CheckRun(hints.project, str(root), list(recorder.results.values()), exit_code)
     run.duration = time.perf_counter() - started
     return run
 

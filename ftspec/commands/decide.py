@@ -65,7 +65,7 @@ def decide(options: DecideOptions) -> int:
     journal = Journal.begin(
         git.git_dir(root),
         git.index_file(root),
-        git.head_sha(root),
+        git.head_commit(root),
         options.decision_id,
         [plan.log, plan.sidecar],
     )
@@ -246,7 +246,7 @@ def recover(git_dir: Path | None) -> None:
     journal, pid = found
     if pid_alive(pid):
         return  # a decide in progress (this may be its own commit hook running ftspec): not ours to touch
-    head = git.head_sha(git_dir.parent)
+    head = git.head_commit(git_dir.parent)
     if head == journal.head:
         journal.rollback()
         print(f"ftspec: rolled back an interrupted `ftspec decide {journal.label}`", file=sys.stderr)

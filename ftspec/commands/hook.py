@@ -64,7 +64,7 @@ def _added_entries(tree: Path) -> list[tuple[str, LogEntry]]:
         if rel not in staged:
             continue
         old = {
-            e.key for e in parse_log((git.show_file(tree, "HEAD", rel) if git.head_sha(tree) else None) or "")
+            e.key for e in parse_log((git.show_file(tree, "HEAD", rel) if git.head_commit(tree) else None) or "")
         }
         out += [(rel, e) for e in parse_log(git.staged_text(tree, rel) or "") if e.key not in old]
     return out

@@ -40,8 +40,14 @@ def planned_files(source: Path) -> list[Path]:
     return sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file() and not SKIP & set(p.parts))
 
 
-def init(directory: Path, template: str, git_init: bool = True, hooks: str | None = None) -> int:
-    """Copy the template into ``directory`` (commit when not inside a repository); install hooks if asked."""
+def init(directory: Path, template: str, git_mode: bool | None = None, hooks: str | None = None) -> int:
+    """Copy the template into ``directory``; commit when it is not inside a repository (or ``git_mode`` is True).
+
+    ``git_mode``: None decides by whether ``directory`` is already inside a repository; True always creates a
+    repository there (a nested one inside another checkout); False never touches git. ``hooks`` installs ftspec's
+    hooks too (on an existing project: only the hooks). The scaffold commit carries a Decision-Id trailer for
+    each decision the template's sidecar records, so the decision gates pass from the start.
+    """
     if hooks and (directory / MANIFEST).is_file():
         return install_hooks(directory, hooks)  # an existing project: hooks only
     source = template_dir(template)
@@ -49,9 +55,10 @@ def init(directory: Path, template: str, git_init: bool = True, hooks: str | Non
     conflicts = [rel for rel in files if (directory / rel).exists()]
     if conflicts:
         listed = ", ".join(str(c) for c in conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
-        raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "  # noqa: E501
+        raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "
                          "move them away or init into an empty directory")
-    inside_repo = git.repo_root(directory.resolve()) if directory.exists() else None
+    existing = next(p for p in (directory.resolve(), *directory.resolve().parents) if p.exists())
+    inside_repo = git.repo_root(existing)
     directory.mkdir(parents=True, exist_ok=True)
     for rel in files:
         (directory / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +67,7 @@ def init(directory: Path, template: str, git_init: bool = True, hooks: str | Non
     print(f"created {len(files)} files in {directory} from template '{template}'")
     if hooks == "pre-commit":
         _write_pre_commit_config(directory)
-    if git_init and inside_repo is None:
+    if git_mode or (git_mode is None and inside_repo is None):
         message, trailers = initial_commit(directory, template)
         sha = git.init_and_commit(directory, message, trailers)
         print(f"initialised git repository, commit {sha[:10]}")

@@ -33,7 +33,8 @@ class GateContext:
         """The validated model of an artifact, or Unavailable."""
         loaded = self.project.load(name)
         if loaded.missing or not loaded.ok:
-            raise Unavailable(f"{loaded.rel} is {'missing' if loaded.missing else 'invalid'} (see {name.replace('_', '-')}.schema)")
+            state = "missing" if loaded.missing else "invalid"
+            raise Unavailable(f"{loaded.rel} is {state} (see {name.replace('_', '-')}.schema)")
         return loaded.value
 
     def doc(self, name: str) -> YamlDoc | MarkdownDoc | None:

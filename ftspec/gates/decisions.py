@@ -38,7 +38,7 @@ def _tree(ctx: GateContext) -> Path:
         raise NotApplicable("not inside a git repository: decisions have no history to check")
     if git.is_shallow(tree):
         raise NotApplicable("shallow clone: fetch the whole history (actions/checkout fetch-depth: 0)")
-    ctx.project.track_value("git:HEAD", git.head_sha(tree) or "none")
+    ctx.project.track_value("git:HEAD", git.head_sha(ctx.project.root, "git:HEAD"))  # the cache's own resolver
     return tree
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ftspec.gates.context import GateContext
+from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
 from ftspec.loader import MarkdownDoc
 from ftspec.models.model_choice import ModelChoice
@@ -35,7 +35,7 @@ def model_choice_complete(ctx: GateContext) -> Iterator[Finding]:
 
 def _section(doc: MarkdownDoc, wanted: str) -> str | None:
     lines = doc.body.splitlines()
-    for idx, (line, level, title) in enumerate(doc.headings):
+    for idx, (line, _level, title) in enumerate(doc.headings):
         if wanted in title.lower():
             end = doc.headings[idx + 1][0] if idx + 1 < len(doc.headings) else doc.body_line + len(lines)
             return "\n".join(lines[line - doc.body_line + 1 : end - doc.body_line])
@@ -46,6 +46,8 @@ def _section(doc: MarkdownDoc, wanted: str) -> str | None:
       source="finetune-design step 2: max tokens defined; 16K is a practical ceiling")
 def token_budget(ctx: GateContext) -> Iterator[Finding]:
     """A max token length per training example is defined, fits the context window, and warns above 16K."""
+    if ctx.project.manifest.architecture == "rag-only":
+        raise NotApplicable("rag-only project: no training examples to budget")
     choice: ModelChoice = ctx.value("model_choice")
     budget = ctx.project.manifest.token_budget
     where = ctx.at("manifest", ["token_budget"])

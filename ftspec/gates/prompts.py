@@ -19,6 +19,8 @@ PROMPTS = ("system_prompt", "user_sim_prompt", "assistant_prompt")
 def present(ctx: GateContext) -> Iterator[Finding]:
     """The system, user-simulator and assistant prompts exist and are not empty."""
     for name in PROMPTS:
+        if not ctx.project.required(name) and not ctx.project.exists(name):
+            continue  # the generator's prompts are not needed by a rag-only project
         loaded = ctx.project.load(name)
         yield from (Finding.from_error(e) for e in loaded.errors)
         if loaded.ok and isinstance(loaded.doc, MarkdownDoc) and not loaded.doc.body.strip():

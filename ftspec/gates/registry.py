@@ -24,6 +24,10 @@ GATE_MODULES = (
     "personas",
     "prompts",
     "base_eval",
+    "workflow",
+    "stories",
+    "training",
+    "drift",
     "decisions",
 )
 

@@ -14,6 +14,14 @@ from ftspec.results import Finding, GateResult, Outcome, Severity
 def run_gate(gate: Gate, project: Project) -> GateResult:
     """Evaluate a gate; a bug in a gate propagates (pytest reports it), a user error becomes a finding."""
     started = time.perf_counter()
+    project.recording = {}
+    result = _evaluate(gate, project)
+    result.inputs = dict(project.recording)
+    result.duration = time.perf_counter() - started
+    return result
+
+
+def _evaluate(gate: Gate, project: Project) -> GateResult:
     result = GateResult(gate.id, "passed", description=gate.description, phase=gate.phase)
     settings = project.manifest.gates.get(gate.id, {})
     if "skip" in settings:
@@ -32,7 +40,6 @@ def run_gate(gate: Gate, project: Project) -> GateResult:
         findings = [Finding.from_error(exc)]
     result.findings = [_with_severity(f, severity) for f in findings]
     result.outcome = _outcome(result.findings)
-    result.duration = time.perf_counter() - started
     return result
 
 

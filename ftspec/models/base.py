@@ -14,6 +14,14 @@ from ftspec.loader import YamlDoc
 M = TypeVar("M", bound=BaseModel)
 
 
+class RuleError(ValueError):
+    """A cross-field rule's failure, located at a key path relative to the model whose validator raised it."""
+
+    def __init__(self, keypath: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.keypath = keypath
+
+
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors and YAML types are taken as written."""
 
@@ -85,7 +93,7 @@ def validate(model: type[M], doc: YamlDoc, data: Any = None) -> M:
 
 def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecError:
     """One pydantic error as a SpecError with a fix."""
-    loc = tuple(err["loc"])
+    loc = tuple(err["loc"]) + _rule_keypath(err)
     kind = err["type"]
     keypath = data_keypath(data, loc)
     location = doc.locate(keypath)
@@ -100,6 +108,12 @@ def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecErr
     if kind not in ("value_error", "assertion_error") and "input" in err:
         message += f", got {_short(err['input'])}"
     return SpecError(location, message, _fix_for(kind))
+
+
+def _rule_keypath(err: Any) -> tuple[str | int, ...]:
+    """Where a RuleError points, so a cross-field rule reports the line of the key it concerns."""
+    cause = (err.get("ctx") or {}).get("error")
+    return cause.keypath if isinstance(cause, RuleError) else ()
 
 
 def _short(value: Any) -> str:

@@ -58,10 +58,10 @@ class Manifest(Strict):
     project: str = Field(min_length=1, description="Project name.")
     description: str = ""
     architecture: Architecture = Field("fine-tuning", description="rag-only projects skip the training step.")
-    paths: Paths = Field(default_factory=Paths)
+    paths: Paths = Field(default_factory=lambda: Paths())
     token_budget: TokenBudget | None = None
-    generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
-    check: CheckSettings = Field(default_factory=CheckSettings)
+    generator: GeneratorSettings = Field(default_factory=lambda: GeneratorSettings())
+    check: CheckSettings = Field(default_factory=lambda: CheckSettings())
     gates: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-gate settings: thresholds, `skip: reason`, `severity: error|warning`.",

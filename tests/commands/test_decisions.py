@@ -35,8 +35,8 @@ def test_json_joins_history_and_log(decision_repo: Path, capsys: pytest.CaptureF
         rows["TRAIN-001"]["choice"] == "Qwen2.5-7B-Instruct"
         and rows["TRAIN-001"]["title"] == "Base Model Selection"
     )
-    assert rows["TRAIN-002"]["author"] == "Ada Tester <ada@example.com>"
-    assert rows["TRAIN-002"]["date"] == "2026-01-10T12:00:00+00:00"
+    assert rows["TRAIN-002"]["author"] == "Test Author <author@example.com>"
+    assert rows["TRAIN-002"]["date"] == "2026-01-01T12:00:00+00:00"
     assert rows["TRAIN-002"]["superseded_by"] == ""
 
 

@@ -9,26 +9,26 @@ from pathlib import Path
 import pytest
 
 from ftspec.commands.decide import DecideOptions, decide
+from ftspec.commands.init import initial_commit
 from ftspec.commands.review import review
 from ftspec.errors import FtspecError
 from ftspec.templates import template_dir
-from tests.gitrepo import FIXTURES, git
+from tests.gitrepo import git
 
 
 @pytest.fixture
 def pr_repo(tmp_path: Path) -> Path:
-    """BASE: worked example, a taxonomy weight broken; HEAD: taxonomy fixed, threshold broken, TRAIN-002."""
+    """BASE: worked example, a taxonomy weight broken; HEAD: taxonomy fixed, threshold broken, TRAIN-004."""
     repo = tmp_path / "repo"
     shutil.copytree(template_dir("worked-example"), repo)
-    for name in ("sidecar.yaml", "decision-log.md"):
-        shutil.copy(FIXTURES / "decisions" / name, repo / name)
     (repo / "dvc.yaml").write_text("stages: {}\n")
     (repo / "params.yaml").write_text("train:\n  lr: 0.0002\n  epochs: 3\n")
     taxonomy = repo / "config" / "input-taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("weight: 0.25", "weight: 0.30", 1))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base", "--trailer", "Decision-Id: TRAIN-001")
+    message, trailers = initial_commit(repo, "worked-example")
+    git(repo, "commit", "-q", "-m", message, *[f"--trailer={k}: {v}" for k, v in trailers])
     git(repo, "tag", "base")
     taxonomy.write_text(taxonomy.read_text().replace("weight: 0.30", "weight: 0.25", 1))
     rubric = repo / "config" / "rubric.yaml"
@@ -36,7 +36,7 @@ def pr_repo(tmp_path: Path) -> Path:
     (repo / "params.yaml").write_text("train:\n  lr: 0.0001\n  epochs: 3\n")
     git(repo, "commit", "-q", "-am", "tune")
     decide(
-        DecideOptions("TRAIN-002", "Approach", "SFT", "Enough pairs.", supersedes="TRAIN-001", project=repo)
+        DecideOptions("TRAIN-004", "Approach", "SFT", "Enough pairs.", supersedes="TRAIN-002", project=repo)
     )
     return repo
 
@@ -47,9 +47,9 @@ def test_review_json(pr_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = git(pr_repo, "status", "--porcelain"), (pr_repo / ".git" / "index").read_bytes()
     assert review("base..HEAD", "json", pr_repo) == 1  # a gate newly fails
     data = json.loads(capsys.readouterr().out)
-    assert [d["id"] for d in data["decisions"]] == ["TRAIN-002"]
+    assert [d["id"] for d in data["decisions"]] == ["TRAIN-004"]
     assert data["decisions"][0]["commit"] == git(pr_repo, "rev-parse", "HEAD").strip()
-    assert data["superseded"] == [{"id": "TRAIN-001", "by": "TRAIN-002"}]
+    assert data["superseded"] == [{"id": "TRAIN-002", "by": "TRAIN-004"}]
     assert {f["path"] for f in data["spec_files"]} == {
         "config/input-taxonomy.yaml",
         "config/rubric.yaml",
@@ -75,8 +75,8 @@ def test_review_md(pr_repo: Path, tmp_path: Path) -> None:
     text = out.read_text()
     for expected in (
         "### Decisions",
-        "| TRAIN-002 | Approach | SFT |",
-        "Superseded: TRAIN-001 (by TRAIN-002)",
+        "| TRAIN-004 | Approach | SFT |",
+        "Superseded: TRAIN-002 (by TRAIN-004)",
         "- `M` config/rubric.yaml",
         "**Newly failing:**",
         "`rubric.threshold` (was passed)",

@@ -10,9 +10,9 @@ import pytest
 
 from ftspec.commands.check import CheckOptions, run_check
 from ftspec.report import REPORTERS
+from tests.projects import make_project
 from tests.report.test_github import make_run
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 LEVELS = {"none", "note", "warning", "error"}
 
 
@@ -55,11 +55,13 @@ def test_sarif_structure_and_locations(tmp_path: Path, monkeypatch: pytest.Monke
     assert physical["region"] == {"startLine": 12, "startColumn": 5}
 
 
-def test_sarif_from_a_real_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    case = EXAMPLES / "decisions.logged" / "fail" / "train-002-not-logged"
+def test_sarif_from_a_real_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    case = make_project(
+        tmp_path / "p", replace={"sidecar.yaml": [("  - id: TRAIN-003", "  - id: TRAIN-009")]}
+    )
     monkeypatch.chdir(case)
     log = json.loads(REPORTERS["sarif"](run_check(CheckOptions(path=case))))
     check_sarif(log)
     logged = [r for r in log["runs"][0]["results"] if r["ruleId"] == "decisions.logged"]
     assert logged[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sidecar.yaml"
-    assert logged[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 14
+    assert logged[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 39

@@ -27,5 +27,5 @@ def test_runs_check_on_pull_requests_and_writes_the_review_summary() -> None:
 
 
 def test_init_scaffolds_the_workflow(tmp_path: Path) -> None:
-    init(tmp_path / "p", "worked-example", git_init=False)
+    init(tmp_path / "p", "worked-example", git_mode=False)
     assert (tmp_path / "p" / ".github" / "workflows" / "ftspec.yml").is_file()

@@ -1,0 +1,45 @@
+# ftspec: the two quickstart targets (`make example`, `make test`) need only python3, git and make.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Every install goes through constraints.txt, which pins torch==2.13.0 (CPU): an unpinned torch pulls
+# gigabytes of CUDA wheels.
+PIP := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
+EXAMPLE ?= example
+
+.PHONY: example test lint bench clean-example
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+# Core install: what `ftspec check` needs (no ML stack).
+$(VENV)/.core: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	touch $@
+
+# Everything the tests need: torch first (pinned), then the data/train/pipeline/dev extras.
+$(VENV)/.dev: $(VENV)/.core
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[data,train,pipeline,dev]'
+	touch $@
+
+## make example: scaffold the worked example, check it, then show what a failing gate looks like.
+example: $(VENV)/.core
+	@test -e $(EXAMPLE)/ftspec.yaml || $(BIN)/ftspec init $(EXAMPLE) --template worked-example --git
+	$(BIN)/ftspec check $(EXAMPLE)
+	@echo
+	@echo "--- the same project with edge cases at 30% of the taxonomy (a failing gate):"
+	@tmp=$$(mktemp -d) && $(BIN)/ftspec init $$tmp/broken --template worked-example --no-git >/dev/null && \
+	  sed -i.bak 's/weight: 0.15/weight: 0.30/' $$tmp/broken/config/input-taxonomy.yaml && \
+	  ( $(BIN)/ftspec check $$tmp/broken -k taxonomy; echo "exit code: $$? (1 = a gate failed)" ); rm -rf $$tmp
+
+## make test: install everything the tests need and run the whole suite.
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check ftspec tests benchmarks
+	$(BIN)/mypy
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/check_latency.py

@@ -1,0 +1,150 @@
+"""config/training.yaml: the machine-readable training spec; keys named as in peft, transformers and trl."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ftspec.models.base import RuleError, Strict
+
+Approach = Literal["sft", "dpo", "sft+dpo"]
+PeftMethod = Literal["full", "lora", "qlora"]
+
+
+class Peft(Strict):
+    """Parameter-efficient fine-tuning, as peft.LoraConfig names it (method `full` trains every weight)."""
+
+    method: PeftMethod = Field(description="full | lora | qlora (LoRA on a 4-bit quantized base).")
+    r: int | None = Field(None, gt=0, description="LoRA rank; 4-16 to start, up to 256.")
+    lora_alpha: int | float | None = Field(None, gt=0, description="LoRA scaling; 2 x r is the usual heuristic.")
+    lora_dropout: float = Field(0.0, ge=0, le=1, description="Dropout on the LoRA layers; 0-0.1.")
+    target_modules: list[str] | str | None = Field(
+        None, description="Modules to adapt: q/k/v/o_proj (attention), gate/up/down_proj (MLP), or all-linear."
+    )
+
+    @model_validator(mode="after")
+    def check_lora_settings(self) -> Peft:
+        if self.method == "full":
+            return self
+        for key in ("r", "target_modules"):
+            if getattr(self, key) is None:
+                raise RuleError(("method",), f"method {self.method} needs `{key}`")
+        return self
+
+
+class Quantization(Strict):
+    """bitsandbytes quantization of the base model (transformers.BitsAndBytesConfig names); QLoRA only."""
+
+    load_in_4bit: bool = True
+    bnb_4bit_quant_type: Literal["nf4", "fp4"] = "nf4"
+    bnb_4bit_use_double_quant: bool = False
+    bnb_4bit_compute_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+
+
+class StageArgs(Strict):
+    """Hyperparameters shared by SFT and DPO (TrainingArguments names)."""
+
+    learning_rate: float = Field(gt=0)
+    num_train_epochs: int | float = Field(gt=0)
+    per_device_train_batch_size: int = Field(gt=0)
+    gradient_accumulation_steps: int = Field(1, gt=0)
+    warmup_ratio: float = Field(0.0, ge=0, le=1, description="Share of steps spent warming up; 3-10%.")
+    weight_decay: float = Field(0.0, ge=0)
+    lr_scheduler_type: str = "linear"
+    max_length: int = Field(1024, gt=0, description="Longest tokenized example; fits the context and token budget.")
+    gradient_checkpointing: bool = False
+    optim: str = "adamw_torch"
+    bf16: bool | None = None
+
+    @property
+    def effective_batch_size(self) -> int:
+        """Examples per optimizer step on one device."""
+        return self.per_device_train_batch_size * self.gradient_accumulation_steps
+
+
+class SftArgs(StageArgs):
+    """Supervised fine-tuning (trl.SFTConfig names)."""
+
+    packing: bool = False
+
+
+class DpoArgs(StageArgs):
+    """Direct preference optimisation (trl.DPOConfig names); the base model is the reference."""
+
+    beta: float = Field(0.1, gt=0, description="Strength of the pull towards the reference model; 0.1-0.5.")
+
+
+class EarlyStopping(Strict):
+    """transformers.EarlyStoppingCallback on an eval metric."""
+
+    enabled: bool = True
+    patience: int = Field(3, gt=0, description="Evaluations without improvement before stopping.")
+    metric: str = "eval_loss"
+
+
+class Monitoring(Strict):
+    """Logging, evaluation and checkpoint cadence, in optimizer steps."""
+
+    logging_steps: int = Field(10, gt=0)
+    eval_steps: int | None = Field(None, gt=0)
+    save_steps: int | None = Field(None, gt=0)
+    early_stopping: EarlyStopping | None = None
+
+
+class TrainingData(Strict):
+    """Where the pipeline's split stage writes the datasets training reads."""
+
+    train: str | None = Field("data/train.jsonl", description="SFT train set (JSONL, Parquet, CSV or dataset dir).")
+    eval: str | None = "data/eval.jsonl"
+    dpo_train: str | None = Field(None, description="DPO preference pairs (prompt/chosen/rejected).")
+    dpo_eval: str | None = None
+    format: Literal["messages", "prompt-completion"] = "messages"
+    tokenizer: str | None = Field(None, description="Local tokenizer path for exact token counts.")
+
+
+class Training(Strict):
+    """config/training.yaml."""
+
+    base_model: str = Field(min_length=1, description="Hub id or local path; the model of model-choice.md.")
+    approach: Approach = Field(description="sft | dpo | sft+dpo.")
+    seed: int = 42
+    output_dir: str = "models/adapter"
+    peft: Peft
+    quantization: Quantization | None = Field(None, description="Required when peft.method is qlora.")
+    sft: SftArgs | None = Field(None, description="Present when the approach includes SFT.")
+    dpo: DpoArgs | None = Field(None, description="Present when the approach includes DPO.")
+    monitoring: Monitoring = Field(default_factory=lambda: Monitoring.model_validate({}))
+    data: TrainingData = Field(default_factory=lambda: TrainingData.model_validate({}))
+
+    @property
+    def stages(self) -> dict[str, StageArgs]:
+        """The stage sections the approach uses, in training order."""
+        found = {"sft": self.sft, "dpo": self.dpo}
+        return {name: args for name, args in found.items() if args is not None and name in self.approach}
+
+    @model_validator(mode="after")
+    def check_approach_sections(self) -> Training:
+        for stage in ("sft", "dpo"):
+            uses, present = stage in self.approach, getattr(self, stage) is not None
+            if uses and not present:
+                raise RuleError(("approach",), f"approach {self.approach} needs a `{stage}:` section")
+            if present and not uses:
+                raise RuleError((stage,), f"a `{stage}:` section but approach is {self.approach}")
+        return self
+
+    @model_validator(mode="after")
+    def check_qlora_quantization(self) -> Training:
+        if self.peft.method == "qlora" and self.quantization is None:
+            raise RuleError(("peft", "method"), "qlora needs a `quantization:` section (4-bit nf4)")
+        if self.peft.method != "qlora" and self.quantization is not None:
+            raise RuleError(("quantization",), f"quantization is set but peft.method is {self.peft.method}")
+        return self
+
+    @model_validator(mode="after")
+    def check_data_for_approach(self) -> Training:
+        if "sft" in self.approach and not self.data.train:
+            raise RuleError(("data",), "approach includes sft but data.train is not set")
+        if "dpo" in self.approach and not self.data.dpo_train:
+            raise RuleError(("data",), "approach includes dpo but data.dpo_train is not set")
+        return self
