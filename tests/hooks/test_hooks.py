@@ -170,6 +170,7 @@ def ftspec_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
 
+@pytest.mark.slow
 def test_plain_git_hooks(tmp_path: Path, ftspec_on_path: None) -> None:
     repo = project_repo(tmp_path / "proj")
     assert init(repo, "worked-example", hooks="git") == 0
@@ -185,8 +186,18 @@ def test_plain_git_hooks(tmp_path: Path, ftspec_on_path: None) -> None:
     add_entry(repo)
     assert "without a `Decision-Id: TRAIN-004` trailer" in commit(repo, "-m", "add").stderr
     assert commit(repo, "-m", "add", "--trailer", "decision-id: train-004").returncode == 0
+
+
+
+
+def test_decide_through_plain_git_hooks(tmp_path: Path, ftspec_on_path: None) -> None:
+    """decide's own commit runs the hooks, which run ftspec while decide's journal exists."""
+    repo = project_repo(tmp_path / "proj")
+    init(repo, "worked-example", hooks="git")
+    git(repo, "add", "-A")
+    assert commit(repo, "--no-verify", "-m", "scaffold", *scaffold_trailers(repo)).returncode == 0
     decided = subprocess.run(
-        ["ftspec", "decide", "TRAIN-005", "--title", "PEFT", "--choice", "QLoRA", "--rationale", "One GPU."],
+        ["ftspec", "decide", "TRAIN-004", "--title", "PEFT", "--choice", "QLoRA", "--rationale", "One GPU."],
         cwd=repo,
         capture_output=True,
         text=True,
