@@ -53,6 +53,19 @@ def _write_crash_log() -> str:
 @click.version_option(__version__, prog_name="ftspec")
 def cli() -> None:
     """ftspec: executable design specs for fine-tuning projects."""
+    from ftspec.commands.decide import recover_here
+
+    # A `ftspec decide` killed mid-way left a journal: restore files and index before anything reads them.
+    run_command_quietly(recover_here)
+
+
+def run_command_quietly(func: Callable[[], None]) -> None:
+    """Run ``func``; on an FtspecError print it and exit, otherwise carry on with the command."""
+    try:
+        func()
+    except FtspecError as exc:
+        click.echo(f"ftspec: {exc}", err=True)
+        sys.exit(int(exc.exit_code))
 
 
 @cli.command()
@@ -81,14 +94,60 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
 @click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
 @click.option("--git/--no-git", "git_mode", default=None,
               help="Create a git repository and commit (default: only when DIRECTORY is not inside one).")
-def init(directory: Path, template: str, list_templates: bool, git_mode: bool | None) -> None:
-    """Scaffold a project in DIRECTORY from a template."""
+@click.option("--hooks", type=click.Choice(["pre-commit", "git"]),
+              help="Install ftspec's hooks: a .pre-commit-config.yaml, or plain scripts in .git/hooks.")
+def init(directory: Path, template: str, list_templates: bool, git_mode: bool | None, hooks: str | None) -> None:
+    """Scaffold a project in DIRECTORY from a template (--hooks on an existing project: hooks only)."""
     from ftspec.commands.init import init as run
     from ftspec.commands.init import list_templates as show
 
     if list_templates:
         run_command(show)
-    run_command(run, directory, template, git_mode=git_mode)
+    run_command(run, directory, template, git_mode=git_mode, hooks=hooks)
+
+
+@cli.command()
+@click.argument("decision_id", metavar="ID")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--title", required=True, help="Short title of the decision.")
+@click.option("--choice", required=True, help="What was decided.")
+@click.option("--rationale", required=True, help="Why.")
+@click.option("--step", help="Workflow step (default: the sidecar's currentStep).")
+@click.option("--supersedes", help="Id(s) of the decision(s) this one replaces.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="Project directory (default: here).")
+def decide(decision_id: str, paths: tuple[Path, ...], title: str, choice: str, rationale: str,
+           step: str | None, supersedes: str | None, project: Path) -> None:
+    """Record decision ID: log entry, sidecar decision and PATHs in one commit with Decision-Id trailers."""
+    from ftspec.commands.decide import DecideOptions
+    from ftspec.commands.decide import decide as run
+
+    options = DecideOptions(decision_id, title, choice, rationale, step, supersedes, list(paths), project)
+    run_command(run, options)
+
+
+@cli.command()
+@click.argument("path", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+def decisions(path: Path, fmt: str) -> None:
+    """List the decisions: history (trailers) joined with the decision log."""
+    from ftspec.commands.decisions import decisions as run
+
+    run_command(run, path, fmt)
+
+
+@cli.command()
+@click.argument("rev_range", metavar="BASE..HEAD")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="Project directory (default: here).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the review here.")
+def review(rev_range: str, fmt: str, project: Path, output: Path | None) -> None:
+    """The pull-request view of BASE..HEAD: decisions, spec files changed, gates newly failing or fixed."""
+    from ftspec.commands.review import review as run
+
+    run_command(run, rev_range, fmt, project, output)
 
 
 @cli.command()
@@ -109,6 +168,38 @@ def gates(fmt: str) -> None:
     from ftspec.commands.gates import gates as run
 
     run_command(run, fmt)
+
+
+@cli.group(hidden=True)
+def hook() -> None:
+    """Entry points for ftspec's git hooks (pre-commit framework and hooks/)."""
+
+
+@hook.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def hook_check(files: tuple[Path, ...]) -> None:
+    """Check the projects that FILES belong to."""
+    from ftspec.commands.hook import hook_check as run
+
+    run_command(run, list(files))
+
+
+@hook.command("commit-msg")
+@click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def hook_commit_msg(message_file: Path) -> None:
+    """Require a Decision-Id trailer for every decision-log entry the commit adds."""
+    from ftspec.commands.hook import hook_commit_msg as run
+
+    run_command(run, message_file)
+
+
+@hook.command("pre-push")
+@click.argument("args", nargs=-1)
+def hook_pre_push(args: tuple[str, ...]) -> None:
+    """Check every project tracked in the repository."""
+    from ftspec.commands.hook import hook_pre_push as run
+
+    run_command(run)
 
 
 def main() -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ftspec.cache import value_resolver
 from ftspec.errors import GitError
@@ -112,3 +117,231 @@ def _explain(exc: object) -> str:
         return ("git has no identity: run `git config --global user.name NAME` and "
                 "`git config --global user.email EMAIL`")
     return f"git failed: {stderr[:300]}"
+
+
+# -- repository access ----------------------------------------------------------------------------------
+
+def _repo(root: Path) -> Any:
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(f"{root} is not inside a git repository. run `git init` first") from None
+    except git.GitCommandNotFound:
+        raise GitError("git is not installed. install git and try again") from None
+
+
+def _run(root: Path, *args: str, **kwargs: Any) -> str:
+    """`git ARGS` in the repository of ``root``; failures become GitError."""
+    import git
+
+    repo = _repo(root)
+    try:
+        return str(repo.git.execute(["git", *args], **kwargs))
+    except git.GitCommandError as exc:
+        raise GitError(_explain(exc)) from None
+
+
+def git_dir(root: Path) -> Path:
+    """The repository's .git directory (a worktree's own one for linked worktrees)."""
+    return Path(_repo(root).git_dir)
+
+
+def work_tree(root: Path) -> Path:
+    """The top of the work tree holding ``root``."""
+    tree = _repo(root).working_tree_dir
+    if tree is None:
+        raise GitError(f"{root} is in a bare repository. run ftspec in a checkout")
+    return Path(tree)
+
+
+def index_file(root: Path) -> Path:
+    """The index file git uses for ``root``'s work tree."""
+    return Path(_repo(root).index.path)
+
+
+def head_commit(root: Path) -> str | None:
+    """HEAD's commit sha, or None before the first commit."""
+    repo = _repo(root)
+    try:
+        return str(repo.head.commit.hexsha)
+    except ValueError:
+        return None
+
+
+def rev_parse(root: Path, rev: str) -> str:
+    """The commit sha ``rev`` names; GitError naming the revision when it does not exist."""
+    import git
+
+    try:
+        return str(_repo(root).commit(rev).hexsha)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise GitError(f"unknown revision '{rev}'. use a branch, tag or commit that exists") from None
+
+
+def staged_paths(root: Path) -> list[str]:
+    """Paths (relative to the work tree) whose staged content differs from HEAD."""
+    base = "HEAD" if head_commit(root) else _EMPTY_TREE
+    out = _run(root, "diff", "--cached", "--name-only", "-z", "--no-renames", base)
+    return [p for p in out.split("\0") if p]
+
+
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def add(root: Path, paths: list[str]) -> None:
+    """`git add -- PATHS` (relative to the work tree)."""
+    _run(root, "add", "--", *paths)
+
+
+def commit(root: Path, message: str, trailers: list[tuple[str, str]]) -> str:
+    """`git commit` through the git binary, so the repository's hooks and identity apply; returns the sha."""
+    import git
+
+    repo = _repo(root)
+    try:
+        return _commit(repo, message, trailers)
+    except git.GitCommandError as exc:
+        raise GitError(_explain(exc)) from None
+
+
+def commit_has_trailer(root: Path, sha: str, key: str, value: str) -> bool:
+    """Whether commit ``sha`` carries the trailer ``key: value`` (value case-insensitive)."""
+    out = _run(root, "show", "-s", f"--format=%(trailers:key={key},valueonly,unfold)", sha)
+    return value.upper() in {line.strip().upper() for line in out.splitlines()}
+
+
+def parent_sha(root: Path, sha: str) -> str | None:
+    parents = _repo(root).commit(sha).parents
+    return str(parents[0].hexsha) if parents else None
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit as ftspec reads history: sha, author, ISO date, subject and trailers."""
+
+    sha: str
+    author: str
+    date: str
+    subject: str
+    trailers: tuple[tuple[str, str], ...]
+
+
+_SEP, _END = "\x1f", "\x1e"
+
+
+def commits(root: Path, rev_range: str = "HEAD", paths: list[str] | None = None) -> list[CommitInfo]:
+    """Commits in ``rev_range`` (newest first) with their trailers; [] before the first commit."""
+    from ftspec.decisions import parse_trailers
+
+    if rev_range == "HEAD" and head_commit(root) is None:
+        return []
+    fmt = _SEP.join(["%H", "%an <%ae>", "%aI", "%s", "%(trailers:only,unfold)"]) + _END
+    out = _run(root, "log", f"--format={fmt}", rev_range, "--", *(paths or []))
+    result = []
+    for record in out.split(_END):
+        parts = record.strip("\n").split(_SEP)
+        if len(parts) == 5:
+            sha, author, date, subject, trailers = parts
+            result.append(CommitInfo(sha, author, date, subject, tuple(parse_trailers(trailers))))
+    return result
+
+
+def show_file(root: Path, rev: str, path: str) -> str | None:
+    """The text of ``path`` (relative to the work tree) at ``rev``, or None when it is not there."""
+    return _blob_text(_repo(root), rev, path)
+
+
+def _blob_text(repo: Any, rev: str, path: str) -> str | None:
+    """Read through GitPython's persistent `git cat-file --batch`: one process for a whole history walk."""
+    import git
+
+    try:
+        blob = repo.commit(rev).tree / path
+        return str(blob.data_stream.read().decode("utf-8", errors="replace"))
+    except (KeyError, ValueError, git.BadName, git.GitCommandError):
+        return None
+
+
+def changed_files(root: Path, base: str, head: str) -> list[tuple[str, str]]:
+    """(status letter, path) of every file that differs between two commits."""
+    out = _run(root, "diff", "--name-status", "-z", "--no-renames", base, head)
+    fields = [f for f in out.split("\0") if f]
+    return list(zip(fields[0::2], fields[1::2], strict=False))
+
+
+def file_history(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str]]:
+    """(sha, text) of ``path`` at each commit in ``rev``'s history that changed it, oldest first."""
+    if head_commit(root) is None:
+        return []
+    repo = _repo(root)
+    shas = _run(root, "log", "--reverse", "--format=%H", rev, "--", path).split()
+    return [(sha, text) for sha in shas if (text := _blob_text(repo, sha, path)) is not None]
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether the clone lacks history (CI checkouts default to depth 1)."""
+    return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+@contextlib.contextmanager
+def checkout(root: Path, rev: str) -> Iterator[Path]:
+    """A detached temporary worktree at ``rev`` (with history, for history gates); removed afterwards.
+
+    Only .git/worktrees bookkeeping changes: the user's work tree, index and HEAD are never touched.
+    """
+    sha = rev_parse(root, rev)
+    with tempfile.TemporaryDirectory(prefix="ftspec-review-") as tmp:
+        dest = Path(tmp) / sha[:12]
+        _run(root, "worktree", "add", "--detach", "--quiet", str(dest), sha)
+        try:
+            yield dest
+        finally:
+            with contextlib.suppress(GitError):
+                _run(root, "worktree", "remove", "--force", str(dest))
+            with contextlib.suppress(GitError):
+                _run(root, "worktree", "prune")
+
+
+def merge_base(root: Path, base: str, head: str) -> str:
+    """The best common ancestor of two commits."""
+    return _run(root, "merge-base", base, head).strip()
+
+
+def message_trailers(root: Path, message: str) -> list[tuple[str, str]]:
+    """The trailers git itself finds in a commit message (comment lines stripped, as commit does)."""
+    from ftspec.decisions import parse_trailers
+
+    cleaned = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
+    out = _run(root, "interpret-trailers", "--parse", "--unfold", istream=_stdin(cleaned))
+    return parse_trailers(out)
+
+
+def _stdin(text: str) -> Any:
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - git reads it as stdin; closed when collected
+    handle.write(text.encode("utf-8"))
+    handle.seek(0)
+    return handle
+
+
+def staged_text(root: Path, path: str) -> str | None:
+    """The staged (index) text of ``path``, or None when it is not in the index."""
+    import git
+
+    try:
+        return str(_repo(root).git.show(f":{path}"))
+    except git.GitCommandError:
+        return None
+
+
+def tracked(root: Path, pattern: str) -> list[str]:
+    """Tracked paths matching a git pathspec, relative to the work tree."""
+    out = _run(root, "ls-files", "-z", "--", pattern)
+    return [p for p in out.split("\0") if p]
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for hooks (honours core.hooksPath)."""
+    path = Path(_run(root, "rev-parse", "--git-path", "hooks").strip())
+    return path if path.is_absolute() else work_tree(root) / path

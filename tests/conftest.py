@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ftspec.loader import parse_yaml
+from tests.gitrepo import decision_repo, git_isolated  # noqa: F401 - fixtures: real git repositories
 
 os.environ.update(
     GIT_AUTHOR_NAME="Test Author", GIT_AUTHOR_EMAIL="author@example.com",

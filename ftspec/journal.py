@@ -1,0 +1,158 @@
+"""A crash journal for multi-file changes: snapshots of files and the git index, restored on failure or kill.
+
+`ftspec decide` writes the journal before it changes anything and deletes it once the commit exists. A process
+killed in between (kill -9, power loss) leaves the journal behind; the next ftspec invocation finds it and
+rolls back (the commit was not made) or rolls forward (the commit was made: only the journal is stale).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import signal
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftspec.errors import FtspecError
+
+JOURNAL = "ftspec-decide.journal"
+FAULT_ENV = "FTSPEC_FAULT"
+
+
+def fault(point: str) -> None:
+    """Kill this process with SIGKILL when FTSPEC_FAULT names ``point`` (fault injection for tests)."""
+    if os.environ.get(FAULT_ENV) == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step (temp file in the same directory, fsync, os.replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
+
+
+def _restore(path: Path, data: bytes | None) -> None:
+    if data is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        write_atomic(path, data)
+
+
+@dataclass
+class Journal:
+    """Snapshots of files and the index, persisted under the git directory while a change is in flight."""
+
+    git_dir: Path
+    index: Path
+    head: str | None
+    label: str
+    files: dict[str, bytes | None] = field(default_factory=dict)
+    index_data: bytes | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.git_dir / JOURNAL
+
+    @classmethod
+    def begin(cls, git_dir: Path, index: Path, head: str | None, label: str, files: list[Path]) -> Journal:
+        """Snapshot ``files`` and the index and persist the journal before anything changes."""
+        journal = cls(git_dir, index, head, label, {str(p): _read(p) for p in files}, _read(index))
+        if journal.path.exists():
+            raise FtspecError(
+                f"{journal.path} exists: another ftspec decide is running or was interrupted. "
+                "run the command again to recover"
+            )
+        write_atomic(journal.path, json.dumps(journal.to_json()).encode())
+        return journal
+
+    def to_json(self) -> dict[str, Any]:
+        enc = _encode
+        return {
+            "pid": os.getpid(),
+            "label": self.label,
+            "head": self.head,
+            "index": str(self.index),
+            "index_data": enc(self.index_data),
+            "files": {k: enc(v) for k, v in self.files.items()},
+        }
+
+    @classmethod
+    def load(cls, git_dir: Path) -> tuple[Journal, int] | None:
+        path = git_dir / JOURNAL
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        journal = cls(
+            git_dir,
+            Path(raw["index"]),
+            raw["head"],
+            raw["label"],
+            {k: _decode(v) for k, v in raw["files"].items()},
+            _decode(raw["index_data"]),
+        )
+        return journal, int(raw["pid"])
+
+    def rollback(self) -> None:
+        """Put every snapshotted file and the index back exactly, then drop the journal."""
+        for name, data in self.files.items():
+            _restore(Path(name), data)
+        _restore(self.index, self.index_data)
+        self.finish()
+
+    def finish(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def _encode(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def _decode(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+def pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def find_git_dir(start: Path) -> Path | None:
+    """The .git directory at or above ``start`` holding a journal, found without running git (cheap)."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        dot_git = candidate / ".git"
+        if dot_git.is_dir():
+            return dot_git if (dot_git / JOURNAL).exists() else None
+        if dot_git.is_file():
+            return None
+    return None
