@@ -7,9 +7,10 @@ from pathlib import Path
 
 from ftspec import git
 from ftspec.decisions import TRAILER_ID, TRAILER_SUPERSEDES, LogEntry, parse_log, split_ids, trailer_values
-from ftspec.errors import Location
+from ftspec.errors import Location, SpecErrors
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
+from ftspec.loader import MarkdownDoc
 from ftspec.models.sidecar import Sidecar
 from ftspec.results import Finding
 
@@ -25,10 +26,14 @@ def _sidecar(ctx: GateContext) -> Sidecar:
 
 
 def _log(ctx: GateContext) -> tuple[str, list[LogEntry]]:
-    rel = ctx.project.rel("decision_log")
-    path = ctx.project.root / rel
-    ctx.project.track_file(path)
-    return rel, parse_log(path.read_text(encoding="utf-8")) if path.is_file() else []
+    """The decision log's entries (none when it does not exist); an unreadable log is reported as findings."""
+    loaded = ctx.project.load("decision_log")
+    if loaded.missing:
+        return loaded.rel, []
+    if loaded.errors:
+        raise SpecErrors(loaded.errors)
+    assert isinstance(loaded.doc, MarkdownDoc)
+    return loaded.rel, parse_log(loaded.doc.text)
 
 
 def _tree(ctx: GateContext) -> Path:
