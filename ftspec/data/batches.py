@@ -1,0 +1,190 @@
+"""Stream a dataset as batches of texts (an Arrow string array) with the line of each, in bounded memory.
+
+JSONL is read by us, in chunks of whole lines, and parsed by Arrow's C++ JSON reader when the chunk has one of
+the known shapes (``messages``; ``prompt``/``completion``/``chosen``/``rejected``/``text`` strings). Any chunk
+Arrow cannot take (conversational prompts, odd types, blank lines, bad JSON) is parsed line by line with :mod:`json`
+instead, so the result is the same, only slower. Other formats go through ``datasets`` (see loading.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ftspec.data.records import Record, record_text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+CHUNK_BYTES = 16 << 20
+FIELDS = ("prompt", "completion", "chosen", "rejected", "text")
+
+
+@dataclass
+class Batch:
+    """Consecutive records of one file: their lines, and their texts as segments (one per message or field).
+
+    Record ``r`` is ``texts[segments[r]:segments[r+1]]`` joined with newlines; n-grams may span the segments of
+    one record, never two records.
+    """
+
+    path: str
+    lines: np.ndarray
+    texts: pa.Array
+    segments: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def text(self, row: int) -> str:
+        lo, hi = int(self.segments[row]), int(self.segments[row + 1])
+        return "\n".join(t for t in self.texts[lo:hi].to_pylist() if t)
+
+    def record(self, row: int) -> Record:
+        return Record(self.path, int(self.lines[row]), self.text(row))
+
+
+def simple_batch(path: str, lines: Any, texts: list[str]) -> Batch:
+    """A batch of one text per record."""
+    import numpy as np
+    import pyarrow as pa
+
+    return Batch(path, np.asarray(lines, dtype=np.int64), pa.array(texts, pa.string()), np.arange(len(texts) + 1))
+
+
+def record_batches(records: Iterable[Record], size: int = 8192) -> Iterator[Batch]:
+    """Batches of in-memory records (each batch from one path keeps its records' lines)."""
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield from _split_paths(chunk)
+            chunk = []
+    if chunk:
+        yield from _split_paths(chunk)
+
+
+def _split_paths(chunk: list[Record]) -> Iterator[Batch]:
+    start = 0
+    for i in range(1, len(chunk) + 1):
+        if i == len(chunk) or chunk[i].path != chunk[start].path:
+            part = chunk[start:i]
+            yield simple_batch(part[0].path, [r.line for r in part], [r.text for r in part])
+            start = i
+
+
+def jsonl_chunks(path: Path, size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
+    """(first line number, bytes) of consecutive chunks of whole lines."""
+    line = 1
+    rest = b""
+    with path.open("rb") as handle:
+        while block := handle.read(size):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if not cut:
+                rest = block
+                continue
+            rest = block[cut:]
+            yield line, block[:cut]
+            line += block.count(b"\n", 0, cut)
+    if rest:
+        yield line, rest
+
+
+def jsonl_batches(path: Path, rel: str, size: int = CHUNK_BYTES) -> Iterator[Batch]:
+    """The texts of a JSONL file, chunk by chunk; a malformed line raises DataError naming it."""
+    import numpy as np
+
+    shape: str | None = None
+    for first, chunk in jsonl_chunks(path, size):
+        if shape is None:
+            shape = _shape(chunk)
+        parsed = _arrow_texts(chunk, shape)
+        # Arrow skips blank lines; when it returns fewer rows than lines, number the lines the slow way.
+        rows = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+        if parsed is not None and len(parsed[1]) - 1 == rows:
+            yield Batch(rel, np.arange(first, first + rows), *parsed)
+        else:
+            yield _python_batch(rel, first, chunk)
+
+
+def _shape(chunk: bytes) -> str:
+    for raw in chunk.split(b"\n", 64):
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            return "messages" if "messages" in row else "fields"
+    return "fields"
+
+
+def _arrow_texts(chunk: bytes, shape: str) -> tuple[pa.Array, np.ndarray] | None:
+    """Arrow's parse of a chunk as (segment texts, segment offsets per line), or None when Arrow cannot."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    if shape == "messages":
+        schema = pa.schema([("messages", pa.list_(pa.struct([("content", pa.string())])))])
+    else:
+        schema = pa.schema([(name, pa.string()) for name in FIELDS])
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        # One thread: files are scanned by several processes already, and Arrow's pool would compete with them.
+        table = pj.read_json(pa.BufferReader(chunk), parse_options=options,
+                             read_options=pj.ReadOptions(block_size=4 << 20, use_threads=False))
+        return _messages(table) if shape == "messages" else _fields(table)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+
+
+def _messages(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    messages = table.column("messages").combine_chunks()
+    if messages.null_count:
+        return None
+    offsets = messages.offsets.to_numpy().astype(np.int64)
+    contents = pc.struct_field(pc.list_flatten(messages), "content")
+    return contents, offsets - offsets[0]
+
+
+def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
+    """Each row's prompt, completion, chosen, rejected and text fields as consecutive segments."""
+    import numpy as np
+    import pyarrow as pa
+
+    rows, width = table.num_rows, len(FIELDS)
+    stacked = pa.concat_arrays([table.column(name).combine_chunks() for name in FIELDS])
+    order = (np.arange(width)[None, :] * rows + np.arange(rows)[:, None]).ravel()
+    return stacked.take(pa.array(order)), np.arange(rows + 1, dtype=np.int64) * width
+
+
+def _python_batch(rel: str, first: int, chunk: bytes) -> Batch:
+    lines, texts = [], []
+    for number, row in parse_lines(rel, first, chunk.split(b"\n")):
+        lines.append(number)
+        texts.append(record_text(row))
+    return simple_batch(rel, lines, texts)
+
+
+def parse_lines(rel: str, first: int, raws: Iterable[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, object) for each non-blank JSONL line; DataError names the first malformed one."""
+    from ftspec.data.loading import DataError
+
+    for number, raw in enumerate(raws, start=first):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except ValueError as exc:
+            raise DataError(rel, number, f"invalid JSON ({exc})", "write one JSON object per line") from None
+        if not isinstance(row, dict):
+            raise DataError(rel, number, f"a JSON {type(row).__name__}, not an object",
+                            "write one JSON object per line")
+        yield number, row
