@@ -15,6 +15,7 @@ from ftspec.models.persona import PersonaTemplate
 from ftspec.models.rubric import Rubric
 from ftspec.models.sidecar import Sidecar
 from ftspec.models.taxonomy import InputTaxonomy
+from ftspec.models.training import Training
 
 Kind = Literal["yaml", "frontmatter", "markdown"]
 
@@ -47,6 +48,8 @@ ARTIFACTS: dict[str, ArtifactSpec] = {
         ArtifactSpec("assistant_prompt", "assistant_prompt", "markdown", None, "assistant prompt"),
         ArtifactSpec("base_eval", "base_eval", "frontmatter", BaseEval, "base-model eval results"),
         ArtifactSpec("sidecar", "sidecar", "yaml", Sidecar, "workflow sidecar", lambda m: False),
+        # Optional in this branch (the worked example has none yet); the training branch decides at merge.
+        ArtifactSpec("training", "training", "yaml", Training, "training config", lambda m: False),
     )
 }
 

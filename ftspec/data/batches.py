@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 8 << 20
 FIELDS = ("prompt", "completion", "chosen", "rejected", "text")
 
 
@@ -77,43 +77,64 @@ def _split_paths(chunk: list[Record]) -> Iterator[Batch]:
             start = i
 
 
-def jsonl_chunks(path: Path, size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
-    """(first line number, bytes) of consecutive chunks of whole lines."""
+def jsonl_chunks(path: Path, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+                 ) -> Iterator[tuple[int, memoryview]]:
+    """(first line number, bytes) of consecutive chunks of whole lines of ``path[start:end]``.
+
+    ``start`` must be a line start; line numbers count from 1 at ``start``.
+    """
     line = 1
-    rest = b""
     with path.open("rb") as handle:
-        while block := handle.read(size):
-            block = rest + block
+        handle.seek(start)
+        position = start
+        while end is None or position < end:
+            block = handle.read(size if end is None else min(size, end - position))
+            if not block:
+                break
             cut = block.rfind(b"\n") + 1
-            if not cut:
-                rest = block
-                continue
-            rest = block[cut:]
-            yield line, block[:cut]
+            if not cut:  # a line longer than the chunk: read on to its end
+                block += handle.readline()
+                cut = len(block)
+            elif cut < len(block):
+                handle.seek(cut - len(block), 1)
+            position += cut
+            yield line, memoryview(block)[:cut]
             line += block.count(b"\n", 0, cut)
-    if rest:
-        yield line, rest
 
 
-def jsonl_batches(path: Path, rel: str, size: int = CHUNK_BYTES) -> Iterator[Batch]:
-    """The texts of a JSONL file, chunk by chunk; a malformed line raises DataError naming it."""
+def split_points(path: Path, parts: int) -> list[int]:
+    """Byte offsets that cut a file into ``parts`` ranges at line starts (first 0, last the size)."""
+    size = path.stat().st_size
+    points = [0]
+    with path.open("rb") as handle:
+        for k in range(1, parts):
+            handle.seek(max(points[-1], size * k // parts))
+            handle.readline()
+            points.append(min(handle.tell(), size))
+    return [*points, size]
+
+
+def jsonl_batches(path: Path, rel: str, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+                  ) -> Iterator[Batch]:
+    """The texts of a JSONL file (or a range of it), chunk by chunk; a malformed line raises DataError."""
     import numpy as np
 
     shape: str | None = None
-    for first, chunk in jsonl_chunks(path, size):
+    for first, chunk in jsonl_chunks(path, size, start, end):
         if shape is None:
-            shape = _shape(chunk)
+            shape = _shape(bytes(chunk[: 1 << 16]))
         parsed = _arrow_texts(chunk, shape)
         # Arrow skips blank lines; when it returns fewer rows than lines, number the lines the slow way.
-        rows = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+        rows = chunk.obj.count(b"\n", 0, len(chunk)) + (chunk[-1:] != b"\n")
         if parsed is not None and len(parsed[1]) - 1 == rows:
             yield Batch(rel, np.arange(first, first + rows), *parsed)
         else:
-            yield _python_batch(rel, first, chunk)
+            yield _python_batch(rel, first, bytes(chunk))
 
 
-def _shape(chunk: bytes) -> str:
-    for raw in chunk.split(b"\n", 64):
+def _shape(head: bytes) -> str:
+    """messages | fields, from the first object of the file."""
+    for raw in head.split(b"\n", 64):
         try:
             row = json.loads(raw)
         except ValueError:
@@ -123,7 +144,7 @@ def _shape(chunk: bytes) -> str:
     return "fields"
 
 
-def _arrow_texts(chunk: bytes, shape: str) -> tuple[pa.Array, np.ndarray] | None:
+def _arrow_texts(chunk: memoryview, shape: str) -> tuple[pa.Array, np.ndarray] | None:
     """Arrow's parse of a chunk as (segment texts, segment offsets per line), or None when Arrow cannot."""
     import pyarrow as pa
     import pyarrow.json as pj
@@ -135,7 +156,7 @@ def _arrow_texts(chunk: bytes, shape: str) -> tuple[pa.Array, np.ndarray] | None
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     try:
         # One thread: files are scanned by several processes already, and Arrow's pool would compete with them.
-        table = pj.read_json(pa.BufferReader(chunk), parse_options=options,
+        table = pj.read_json(pa.BufferReader(pa.py_buffer(chunk)), parse_options=options,
                              read_options=pj.ReadOptions(block_size=4 << 20, use_threads=False))
         return _messages(table) if shape == "messages" else _fields(table)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
@@ -173,8 +194,10 @@ def _python_batch(rel: str, first: int, chunk: bytes) -> Batch:
     return simple_batch(rel, lines, texts)
 
 
-def parse_lines(rel: str, first: int, raws: Iterable[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, object) for each non-blank JSONL line; DataError names the first malformed one."""
+def parse_lines(rel: str, first: int, raws: Iterable[bytes], errors: list[Any] | None = None
+                ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, object) for each non-blank JSONL line; a malformed line raises DataError, or is appended to
+    ``errors`` (and skipped) when a list is given."""
     from ftspec.data.loading import DataError
 
     for number, raw in enumerate(raws, start=first):
@@ -182,9 +205,13 @@ def parse_lines(rel: str, first: int, raws: Iterable[bytes]) -> Iterator[tuple[i
             continue
         try:
             row = json.loads(raw)
+            problem = None if isinstance(row, dict) else f"a JSON {type(row).__name__}, not an object"
         except ValueError as exc:
-            raise DataError(rel, number, f"invalid JSON ({exc})", "write one JSON object per line") from None
-        if not isinstance(row, dict):
-            raise DataError(rel, number, f"a JSON {type(row).__name__}, not an object",
-                            "write one JSON object per line")
-        yield number, row
+            problem = f"invalid JSON ({exc})"
+        if problem is None:
+            yield number, row
+            continue
+        error = DataError(rel, number, problem, "write one JSON object per line")
+        if errors is None:
+            raise error
+        errors.append(error)

@@ -11,6 +11,7 @@ words before it is reported.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -209,10 +210,66 @@ def file_batches(path: Path, rel: str) -> Iterator[Batch]:
         yield from record_batches(file_records(path, rel))
 
 
-def scan_file(index: ContaminationIndex, path: Path, rel: str) -> Iterator[Hit]:
-    """Stream a training file through the index."""
+def scan_file(index: ContaminationIndex, path: Path, rel: str, workers: int | None = None) -> Iterator[Hit]:
+    """Stream a training file through the index; a large JSONL file is split over ``workers`` processes."""
+    from ftspec.data.loading import data_kind
+
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and data_kind(path) == "jsonl" and path.stat().st_size >= PARALLEL_BYTES:
+        yield from _parallel_scan(index, path, rel, workers)
+        return
     for batch in file_batches(path, rel):
         yield from index.scan_batch(batch)
+
+
+# Below this size a second process costs more than it saves.
+PARALLEL_BYTES = 32 << 20
+_SHARED: ContaminationIndex | None = None  # the index, inherited by forked workers instead of pickled
+
+
+def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int) -> Iterator[Hit]:
+    """Scan byte ranges of a JSONL file in forked processes; lines are renumbered from each range's offset."""
+    import multiprocessing
+
+    from ftspec.data.batches import split_points
+
+    global _SHARED
+    points = split_points(path, workers)
+    jobs = [(path, rel, a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
+    _SHARED = index
+    try:
+        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+            results = pool.map(_scan_range, jobs)
+    finally:
+        _SHARED = None
+    offset = 0
+    for hits, lines in results:
+        for hit in hits:
+            yield Hit(hit.kind, Record(hit.train.path, hit.train.line + offset, hit.train.text), hit.other, hit.overlap)
+        offset += lines
+
+
+def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int]:
+    """(hits, number of lines) of one byte range; runs in a forked worker."""
+    from ftspec.data.batches import jsonl_batches
+
+    path, rel, start, end = job
+    assert _SHARED is not None
+    hits = []
+    lines = _count_lines(path, start, end)
+    for batch in jsonl_batches(path, rel, start=start, end=end):
+        hits.extend(_SHARED.scan_batch(batch))
+    return hits, lines
+
+
+def _count_lines(path: Path, start: int, end: int) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        handle.seek(start)
+        while start < end and (block := handle.read(min(1 << 24, end - start))):
+            count += block.count(b"\n")
+            start += len(block)
+    return count
 
 
 def file_records(path: Path, rel: str) -> Iterator[Record]:

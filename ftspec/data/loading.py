@@ -37,20 +37,21 @@ def data_kind(path: Path) -> str:
                     "use JSONL, Parquet, CSV or a directory written by Dataset.save_to_disk")
 
 
-def iter_rows(path: Path, rel: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, row) for every example of a dataset file."""
+def iter_rows(path: Path, rel: str, errors: list[Any] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, row) for every example of a dataset file; malformed JSONL lines raise DataError, or are
+    collected into ``errors`` when a list is given."""
     kind = data_kind(path)
     if kind == "jsonl":
-        yield from _jsonl_rows(path, rel)
+        yield from _jsonl_rows(path, rel, errors)
     else:
         yield from _table_rows(path, rel, kind)
 
 
-def _jsonl_rows(path: Path, rel: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _jsonl_rows(path: Path, rel: str, errors: list[Any] | None) -> Iterator[tuple[int, dict[str, Any]]]:
     from ftspec.data.batches import parse_lines
 
     with path.open("rb") as handle:
-        yield from parse_lines(rel, 1, (line.rstrip(b"\n") for line in handle))
+        yield from parse_lines(rel, 1, (line.rstrip(b"\n") for line in handle), errors)
 
 
 def _table_rows(path: Path, rel: str, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:

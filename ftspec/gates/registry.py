@@ -24,6 +24,8 @@ GATE_MODULES = (
     "personas",
     "prompts",
     "base_eval",
+    "data",
+    "contamination",
 )
 
 

@@ -1,0 +1,60 @@
+"""Contamination gate: no training example overlaps the eval set or the rubric's calibration examples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ftspec.data.records import Record
+from ftspec.gates.context import GateContext, NotApplicable
+from ftspec.gates.datasets import DataSet, present
+from ftspec.gates.registry import gate
+from ftspec.results import Finding
+
+SOURCE = ("workflow step 5: no contamination with the eval set; n-gram overlap as in GPT-3 (Brown et al. 2020) "
+          "and lm-eval-harness decontamination")
+SHOWN = 20
+
+
+@gate("data.contamination", phase="data", needs=("training",), ngram=13, source=SOURCE)
+def contamination(ctx: GateContext) -> Iterator[Finding]:
+    """No training example equals (after normalisation) or shares a word n-gram with an eval example or a
+    rubric calibration example."""
+    from ftspec.data.contamination import ContaminationIndex, file_batches, scan_file
+
+    sets = present(ctx)
+    trains = [s for s in sets if s.is_train]
+    if not trains:
+        raise NotApplicable("no training set yet; the pipeline writes it")
+    held_out = [s for s in sets if not s.is_train]
+    references = [b for s in held_out for b in file_batches(s.path, s.rel)]
+    calibration = list(_calibration(ctx))
+    if not references and not calibration:
+        raise NotApplicable("nothing to compare with: no eval set and no rubric calibration examples")
+    from ftspec.data.batches import record_batches
+
+    index = ContaminationIndex.from_batches([*references, *record_batches(calibration)], n=int(ctx.params["ngram"]))
+    for train in trains:
+        yield from _findings(train, list(scan_file(index, train.path, train.rel)))
+
+
+def _findings(train: DataSet, hits: list[object]) -> Iterator[Finding]:
+    for hit in hits[:SHOWN]:
+        other = f"{hit.other.path}:{hit.other.line}"  # type: ignore[attr-defined]
+        what = "equals" if hit.kind == "exact" else "shares"  # type: ignore[attr-defined]
+        yield Finding(train.at(hit.train.line), f"{what} '{hit.overlap}' with {other}",  # type: ignore[attr-defined]
+                      "drop the example from the training set (the split stage does this)")
+    if len(hits) > SHOWN:
+        yield Finding(train.at(), f"{len(hits) - SHOWN} more contaminated examples ({len(hits)} in all)",
+                      "run `ftspec contamination` for the full list")
+
+
+def _calibration(ctx: GateContext) -> Iterator[Record]:
+    """The rubric's calibration examples (context and response) as reference records at their YAML lines."""
+    if not ctx.project.exists("rubric") or not ctx.project.load("rubric").ok:
+        return
+    rubric = ctx.value("rubric")
+    rel = ctx.project.rel("rubric")
+    for cid, criterion in rubric.criteria.items():
+        for i, example in enumerate(criterion.calibration_examples):
+            line = ctx.at("rubric", ["criteria", cid, "calibration_examples", i]).line
+            yield Record(rel, line, "\n".join(t for t in (example.context, example.response) if t))
