@@ -30,6 +30,10 @@ SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?!
 NINO = re.compile(r"\b(?![DFIQUV])[A-CEGHJ-PR-TW-Z](?![DFIQUVO])[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 
 
+PLACEHOLDERS = {"e-mail address": "[EMAIL]", "phone number": "[PHONE]", "card number": "[CARD]", "IBAN": "[IBAN]",
+                "US social security number": "[SSN]", "UK national insurance number": "[NINO]"}
+
+
 @dataclass(frozen=True)
 class PiiMatch:
     """One detected piece of personal data: its kind and the text (mask it before printing)."""
@@ -39,7 +43,7 @@ class PiiMatch:
 
     @property
     def placeholder(self) -> str:
-        return "[" + self.kind.split()[-1 if self.kind.startswith(("US", "UK")) else 0].upper().rstrip("-") + "]"
+        return PLACEHOLDERS.get(self.kind, "[REDACTED]")
 
     def masked(self) -> str:
         """The match with its middle hidden, enough to find it without repeating it."""

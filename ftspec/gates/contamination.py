@@ -49,12 +49,8 @@ def _findings(train: DataSet, hits: list[object]) -> Iterator[Finding]:
 
 
 def _calibration(ctx: GateContext) -> Iterator[Record]:
-    """The rubric's calibration examples (context and response) as reference records at their YAML lines."""
-    if not ctx.project.exists("rubric") or not ctx.project.load("rubric").ok:
-        return
-    rubric = ctx.value("rubric")
-    rel = ctx.project.rel("rubric")
-    for cid, criterion in rubric.criteria.items():
-        for i, example in enumerate(criterion.calibration_examples):
-            line = ctx.at("rubric", ["criteria", cid, "calibration_examples", i]).line
-            yield Record(rel, line, "\n".join(t for t in (example.context, example.response) if t))
+    """The rubric's calibration examples, when the rubric loads."""
+    from ftspec.data.calibration import calibration_records
+
+    if ctx.project.exists("rubric") and ctx.project.load("rubric").ok:
+        yield from calibration_records(ctx.value("rubric"), ctx.yaml("rubric"), ctx.project.rel("rubric"))
