@@ -175,13 +175,17 @@ def _messages(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
     return contents, offsets - offsets[0]
 
 
-def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
-    """Each row's prompt, completion, chosen, rejected and text fields as consecutive segments."""
+def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
+    """Each row's prompt, completion, chosen, rejected and text fields as consecutive segments (None when a
+    row has none of them: another shape, which the Python path reads)."""
     import numpy as np
     import pyarrow as pa
 
     rows, width = table.num_rows, len(FIELDS)
-    stacked = pa.concat_arrays([table.column(name).combine_chunks() for name in FIELDS])
+    columns = [table.column(name).combine_chunks() for name in FIELDS]
+    if not np.logical_or.reduce([c.is_valid().to_numpy(zero_copy_only=False) for c in columns]).all():
+        return None
+    stacked = pa.concat_arrays(columns)
     order = (np.arange(width)[None, :] * rows + np.arange(rows)[:, None]).ravel()
     return stacked.take(pa.array(order)), np.arange(rows + 1, dtype=np.int64) * width
 
