@@ -243,23 +243,32 @@ def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int
     finally:
         _SHARED = None
     offset = 0
-    for hits, lines in results:
+    for hits, lines, error in results:
+        if error is not None:
+            from ftspec.data.loading import DataError
+
+            rel_, line, message, fix = error
+            raise DataError(rel_, line + offset, message, fix)
         for hit in hits:
             yield Hit(hit.kind, Record(hit.train.path, hit.train.line + offset, hit.train.text), hit.other, hit.overlap)
         offset += lines
 
 
-def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int]:
-    """(hits, number of lines) of one byte range; runs in a forked worker."""
+def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int, tuple[str, int, str, str] | None]:
+    """(hits, number of lines, a malformed line's error) of one byte range; runs in a forked worker."""
     from ftspec.data.batches import jsonl_batches
+    from ftspec.data.loading import DataError
 
     path, rel, start, end = job
     assert _SHARED is not None
-    hits = []
+    hits: list[Hit] = []
     lines = _count_lines(path, start, end)
-    for batch in jsonl_batches(path, rel, start=start, end=end):
-        hits.extend(_SHARED.scan_batch(batch))
-    return hits, lines
+    try:
+        for batch in jsonl_batches(path, rel, start=start, end=end):
+            hits.extend(_SHARED.scan_batch(batch))
+    except DataError as exc:  # returned as plain values: the exception would not survive pickling
+        return hits, lines, (exc.location.path, exc.location.line, exc.message, exc.fix)
+    return hits, lines, None
 
 
 def _count_lines(path: Path, start: int, end: int) -> int:

@@ -105,13 +105,13 @@ def _hash_words(buf: bytes, starts: np.ndarray) -> np.ndarray:
 
     view = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
     h, more = _word_part(view[starts])
-    h *= np.uint64(MIX1)  # a multiply and a fold mix enough: the polynomial and verification do the rest
-    h ^= h >> np.uint64(29)
     offset, longer = 8, np.flatnonzero(more)
     while longer.size:
         part, more = _word_part(view[starts[longer] + offset])
-        h[longer] = _mix(h[longer] * np.uint64(PRIME) ^ part)
+        h[longer] = h[longer] * np.uint64(PRIME) ^ part
         offset, longer = offset + 8, longer[more]
+    h *= np.uint64(MIX1)  # a multiply and a fold mix enough: the polynomial and verification do the rest
+    h ^= h >> np.uint64(29)
     return h
 
 

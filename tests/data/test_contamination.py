@@ -136,3 +136,15 @@ def test_parallel_scan_matches_serial_and_numbers_lines_across_ranges(tmp_path: 
 
 def test_normalise_folds_case_and_punctuation() -> None:
     assert normalise("Don’t STOP—now_please!  Café 42") == "don t stop now please café 42"
+
+
+def test_parallel_scan_names_a_malformed_line_in_the_second_range(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftspec.data.loading import DataError
+
+    path = tmp_path / "train.jsonl"
+    good = json.dumps({"prompt": "a b c", "completion": "d e f"})
+    path.write_text("\n".join([good] * 40 + ["{broken"] + [good] * 9) + "\n")
+    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    with pytest.raises(DataError, match=r"^t:41: invalid JSON"):
+        list(scan_file(ContaminationIndex([Record("e", 1, "x y")], n=2), path, "t", workers=2))
