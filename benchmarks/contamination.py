@@ -1,12 +1,14 @@
-"""Benchmark: ftspec's contamination scan against a straightforward pure-Python reference, same run, same data.
+"""Benchmark: ftspec's contamination scan against a straightforward pure-Python reference, same run, same
+data.
 
 Generates a synthetic chat corpus (JSONL `messages`, default 200 MB train / 10 MB eval) with planted overlaps:
-train records carrying a 20-40 word passage copied from an eval record, and exact copies of eval records.
-Both implementations must find exactly the planted (train line, eval line) pairs. Prints the speed ratio, each
+train records carrying a 20-40 word passage copied from an eval record, and exact copies of eval records. Both
+implementations must find exactly the planted (train line, eval line) pairs. Prints the speed ratio, each
 side's MB/s of training data, and ftspec's peak RSS for the full and a quarter-size training set (run in fresh
 subprocesses) to show that memory follows the eval side, not the train side.
 
     python benchmarks/contamination.py [--train-mb 200] [--eval-mb 10] [--ngram 13] [--workdir DIR]
+
 """
 
 from __future__ import annotations
@@ -38,12 +40,20 @@ def paragraph(rng: random.Random, vocab: list[str], count: int) -> str:
 
 
 def conversation(rng: random.Random, vocab: list[str], turns: int) -> list[dict[str, str]]:
-    return [{"role": "user" if t % 2 == 0 else "assistant",
-             "content": "\n\n".join(paragraph(rng, vocab, rng.randint(15, 60)) for _ in range(rng.randint(1, 3)))}
-            for t in range(turns)]
+    return [
+        {
+            "role": "user" if t % 2 == 0 else "assistant",
+            "content": "\n\n".join(
+                paragraph(rng, vocab, rng.randint(15, 60)) for _ in range(rng.randint(1, 3))
+            ),
+        }
+        for t in range(turns)
+    ]
 
 
-def write_eval(path: Path, megabytes: float, rng: random.Random, vocab: list[str]) -> list[list[dict[str, str]]]:
+def write_eval(
+    path: Path, megabytes: float, rng: random.Random, vocab: list[str]
+) -> list[list[dict[str, str]]]:
     convs, size = [], 0
     with path.open("w", encoding="utf-8") as out:
         while size < megabytes * 1e6:
@@ -55,8 +65,14 @@ def write_eval(path: Path, megabytes: float, rng: random.Random, vocab: list[str
     return convs
 
 
-def write_train(path: Path, megabytes: float, rng: random.Random, vocab: list[str],
-                evals: list[list[dict[str, str]]], plants: int) -> set[tuple[int, int]]:
+def write_train(
+    path: Path,
+    megabytes: float,
+    rng: random.Random,
+    vocab: list[str],
+    evals: list[list[dict[str, str]]],
+    plants: int,
+) -> set[tuple[int, int]]:
     """Write the train set; return the planted (train line, eval line) pairs."""
     planted: set[tuple[int, int]] = set()
     total = int(megabytes * 1e6)
@@ -74,7 +90,7 @@ def write_train(path: Path, megabytes: float, rng: random.Random, vocab: list[st
                 else:
                     words = " ".join(m["content"] for m in evals[target]).split()
                     start = rng.randrange(max(1, len(words) - 40))
-                    passage = " ".join(words[start: start + rng.randint(20, 40)])
+                    passage = " ".join(words[start : start + rng.randint(20, 40)])
                     conv[1]["content"] += "\n" + passage.upper()  # case differs: normalisation must fold it
             line = json.dumps({"messages": conv, "metadata": {"source_id": f"t-{line_no}"}}) + "\n"
             out.write(line)
@@ -100,13 +116,13 @@ def reference(train: Path, eval_: Path, n: int) -> set[tuple[int, int]]:
         words = word.findall(text.lower())
         exact.setdefault(" ".join(words), set()).add(number)
         for i in range(len(words) - n + 1):
-            grams.setdefault(tuple(words[i: i + n]), set()).add(number)
+            grams.setdefault(tuple(words[i : i + n]), set()).add(number)
     found: set[tuple[int, int]] = set()
     for number, text in texts(train):
         words = word.findall(text.lower())
         found.update((number, other) for other in exact.get(" ".join(words), ()))
         for i in range(len(words) - n + 1):
-            for other in grams.get(tuple(words[i: i + n]), ()):
+            for other in grams.get(tuple(words[i : i + n]), ()):
                 found.add((number, other))
     return found
 
@@ -120,6 +136,7 @@ def ftspec_scan(train: Path, eval_: Path, n: int, workers: int | None = None) ->
 
 def timed(func, *args):  # type: ignore[no-untyped-def]
     """(result, wall seconds, CPU seconds of this process and its finished children)."""
+
     def cpu() -> float:
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
@@ -137,8 +154,12 @@ def child(train: Path, eval_: Path, n: int) -> None:
 
 
 def measure_memory(train: Path, eval_: Path, n: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", str(train), str(eval_), "--ngram", str(n)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(train), str(eval_), "--ngram", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -174,22 +195,31 @@ def main() -> int:
     evals = write_eval(eval_, args.eval_mb, rng, vocab)
     planted = write_train(train, args.train_mb, rng, vocab, evals, args.plants)
     mb = train.stat().st_size / 1e6
-    print(f"corpus: train {mb:.1f} MB, eval {eval_.stat().st_size / 1e6:.1f} MB, {len(planted)} planted overlaps, "
-          f"n={args.ngram}")
+    print(
+        f"corpus: train {mb:.1f} MB, eval {eval_.stat().st_size / 1e6:.1f} MB, "
+        f"{len(planted)} planted overlaps, "
+        f"n={args.ngram}"
+    )
     ours, t_ours, c_ours = timed(ftspec_scan, train, eval_, args.ngram)
     single, t_single, c_single = timed(ftspec_scan, train, eval_, args.ngram, 1)
     ref, t_ref, c_ref = timed(reference, train, eval_, args.ngram)
-    for name, hits, wall, cpu in (("reference (pure Python n-gram tuples)", ref, t_ref, c_ref),
-                                  (f"ftspec ({os.cpu_count()} processes)", ours, t_ours, c_ours),
-                                  ("ftspec (1 process)", single, t_single, c_single)):
+    for name, hits, wall, cpu in (
+        ("reference (pure Python n-gram tuples)", ref, t_ref, c_ref),
+        (f"ftspec ({os.cpu_count()} processes)", ours, t_ours, c_ours),
+        ("ftspec (1 process)", single, t_single, c_single),
+    ):
         print(f"{name:38s}: {wall:7.2f} s wall {mb / wall:7.1f} MB/s  {cpu:7.2f} s CPU  {len(hits)} hits")
-    print(f"speed ratio (wall): {t_ref / t_ours:.1f}x (target >= 20x); single process {t_ref / t_single:.1f}x; "
-          f"CPU time ratio {c_ref / c_single:.1f}x")
+    print(
+        f"speed ratio (wall): {t_ref / t_ours:.1f}x (target >= 20x); single process {t_ref / t_single:.1f}x; "
+        f"CPU time ratio {c_ref / c_single:.1f}x"
+    )
     ok = ours == planted and ref == planted and single == planted
     print(f"both found exactly the planted overlaps: {ok}")
     full, small = measure_memory(train, eval_, args.ngram), measure_memory(quarter(train), eval_, args.ngram)
-    print(f"peak RSS of ftspec alone: {full['peak_rss_mb']:.0f} MB on the full train set, "
-          f"{small['peak_rss_mb']:.0f} MB on a quarter of it (same eval set)")
+    print(
+        f"peak RSS of ftspec alone: {full['peak_rss_mb']:.0f} MB on the full train set, "
+        f"{small['peak_rss_mb']:.0f} MB on a quarter of it (same eval set)"
+    )
     return 0 if ok else 1
 
 

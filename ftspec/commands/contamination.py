@@ -10,9 +10,15 @@ from typing import Any
 from ftspec.errors import ExitCode, UsageError
 
 
-def contamination(train: Path, eval_: Path, ngram: int = 13, fmt: str = "text", rubric: Path | None = None,
-                  workers: int | None = None) -> int:
-    """Print every training record that overlaps EVAL (or the rubric's calibration examples); 1 when any does."""
+def contamination(
+    train: Path,
+    eval_: Path,
+    ngram: int = 13,
+    fmt: str = "text",
+    rubric: Path | None = None,
+    workers: int | None = None,
+) -> int:
+    """Print each training record overlapping EVAL (or the rubric's calibration examples); 1 if any does."""
     from ftspec.data.batches import record_batches
     from ftspec.data.contamination import ContaminationIndex, file_batches, scan_file
 
@@ -47,8 +53,11 @@ def _calibration(path: Path) -> Any:
 
 
 def _text(hits: list[Any], ngram: int, references: int, seconds: float) -> str:
-    lines = [f"{h.train.path}:{h.train.line}: {'equals' if h.kind == 'exact' else 'shares'} "
-             f"{h.other.path}:{h.other.line}: {h.overlap!r}" for h in hits]
+    lines = [
+        f"{h.train.path}:{h.train.line}: {'equals' if h.kind == 'exact' else 'shares'} "
+        f"{h.other.path}:{h.other.line}: {h.overlap!r}"
+        for h in hits
+    ]
     rows = len({(h.train.path, h.train.line) for h in hits})
     verdict = f"{rows} contaminated training records ({len(hits)} hits)" if hits else "no contamination"
     lines.append(f"{verdict}; {ngram}-gram overlap against {references} references in {seconds:.2f}s")
@@ -56,7 +65,16 @@ def _text(hits: list[Any], ngram: int, references: int, seconds: float) -> str:
 
 
 def _json(train: Path, eval_: Path, ngram: int, hits: list[Any]) -> str:
-    rows = [{"kind": h.kind, "train": {"path": h.train.path, "line": h.train.line},
-             "other": {"path": h.other.path, "line": h.other.line}, "overlap": h.overlap} for h in hits]
-    return json.dumps({"train": str(train), "eval": str(eval_), "ngram": ngram, "contaminated": bool(hits),
-                       "hits": rows}, indent=2)
+    rows = [
+        {
+            "kind": h.kind,
+            "train": {"path": h.train.path, "line": h.train.line},
+            "other": {"path": h.other.path, "line": h.other.line},
+            "overlap": h.overlap,
+        }
+        for h in hits
+    ]
+    return json.dumps(
+        {"train": str(train), "eval": str(eval_), "ngram": ngram, "contaminated": bool(hits), "hits": rows},
+        indent=2,
+    )

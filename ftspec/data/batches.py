@@ -2,8 +2,9 @@
 
 JSONL is read by us, in chunks of whole lines, and parsed by Arrow's C++ JSON reader when the chunk has one of
 the known shapes (``messages``; ``prompt``/``completion``/``chosen``/``rejected``/``text`` strings). Any chunk
-Arrow cannot take (conversational prompts, odd types, blank lines, bad JSON) is parsed line by line with :mod:`json`
-instead, so the result is the same, only slower. Other formats go through ``datasets`` (see loading.py).
+Arrow cannot take (conversational prompts, odd types, blank lines, bad JSON) is parsed line by line with
+:mod:`json` instead, so the result is the same, only slower. Other formats go through ``datasets`` (see
+loading.py).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ FIELDS = ("prompt", "completion", "chosen", "rejected", "text")
 class Batch:
     """Consecutive records of one file: their lines, and their texts as segments (one per message or field).
 
-    Record ``r`` is ``texts[segments[r]:segments[r+1]]`` joined with newlines; n-grams may span the segments of
-    one record, never two records.
+    Record ``r`` is ``texts[segments[r]:segments[r+1]]`` joined with newlines; n-grams may span the segments
+    of one record, never two records.
     """
 
     path: str
@@ -53,7 +54,9 @@ def simple_batch(path: str, lines: Any, texts: list[str]) -> Batch:
     import numpy as np
     import pyarrow as pa
 
-    return Batch(path, np.asarray(lines, dtype=np.int64), pa.array(texts, pa.string()), np.arange(len(texts) + 1))
+    return Batch(
+        path, np.asarray(lines, dtype=np.int64), pa.array(texts, pa.string()), np.arange(len(texts) + 1)
+    )
 
 
 def record_batches(records: Iterable[Record], size: int = 8192) -> Iterator[Batch]:
@@ -77,8 +80,9 @@ def _split_paths(chunk: list[Record]) -> Iterator[Batch]:
             start = i
 
 
-def jsonl_chunks(path: Path, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
-                 ) -> Iterator[tuple[int, memoryview]]:
+def jsonl_chunks(
+    path: Path, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, memoryview]]:
     """(first line number, bytes) of consecutive chunks of whole lines of ``path[start:end]``.
 
     ``start`` must be a line start; line numbers count from 1 at ``start``.
@@ -114,8 +118,9 @@ def split_points(path: Path, parts: int) -> list[int]:
     return [*points, size]
 
 
-def jsonl_batches(path: Path, rel: str, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
-                  ) -> Iterator[Batch]:
+def jsonl_batches(
+    path: Path, rel: str, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+) -> Iterator[Batch]:
     """The texts of a JSONL file (or a range of it), chunk by chunk; a malformed line raises DataError."""
     import numpy as np
 
@@ -125,7 +130,8 @@ def jsonl_batches(path: Path, rel: str, size: int = CHUNK_BYTES, start: int = 0,
             shape = _shape(bytes(chunk[: 1 << 16]))
         parsed = _arrow_texts(chunk, shape)
         # Arrow skips blank lines; when it returns fewer rows than lines, number the lines the slow way.
-        rows = chunk.obj.count(b"\n", 0, len(chunk)) + (chunk[-1:] != b"\n")
+        whole: bytes = chunk.obj  # type: ignore[assignment]  # the block the chunk views (no copy)
+        rows = whole.count(b"\n", 0, len(chunk)) + (bytes(chunk[-1:]) != b"\n")
         if parsed is not None and len(parsed[1]) - 1 == rows:
             yield Batch(rel, np.arange(first, first + rows), *parsed)
         else:
@@ -155,9 +161,12 @@ def _arrow_texts(chunk: memoryview, shape: str) -> tuple[pa.Array, np.ndarray] |
         schema = pa.schema([(name, pa.string()) for name in FIELDS])
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     try:
-        # One thread: files are scanned by several processes already, and Arrow's pool would compete with them.
-        table = pj.read_json(pa.BufferReader(pa.py_buffer(chunk)), parse_options=options,
-                             read_options=pj.ReadOptions(block_size=4 << 20, use_threads=False))
+        # One thread: big files are scanned by several processes already; Arrow's pool would compete.
+        table = pj.read_json(
+            pa.BufferReader(pa.py_buffer(chunk)),
+            parse_options=options,
+            read_options=pj.ReadOptions(block_size=4 << 20, use_threads=False),
+        )
         return _messages(table) if shape == "messages" else _fields(table)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None
@@ -198,8 +207,9 @@ def _python_batch(rel: str, first: int, chunk: bytes) -> Batch:
     return simple_batch(rel, lines, texts)
 
 
-def parse_lines(rel: str, first: int, raws: Iterable[bytes], errors: list[Any] | None = None
-                ) -> Iterator[tuple[int, dict[str, Any]]]:
+def parse_lines(
+    rel: str, first: int, raws: Iterable[bytes], errors: list[Any] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, object) for each non-blank JSONL line; a malformed line raises DataError, or is appended to
     ``errors`` (and skipped) when a list is given."""
     from ftspec.data.loading import DataError

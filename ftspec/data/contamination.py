@@ -1,11 +1,11 @@
 """Train/eval contamination: exact duplicates after normalisation and word n-gram overlap (13 by default).
 
-The method of GPT-3 (Brown et al. 2020, appendix C) and lm-eval-harness's decontamination: lower-case, keep runs
-of letters and digits as words, and call a training record contaminated when it shares an n-word sequence with
-an eval record. The eval side (the references) is indexed in memory as a sorted array of 64-bit n-gram hashes
-(about 16 bytes per eval word) plus its normalised texts; the train side is streamed in batches, so memory is
-bounded by the eval side however large the training set is. Every hash match is verified against the real
-words before it is reported.
+The method of GPT-3 (Brown et al. 2020, appendix C) and lm-eval-harness's decontamination: lower-case, keep
+runs of letters and digits as words, and call a training record contaminated when it shares an n-word sequence
+with an eval record. The eval side (the references) is indexed in memory as a sorted array of 64-bit n-gram
+hashes (about 16 bytes per eval word) plus its normalised texts; the train side is streamed in batches, so
+memory is bounded by the eval side however large the training set is. Every hash match is verified against the
+real words before it is reported.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ftspec.data.batches import Batch, jsonl_batches, record_batches
 from ftspec.data.records import Record
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 __all__ = ["ContaminationIndex", "Hit", "Record", "file_batches", "file_records", "normalise", "scan_file"]
 
@@ -182,14 +182,14 @@ def _pairs(rows: Any, lo: Any, hi: Any, owners: Any) -> set[tuple[int, int]]:
 
 def longest_shared_span(mine: list[str], other: list[str], n: int) -> str:
     """The longest run of words (at least n) that both word lists contain, or ''."""
-    theirs = {tuple(other[i: i + n]) for i in range(len(other) - n + 1)}
+    theirs = {tuple(other[i : i + n]) for i in range(len(other) - n + 1)}
     best, run = (0, 0), 0
     for i in range(len(mine) - n + 1):
-        run = run + 1 if tuple(mine[i: i + n]) in theirs else 0
+        run = run + 1 if tuple(mine[i : i + n]) in theirs else 0
         if run and run > best[1]:
             best = (i - run + 1, run)
     start, length = best
-    return " ".join(mine[start: start + length + n - 1]) if length else ""
+    return " ".join(mine[start : start + length + n - 1]) if length else ""
 
 
 def _clip(text: str) -> str:
@@ -250,7 +250,12 @@ def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int
             rel_, line, message, fix = error
             raise DataError(rel_, line + offset, message, fix)
         for hit in hits:
-            yield Hit(hit.kind, Record(hit.train.path, hit.train.line + offset, hit.train.text), hit.other, hit.overlap)
+            yield Hit(
+                hit.kind,
+                Record(hit.train.path, hit.train.line + offset, hit.train.text),
+                hit.other,
+                hit.overlap,
+            )
         offset += lines
 
 

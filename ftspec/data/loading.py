@@ -33,8 +33,12 @@ def data_kind(path: Path) -> str:
         return "jsonl"
     if suffix in TABLES:
         return TABLES[suffix]
-    raise DataError(str(path), 0, f"unsupported data format '{suffix or path.name}'",
-                    "use JSONL, Parquet, CSV or a directory written by Dataset.save_to_disk")
+    raise DataError(
+        str(path),
+        0,
+        f"unsupported data format '{suffix or path.name}'",
+        "use JSONL, Parquet, CSV or a directory written by Dataset.save_to_disk",
+    )
 
 
 def iter_rows(path: Path, rel: str, errors: list[Any] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -73,5 +77,9 @@ def _load_table(path: Path, rel: str, kind: str) -> Any:
             return loaded
         return datasets.load_dataset(kind, data_files=str(path), split="train")
     except Exception as exc:  # noqa: BLE001 - datasets raises many types; each is a bad input file here
-        raise DataError(rel, 0, f"cannot read {kind} data: {type(exc).__name__}: {exc}",
-                        "check that the file is valid and complete") from None
+        raise DataError(
+            rel,
+            0,
+            f"cannot read {kind} data: {type(exc).__name__}: {exc}",
+            "check that the file is valid and complete",
+        ) from None

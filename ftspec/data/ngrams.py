@@ -1,12 +1,12 @@
 """Vectorised word and n-gram hashing (numpy over Arrow string buffers): the contamination engine's kernels.
 
 Words are the maximal runs of letters and digits of the lower-cased text, exactly as
-:func:`ftspec.data.contamination.normalise` splits them. ASCII records go through one ``bytes.translate`` (case
-folding and punctuation to spaces at C speed); records with other characters are lower-cased and their
-non-alphanumeric characters replaced by Arrow's regex kernel first. A word hashes to 64 bits from its bytes, an
-n-gram to a polynomial of its word hashes mod 2**64 built by doubling (O(log n) array passes); its top
-bits, the best mixed by the multiplications, index the prefilter table. Hash equality
-only nominates candidates: every hit is verified against the real text, so a collision can never report one.
+:func:`ftspec.data.contamination.normalise` splits them. ASCII records go through one ``bytes.translate``
+(case folding, punctuation to separators, at C speed); other records are lower-cased and their
+non-alphanumeric characters replaced by Arrow's regex kernel first. A word hashes to 64 bits from its bytes,
+an n-gram to a polynomial of its word hashes mod 2**64 built by doubling (O(log n) array passes); its top
+bits, the best mixed by the multiplications, index the prefilter table. Hash equality only nominates
+candidates: every hit is verified against the real text, so a collision can never report one.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ MIX1, MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 @dataclass
 class Words:
-    """The words of a batch of texts: their hashes and where each text's words start (``first[-1]`` = count)."""
+    """The words of a batch: their hashes and where each record's words start (``first[-1]`` = count)."""
 
     hashes: np.ndarray
     first: np.ndarray
@@ -38,7 +38,8 @@ class Words:
     def record_of(self, word_index: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        return np.searchsorted(self.first, word_index, side="right") - 1
+        found: np.ndarray = np.searchsorted(self.first, word_index, side="right") - 1
+        return found
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -77,9 +78,9 @@ def _buffer(texts: pa.Array) -> tuple[bytes, np.ndarray]:
         joined = joined.combine_chunks()
     large = pa.types.is_large_string(joined.type)
     offsets = np.frombuffer(joined.buffers()[1], np.int64 if large else np.int32)
-    offsets = offsets[joined.offset: joined.offset + len(joined) + 1].astype(np.int64)
+    offsets = offsets[joined.offset : joined.offset + len(joined) + 1].astype(np.int64)
     data = joined.buffers()[2]
-    raw = memoryview(data)[offsets[0]: offsets[-1]] if data is not None else b""
+    raw = memoryview(data)[offsets[0] : offsets[-1]] if data is not None else b""
     buf = bytes(raw).translate(TABLE) + bytes(16)  # padding: 8-byte loads past the last word stay in bounds
     return buf, offsets - offsets[0]
 
@@ -142,13 +143,13 @@ def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
                 result = block
             else:
                 m = len(hashes) - rlen - blen + 1
-                result = result[:m] * np.uint64(pow(PRIME, blen, 2**64)) + block[rlen: rlen + m]
+                result = result[:m] * np.uint64(pow(PRIME, blen, 2**64)) + block[rlen : rlen + m]
             rlen += blen
         bits >>= 1
         if not bits:
-            return result[:count]
+            return result[:count]  # type: ignore[no-any-return]
         m = len(block) - blen
-        block = block[:m] * np.uint64(pow(PRIME, blen, 2**64)) + block[blen: blen + m]
+        block = block[:m] * np.uint64(pow(PRIME, blen, 2**64)) + block[blen : blen + m]
         blen *= 2
 
 
@@ -162,7 +163,8 @@ def record_ids(words: Words) -> np.ndarray:
 def inside(words: Words, starts: np.ndarray, n: int) -> np.ndarray:
     """Which of these n-gram start indices lie inside one record (no n-gram spans two records)."""
     rec = words.record_of(starts)
-    return starts + n <= words.first[rec + 1]
+    fits: np.ndarray = starts + n <= words.first[rec + 1]
+    return fits
 
 
 def windows(words: Words, n: int) -> tuple[np.ndarray, np.ndarray]:

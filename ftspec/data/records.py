@@ -1,9 +1,10 @@
 """One example of a dataset: where it is, what it says, and the metadata the data gates read.
 
 Record metadata (optional, per example) is ``metadata: {source_id: ..., topic: ..., edge_case: bool}``; a
-top-level ``source_id`` / ``topic`` / ``edge_case`` is accepted too. ``source_id`` names the transcript an example
-was sliced from (the split-by-source gate keeps one transcript on one side); ``edge_case`` marks examples drawn
-from the taxonomy's edge-case topics (the edge-case-share gate compares their share with the taxonomy's target).
+top-level ``source_id`` / ``topic`` / ``edge_case`` is accepted too. ``source_id`` names the transcript an
+example was sliced from (the split-by-source gate keeps one transcript on one side); ``edge_case`` marks
+examples drawn from the taxonomy's edge-case topics (the edge-case-share gate compares their share with the
+taxonomy's target).
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ def record_text(row: Mapping[str, Any]) -> str:
     """Every message content (or prompt, completion, chosen, rejected, text) joined with newlines."""
     if isinstance(row.get("messages"), list):
         return _conversation(row["messages"])
-    parts = [_conversation(row[k]) for k in ("prompt", "completion", "chosen", "rejected", "text") if k in row]
+    parts = [
+        _conversation(row[k]) for k in ("prompt", "completion", "chosen", "rejected", "text") if k in row
+    ]
     return "\n".join(p for p in parts if p)
 
 
 def metadata(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The record's metadata: the `metadata` mapping, with top-level source_id/topic/edge_case as fallbacks."""
+    """The `metadata` mapping, with top-level source_id/topic/edge_case as fallbacks."""
     meta = row.get("metadata")
     out = dict(meta) if isinstance(meta, Mapping) else {}
     for key in ("source_id", "topic", "edge_case"):

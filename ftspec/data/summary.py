@@ -54,8 +54,9 @@ class Summary:
 _CACHE: dict[tuple[Any, ...], Summary] = {}
 
 
-def summarise(path: Path, rel: str, shape: str, counter: TokenCounter, max_length: int | None,
-              tokenizer: str | None) -> Summary:
+def summarise(
+    path: Path, rel: str, shape: str, counter: TokenCounter, max_length: int | None, tokenizer: str | None
+) -> Summary:
     """The summary of a data file, computed once per file version and settings."""
     from ftspec.data.loading import iter_rows
 
@@ -74,8 +75,15 @@ def summarise(path: Path, rel: str, shape: str, counter: TokenCounter, max_lengt
     return summary
 
 
-def _one(summary: Summary, line: int, row: dict[str, Any], shape: str, counter: TokenCounter,
-         max_length: int | None, seen: dict[bytes, int]) -> None:
+def _one(
+    summary: Summary,
+    line: int,
+    row: dict[str, Any],
+    shape: str,
+    counter: TokenCounter,
+    max_length: int | None,
+    seen: dict[bytes, int],
+) -> None:
     summary.rows += 1
     for problem in problems(row, shape):
         summary.shape.add((line, problem))

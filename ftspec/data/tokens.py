@@ -1,10 +1,10 @@
 """Token counts: exact with a local tokenizer, otherwise a documented, deliberately high approximation.
 
 Without a tokenizer (``data.tokenizer`` unset) an example counts ``max(ceil(1.3 * words), ceil(chars / 4))``
-tokens plus 4 per message for the chat template. 1.3 tokens per English word and 4 characters per token are the
-usual rules of thumb for BPE vocabularies; taking the larger of the two errs long (code, numbers and non-English
-text tokenise worse than English prose), so the gate may flag an example that would fit, never pass one that
-would not by much. Set ``data.tokenizer`` to a local tokenizer directory for exact counts.
+tokens plus 4 per message for the chat template. 1.3 tokens per English word and 4 characters per token are
+the usual rules of thumb for BPE vocabularies; taking the larger of the two errs long (code, numbers and
+non-English text tokenise worse than English prose), so the gate may flag an example that would fit, never
+pass one that would not by much. Set ``data.tokenizer`` to a local tokenizer directory for exact counts.
 """
 
 from __future__ import annotations

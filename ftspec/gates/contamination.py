@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ftspec.data.records import Record
 from ftspec.gates.context import GateContext, NotApplicable
@@ -10,8 +11,13 @@ from ftspec.gates.datasets import DataSet, present
 from ftspec.gates.registry import gate
 from ftspec.results import Finding
 
-SOURCE = ("workflow step 5: no contamination with the eval set; n-gram overlap as in GPT-3 (Brown et al. 2020) "
-          "and lm-eval-harness decontamination")
+if TYPE_CHECKING:
+    from ftspec.data.contamination import Hit
+
+SOURCE = (
+    "workflow step 5: no contamination with the eval set; n-gram overlap as in GPT-3 (Brown et al. 2020) "
+    "and lm-eval-harness decontamination"
+)
 SHOWN = 20
 
 
@@ -32,20 +38,28 @@ def contamination(ctx: GateContext) -> Iterator[Finding]:
         raise NotApplicable("nothing to compare with: no eval set and no rubric calibration examples")
     from ftspec.data.batches import record_batches
 
-    index = ContaminationIndex.from_batches([*references, *record_batches(calibration)], n=int(ctx.params["ngram"]))
+    index = ContaminationIndex.from_batches(
+        [*references, *record_batches(calibration)], n=int(ctx.params["ngram"])
+    )
     for train in trains:
         yield from _findings(train, list(scan_file(index, train.path, train.rel)))
 
 
-def _findings(train: DataSet, hits: list[object]) -> Iterator[Finding]:
+def _findings(train: DataSet, hits: list[Hit]) -> Iterator[Finding]:
     for hit in hits[:SHOWN]:
-        other = f"{hit.other.path}:{hit.other.line}"  # type: ignore[attr-defined]
-        what = "equals" if hit.kind == "exact" else "shares"  # type: ignore[attr-defined]
-        yield Finding(train.at(hit.train.line), f"{what} '{hit.overlap}' with {other}",  # type: ignore[attr-defined]
-                      "drop the example from the training set (the split stage does this)")
+        other = f"{hit.other.path}:{hit.other.line}"
+        what = "equals" if hit.kind == "exact" else "shares"
+        yield Finding(
+            train.at(hit.train.line),
+            f"{what} '{hit.overlap}' with {other}",
+            "drop the example from the training set (the split stage does this)",
+        )
     if len(hits) > SHOWN:
-        yield Finding(train.at(), f"{len(hits) - SHOWN} more contaminated examples ({len(hits)} in all)",
-                      "run `ftspec contamination` for the full list")
+        yield Finding(
+            train.at(),
+            f"{len(hits) - SHOWN} more contaminated examples ({len(hits)} in all)",
+            "run `ftspec contamination` for the full list",
+        )
 
 
 def _calibration(ctx: GateContext) -> Iterator[Record]:

@@ -39,7 +39,7 @@ def configured(ctx: GateContext) -> list[DataSet]:
     """The data sets the approach uses, whether or not they exist yet."""
     training = ctx.value("training")
     data, approach = training.data, training.approach
-    sets: list[DataSet] = []
+    sets: list[DataSet | None] = []
     if "sft" in approach:
         limit = training.sft.max_length if training.sft else _budget(ctx)
         sets += [_set(ctx, role, getattr(data, role), data.format, limit) for role in SFT_SETS]
@@ -83,8 +83,14 @@ def summary(ctx: GateContext, data_set: DataSet) -> Any:
     """The one-pass summary of a data set (see ftspec.data.summary)."""
     from ftspec.data.summary import summarise
 
-    return summarise(data_set.path, data_set.rel, data_set.shape, token_counter(ctx), data_set.max_length,
-                     ctx.value("training").data.tokenizer)
+    return summarise(
+        data_set.path,
+        data_set.rel,
+        data_set.shape,
+        token_counter(ctx),
+        data_set.max_length,
+        ctx.value("training").data.tokenizer,
+    )
 
 
 def token_counter(ctx: GateContext) -> Any:
@@ -101,5 +107,8 @@ def token_counter(ctx: GateContext) -> Any:
     try:
         return counter(path)
     except Exception as exc:  # noqa: BLE001 - transformers raises many types for a bad tokenizer directory
-        raise SpecError(ctx.at("training", ["data", "tokenizer"]), f"cannot load the tokenizer {rel}: {exc}",
-                        "point data.tokenizer at a directory holding tokenizer.json / tokenizer_config.json") from None
+        raise SpecError(
+            ctx.at("training", ["data", "tokenizer"]),
+            f"cannot load the tokenizer {rel}: {exc}",
+            "point data.tokenizer at a directory holding tokenizer.json / tokenizer_config.json",
+        ) from None

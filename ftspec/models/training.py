@@ -95,4 +95,4 @@ class Training(Strict):
     sft: SFT | None = None
     dpo: DPO | None = None
     monitoring: Monitoring = Field(default_factory=Monitoring)
-    data: DataPaths = Field(default_factory=DataPaths)
+    data: DataPaths = Field(default_factory=DataPaths)  # type: ignore[arg-type]

@@ -26,14 +26,22 @@ def test_hits_in_text() -> None:
     code, out, _ = invoke(str(EXAMPLE / "fail/data/train.jsonl"), str(EXAMPLE / "fail/data/eval.jsonl"))
     assert code == 1
     first = out.splitlines()[0]
-    assert first.startswith(f"{EXAMPLE / 'fail/data/train.jsonl'}:7: shares {EXAMPLE / 'fail/data/eval.jsonl'}:3: ")
+    assert first.startswith(
+        f"{EXAMPLE / 'fail/data/train.jsonl'}:7: shares {EXAMPLE / 'fail/data/eval.jsonl'}:3: "
+    )
     assert "'that sounds relieved to live with case 2002" in first
     assert "1 contaminated training records" in out
 
 
 def test_hits_in_json() -> None:
-    code, out, _ = invoke(str(EXAMPLE / "fail/data/train.jsonl"), str(EXAMPLE / "fail/data/eval.jsonl"),
-                          "--format", "json", "--ngram", "13")
+    code, out, _ = invoke(
+        str(EXAMPLE / "fail/data/train.jsonl"),
+        str(EXAMPLE / "fail/data/eval.jsonl"),
+        "--format",
+        "json",
+        "--ngram",
+        "13",
+    )
     report = json.loads(out)
     assert code == 1 and report["contaminated"] and report["ngram"] == 13
     (hit,) = report["hits"]
@@ -55,9 +63,13 @@ def test_rubric_calibration_examples_are_references(tmp_path: Path) -> None:
     assert code == 1 and f"{RUBRIC}:" in out.splitlines()[0]
 
 
-@pytest.mark.parametrize("args", [("missing.jsonl", str(EXAMPLE / "pass/data/eval.jsonl")),
-                                  (str(EXAMPLE / "pass/data/train.jsonl"), str(EXAMPLE / "pass/data/eval.jsonl"),
-                                   "--ngram", "0")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("missing.jsonl", str(EXAMPLE / "pass/data/eval.jsonl")),
+        (str(EXAMPLE / "pass/data/train.jsonl"), str(EXAMPLE / "pass/data/eval.jsonl"), "--ngram", "0"),
+    ],
+)
 def test_usage_errors_exit_4(args: tuple[str, ...]) -> None:
     code, _, err = invoke(*args)
     assert code == 4 and err.startswith("ftspec: ")

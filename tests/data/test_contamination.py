@@ -12,9 +12,27 @@ from ftspec.data import contamination as engine
 from ftspec.data.batches import jsonl_batches
 from ftspec.data.contamination import ContaminationIndex, Record, normalise, scan_file
 
-# Short, long (> 8 and > 16 bytes), exactly-8-byte, non-ASCII and mixed-case words, so every hashing branch runs.
-VOCAB = ["a", "to", "the", "Job", "offer", "abcdefgh", "pay", "résumé", "Straße", "naïve", "über", "日本語",
-         "interview", "responsibilities", "internationalisation", "x1", "42", "café"]
+# Short, long (> 8, > 16 bytes), exactly-8-byte, non-ASCII and mixed-case words: every hashing branch runs.
+VOCAB = [
+    "a",
+    "to",
+    "the",
+    "Job",
+    "offer",
+    "abcdefgh",
+    "pay",
+    "résumé",
+    "Straße",
+    "naïve",
+    "über",
+    "日本語",
+    "interview",
+    "responsibilities",
+    "internationalisation",
+    "x1",
+    "42",
+    "café",
+]
 PUNCT = [" ", "  ", ", ", ". ", "! ", " - ", "\n", "’", "—", "\t", "_", "'s "]
 
 
@@ -32,11 +50,11 @@ def reference(train: list[Record], refs: list[Record], n: int) -> set[tuple[int,
     found = set()
     for t in train:
         mine = normalise(t.text).split()
-        grams = {tuple(mine[i: i + n]) for i in range(len(mine) - n + 1)}
+        grams = {tuple(mine[i : i + n]) for i in range(len(mine) - n + 1)}
         for e in refs:
             theirs = normalise(e.text).split()
             equal = bool(mine) and mine == theirs
-            if equal or any(tuple(theirs[i: i + n]) in grams for i in range(len(theirs) - n + 1)):
+            if equal or any(tuple(theirs[i : i + n]) in grams for i in range(len(theirs) - n + 1)):
                 found.add((t.line, e.line))
     return found
 
@@ -60,9 +78,17 @@ def test_engine_agrees_with_reference(seed: int, n: int) -> None:
 
 
 def test_hit_names_both_records_and_the_overlap() -> None:
-    refs = [Record("eval.jsonl", 7, "One two three four five six, seven eight nine ten eleven twelve thirteen!")]
-    train = [Record("train.jsonl", 3, "Intro: one two THREE four five six seven eight nine ten eleven twelve "
-                                      "thirteen fourteen"), Record("train.jsonl", 4, "nothing in common")]
+    refs = [
+        Record("eval.jsonl", 7, "One two three four five six, seven eight nine ten eleven twelve thirteen!")
+    ]
+    train = [
+        Record(
+            "train.jsonl",
+            3,
+            "Intro: one two THREE four five six seven eight nine ten eleven twelve thirteen fourteen",
+        ),
+        Record("train.jsonl", 4, "nothing in common"),
+    ]
     (hit,) = ContaminationIndex(refs).scan(train)
     assert (hit.kind, hit.train.line, hit.other.path, hit.other.line) == ("ngram", 3, "eval.jsonl", 7)
     assert hit.overlap == "one two three four five six seven eight nine ten eleven twelve thirteen"
@@ -94,12 +120,19 @@ def write_jsonl(path: Path, records: list[Record], seed: int) -> None:
         if shape == "messages":
             half = r.text.find(" ", len(r.text) // 2)  # split between words: the words stay the same
             half = len(r.text) if half < 0 else half
-            row: dict[str, object] = {"messages": [{"role": "user", "content": r.text[:half]},
-                                                   {"role": "assistant", "content": r.text[half:]}]}
+            row: dict[str, object] = {
+                "messages": [
+                    {"role": "user", "content": r.text[:half]},
+                    {"role": "assistant", "content": r.text[half:]},
+                ]
+            }
         elif shape == "prompt":
             row = {"prompt": r.text, "completion": ""}
         else:  # TRL's conversational prompt: Arrow cannot take it, the chunk falls back to Python
-            row = {"prompt": [{"role": "user", "content": r.text}], "completion": [{"role": "assistant", "content": ""}]}
+            row = {
+                "prompt": [{"role": "user", "content": r.text}],
+                "completion": [{"role": "assistant", "content": ""}],
+            }
         lines.append(json.dumps(row, ensure_ascii=rng.random() < 0.5))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -109,27 +142,40 @@ def test_jsonl_stream_agrees_with_reference(tmp_path: Path, seed: int) -> None:
     refs, train = corpus(seed, 20, 12), corpus(seed + 50, 80, 25)
     write_jsonl(tmp_path / "train.jsonl", train, seed)
     index = ContaminationIndex(refs, n=3)
-    hits = [h for b in jsonl_batches(tmp_path / "train.jsonl", "train.jsonl", size=700) for h in index.scan_batch(b)]
+    hits = [
+        h
+        for b in jsonl_batches(tmp_path / "train.jsonl", "train.jsonl", size=700)
+        for h in index.scan_batch(b)
+    ]
     from_file = {(h.train.line, h.other.line) for h in hits}
     assert from_file == reference(train, refs, 3)
 
 
 def test_blank_lines_keep_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "train.jsonl"
-    path.write_text('\n{"messages": [{"role": "user", "content": "a b c d"}]}\n  \n'
-                    '{"messages": [{"role": "user", "content": "x y z w"}]}\n')
-    hits = list(scan_file(ContaminationIndex([Record("e", 1, "x y z w")], n=2), path, "train.jsonl", workers=1))
+    path.write_text(
+        '\n{"messages": [{"role": "user", "content": "a b c d"}]}\n  \n'
+        '{"messages": [{"role": "user", "content": "x y z w"}]}\n'
+    )
+    hits = list(
+        scan_file(ContaminationIndex([Record("e", 1, "x y z w")], n=2), path, "train.jsonl", workers=1)
+    )
     assert [h.train.line for h in hits] == [4]
 
 
-def test_parallel_scan_matches_serial_and_numbers_lines_across_ranges(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_scan_matches_serial_and_numbers_lines_across_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     refs, train = corpus(7, 20, 12), corpus(8, 300, 25)
     write_jsonl(tmp_path / "train.jsonl", train, 7)
     index = ContaminationIndex(refs, n=3)
-    serial = [(h.train.line, h.other.line) for h in scan_file(index, tmp_path / "train.jsonl", "t", workers=1)]
+    serial = [
+        (h.train.line, h.other.line) for h in scan_file(index, tmp_path / "train.jsonl", "t", workers=1)
+    ]
     monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
-    parallel = [(h.train.line, h.other.line) for h in scan_file(index, tmp_path / "train.jsonl", "t", workers=3)]
+    parallel = [
+        (h.train.line, h.other.line) for h in scan_file(index, tmp_path / "train.jsonl", "t", workers=3)
+    ]
     assert parallel == serial
     assert set(serial) == reference(train, refs, 3)
 
@@ -138,8 +184,9 @@ def test_normalise_folds_case_and_punctuation() -> None:
     assert normalise("Don’t STOP—now_please!  Café 42") == "don t stop now please café 42"
 
 
-def test_parallel_scan_names_a_malformed_line_in_the_second_range(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_scan_names_a_malformed_line_in_the_second_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ftspec.data.loading import DataError
 
     path = tmp_path / "train.jsonl"

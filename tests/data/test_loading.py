@@ -51,9 +51,17 @@ def test_unsupported_and_broken_files(tmp_path: Path) -> None:
 
 
 def test_record_text_and_metadata() -> None:
-    chat = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": [{"type": "text",
-                                                                                               "text": "yo"}]}],
-            "source_id": "s1", "metadata": {"edge_case": True}}
+    chat = {
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": [{"type": "text", "text": "yo"}]},
+        ],
+        "source_id": "s1",
+        "metadata": {"edge_case": True},
+    }
     assert record_text(chat) == "hi\nyo"
     assert metadata(chat) == {"edge_case": True, "source_id": "s1"}
-    assert record_text({"prompt": [{"role": "user", "content": "q"}], "chosen": "a", "rejected": "b"}) == "q\na\nb"
+    assert (
+        record_text({"prompt": [{"role": "user", "content": "q"}], "chosen": "a", "rejected": "b"})
+        == "q\na\nb"
+    )

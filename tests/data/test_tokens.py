@@ -11,7 +11,12 @@ from ftspec.data.tokens import TEMPLATE_TOKENS_PER_MESSAGE, Approximate, counter
 
 
 def test_approximation_takes_the_larger_estimate_plus_template_overhead() -> None:
-    words = {"messages": [{"role": "user", "content": "one two three four"}, {"role": "assistant", "content": "ok"}]}
+    words = {
+        "messages": [
+            {"role": "user", "content": "one two three four"},
+            {"role": "assistant", "content": "ok"},
+        ]
+    }
     text = "one two three four\nok"
     expected = max(math.ceil(1.3 * 5), math.ceil(len(text) / 4)) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
     assert Approximate().count(words) == expected
@@ -27,7 +32,9 @@ def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator(["hello world how are you today"], trainers.WordLevelTrainer(special_tokens=["[UNK]"]))
+    tok.train_from_iterator(
+        ["hello world how are you today"], trainers.WordLevelTrainer(special_tokens=["[UNK]"])
+    )
     path = tmp_path_factory.mktemp("tok")
     PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]").save_pretrained(str(path))
     return path

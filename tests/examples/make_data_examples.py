@@ -51,12 +51,23 @@ data:
   tokenizer: null
 """
 SUBJECTS = ["my manager", "a recruiter", "my team lead", "a colleague", "the hiring panel", "my mentor"]
-EVENTS = ["moved my deadline", "ignored my proposal", "asked about my salary", "offered a new role",
-          "rejected my application", "praised my report"]
+EVENTS = [
+    "moved my deadline",
+    "ignored my proposal",
+    "asked about my salary",
+    "offered a new role",
+    "rejected my application",
+    "praised my report",
+]
 FEELINGS = ["anxious", "relieved", "confused", "frustrated", "hopeful", "tired"]
-STEPS = ["write down the three outcomes you want", "ask for a short meeting this week",
-         "list the skills the new role needs", "draft a two line reply first", "talk to one person you trust",
-         "give yourself a deadline for the decision"]
+STEPS = [
+    "write down the three outcomes you want",
+    "ask for a short meeting this week",
+    "list the skills the new role needs",
+    "draft a two line reply first",
+    "talk to one person you trust",
+    "give yourself a deadline for the decision",
+]
 
 
 def conversation(rng: random.Random, i: int) -> list[dict[str, str]]:
@@ -71,12 +82,18 @@ def conversation(rng: random.Random, i: int) -> list[dict[str, str]]:
 
 def rows(prefix: str, count: int, edge: int, seed: int) -> list[dict[str, object]]:
     rng = random.Random(seed)
-    return [{"messages": conversation(rng, seed * 1000 + i),
-             "metadata": {"source_id": f"{prefix}{i}", "topic": "job_search", "edge_case": i < edge}}
-            for i in range(count)]
+    return [
+        {
+            "messages": conversation(rng, seed * 1000 + i),
+            "metadata": {"source_id": f"{prefix}{i}", "topic": "job_search", "edge_case": i < edge},
+        }
+        for i in range(count)
+    ]
 
 
-def write(name: str, train: list[dict[str, object]], eval_: list[dict[str, object]], extra: dict[str, str]) -> None:
+def write(
+    name: str, train: list[dict[str, object]], eval_: list[dict[str, object]], extra: dict[str, str]
+) -> None:
     out = HERE / name
     shutil.rmtree(out, ignore_errors=True)
     (out / "config").mkdir(parents=True)
@@ -96,24 +113,46 @@ def main() -> None:
     train, eval_ = rows("t", 13, 2, 1), rows("e", 4, 1, 2)
     manifest = (WORKED / "ftspec.yaml").read_text()
     low = manifest + "  data.min-count: {sft_min: 10, sft_ideal: 10}  # a small example set\n"
-    for gate in ("data.format", "data.token-length", "data.pii", "data.duplicates", "data.edge-case-share",
-                 "data.split-by-source", "data.contamination"):
+    for gate in (
+        "data.format",
+        "data.token-length",
+        "data.pii",
+        "data.duplicates",
+        "data.edge-case-share",
+        "data.split-by-source",
+        "data.contamination",
+    ):
         write(f"{gate}/pass", train, eval_, {})
     write("data.min-count/pass", train, eval_, {"ftspec.yaml": low})
     write("data.min-count/fail", train[:9], eval_, {"ftspec.yaml": low})
-    bad = _jsonl(train[:3]) + '{"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "?"}]}\n'
-    bad += '{"messages": [{"role": "user", "content": "only a question"}]}\n{"messages": [\n' + _jsonl(train[3:])
+    bad = (
+        _jsonl(train[:3])
+        + '{"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "?"}]}\n'
+    )
+    bad += '{"messages": [{"role": "user", "content": "only a question"}]}\n{"messages": [\n' + _jsonl(
+        train[3:]
+    )
     write("data.format/fail", train, eval_, {"data/train.jsonl": bad})
     long = [dict(r) for r in train]
-    long[4] = {"messages": [{"role": "user", "content": "Tell me everything."},
-                            {"role": "assistant", "content": "Here is a very long answer. " * 120}]}
+    long[4] = {
+        "messages": [
+            {"role": "user", "content": "Tell me everything."},
+            {"role": "assistant", "content": "Here is a very long answer. " * 120},
+        ]
+    }
     write("data.token-length/fail", long, eval_, {})
     leaky = [dict(r) for r in train]
-    leaky[5] = {"messages": [{"role": "user", "content": "Email me at jordan.miles@gmail.com or call 415-867-5309."},
-                             {"role": "assistant", "content": "Thanks, I will not store contact details."}]}
+    leaky[5] = {
+        "messages": [
+            {"role": "user", "content": "Email me at jordan.miles@gmail.com or call 415-867-5309."},
+            {"role": "assistant", "content": "Thanks, I will not store contact details."},
+        ]
+    }
     write("data.pii/fail", leaky, eval_, {})
-    again = {"messages": [{**m, "content": m["content"].upper()} for m in train[2]["messages"]],  # type: ignore
-             "metadata": {"source_id": "t99", "edge_case": False}}
+    again = {
+        "messages": [{**m, "content": m["content"].upper()} for m in train[2]["messages"]],  # type: ignore
+        "metadata": {"source_id": "t99", "edge_case": False},
+    }
     write("data.duplicates/fail", [*train, again], eval_, {})
     write("data.edge-case-share/fail", rows("t", 13, 7, 1), eval_, {})
     shared = [dict(r) for r in eval_]
@@ -121,8 +160,12 @@ def main() -> None:
     write("data.split-by-source/fail", train, shared, {})
     copied = [dict(r) for r in train]
     passage = eval_[2]["messages"][2]["content"]  # type: ignore[index]
-    copied[6] = {"messages": [{"role": "user", "content": "What would you say?"},
-                              {"role": "assistant", "content": f"I would say: {passage} Good luck."}]}
+    copied[6] = {
+        "messages": [
+            {"role": "user", "content": "What would you say?"},
+            {"role": "assistant", "content": f"I would say: {passage} Good luck."},
+        ]
+    }
     write("data.contamination/fail", copied, eval_, {})
 
 

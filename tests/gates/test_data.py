@@ -1,4 +1,5 @@
-"""Data gates beyond the examples: skipping before the pipeline has run, DPO sets, calibration overlap, inputs."""
+"""Data gates beyond the examples: skipping before the pipeline has run, DPO sets, calibration overlap,
+inputs."""
 
 from __future__ import annotations
 
@@ -63,11 +64,18 @@ def test_dpo_sets_use_the_preference_shape_and_dpo_minimum(project: Path) -> Non
     training = project / "config" / "training.yaml"
     text = training.read_text().replace("approach: sft", "approach: dpo")
     training.write_text(text.replace("dpo_train: null", "dpo_train: data/prefs.jsonl"))
-    rows = [{"prompt": f"question {i}", "chosen": f"good answer {i}", "rejected": f"bad answer {i}"} for i in range(4)]
+    rows = [
+        {"prompt": f"question {i}", "chosen": f"good answer {i}", "rejected": f"bad answer {i}"}
+        for i in range(4)
+    ]
     rows.append({"prompt": "q", "chosen": "same", "rejected": "same"})
     (project / "data" / "prefs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     outcome, findings, _ = run(project, "data.format")
-    assert outcome == "failed" and findings == [findings[0]] and "data/prefs.jsonl:5: chosen and rejected" in findings[0]
+    assert (
+        outcome == "failed"
+        and findings == [findings[0]]
+        and "data/prefs.jsonl:5: chosen and rejected" in findings[0]
+    )
     outcome, findings, _ = run(project, "data.min-count")
     assert outcome == "failed" and "5 DPO examples, need at least 1,000" in findings[0]
 
@@ -103,7 +111,8 @@ def test_the_check_path_imports_no_data_stack(project: Path) -> None:
         f"for root in (Path({str(project)!r}), Path({str(ROOT / 'spec-templates' / 'worked-example')!r})):\n"
         "    p = Project(root)\n"
         "    [run_gate(g, p) for g in all_gates().values()]\n"
-        "heavy = sorted(m for m in ('numpy', 'pyarrow', 'datasets', 'torch', 'transformers') if m in sys.modules)\n"
+        "names = ('numpy', 'pyarrow', 'datasets', 'torch', 'transformers')\n"
+        "heavy = sorted(m for m in names if m in sys.modules)\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

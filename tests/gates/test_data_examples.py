@@ -1,4 +1,5 @@
-"""The data gates against their example projects: tests/examples/<gate-id>/{pass,fail}/ over the worked example.
+"""The data gates against their example projects: tests/examples/<gate-id>/{pass,fail}/ over the worked
+example.
 
 Each example directory holds only the files that differ from spec-templates/worked-example; the test copies
 the worked example to tmp_path, overlays the example and runs that one gate. (Same convention as the shared
