@@ -54,9 +54,23 @@ def simple_batch(path: str, lines: Any, texts: list[str]) -> Batch:
     import numpy as np
     import pyarrow as pa
 
-    return Batch(
-        path, np.asarray(lines, dtype=np.int64), pa.array(texts, pa.string()), np.arange(len(texts) + 1)
-    )
+    return Batch(path, np.asarray(lines, dtype=np.int64), string_array(texts), np.arange(len(texts) + 1))
+
+
+def string_array(texts: list[str]) -> pa.Array:
+    """An Arrow string array built from its buffers.
+
+    pa.array() and pa.scalar() import pandas on first use (0.3-1 s) to check for pandas types; building from
+    buffers keeps that import out of the check path and the scan.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), data])
 
 
 def record_batches(records: Iterable[Record], size: int = 8192) -> Iterator[Batch]:
@@ -179,9 +193,26 @@ def _messages(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
     messages = table.column("messages").combine_chunks()
     if messages.null_count:
         return None
-    offsets = messages.offsets.to_numpy().astype(np.int64)
+    offsets = _offsets(messages)
     contents = pc.struct_field(pc.list_flatten(messages), "content")
     return contents, offsets - offsets[0]
+
+
+def _all_rows_have_a_field(columns: list[pa.Array]) -> bool:
+    import pyarrow.compute as pc
+
+    present = columns[0].is_valid()
+    for column in columns[1:]:
+        present = pc.or_(present, column.is_valid())
+    return bool(pc.all(present).as_py())
+
+
+def _offsets(lists: pa.ListArray) -> np.ndarray:
+    """A list array's offsets as int64, read from its buffer (to_numpy would import pandas: 0.3 s)."""
+    import numpy as np
+
+    raw = np.frombuffer(lists.buffers()[1], np.int32)
+    return raw[lists.offset : lists.offset + len(lists) + 1].astype(np.int64)
 
 
 def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
@@ -192,11 +223,12 @@ def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
 
     rows, width = table.num_rows, len(FIELDS)
     columns = [table.column(name).combine_chunks() for name in FIELDS]
-    if not np.logical_or.reduce([c.is_valid().to_numpy(zero_copy_only=False) for c in columns]).all():
+    if sum(c.null_count for c in columns) > (width - 1) * rows or not _all_rows_have_a_field(columns):
         return None
     stacked = pa.concat_arrays(columns)
     order = (np.arange(width)[None, :] * rows + np.arange(rows)[:, None]).ravel()
-    return stacked.take(pa.array(order)), np.arange(rows + 1, dtype=np.int64) * width
+    indices = pa.Array.from_buffers(pa.int64(), len(order), [None, pa.py_buffer(order.astype(np.int64))])
+    return stacked.take(indices), np.arange(rows + 1, dtype=np.int64) * width
 
 
 def _python_batch(rel: str, first: int, chunk: bytes) -> Batch:

@@ -169,7 +169,7 @@ def _sorted(np: Any, hashes: list[Any], owners: list[Any]) -> tuple[Any, Any]:
     """Hashes sorted, with the reference owning each."""
     flat = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
     own = np.concatenate(owners) if owners else np.zeros(0, np.int64)
-    order = np.argsort(flat, kind="stable")
+    order = np.argsort(flat)
     return flat[order], own[order]
 
 

@@ -58,7 +58,8 @@ def _clean(texts: pa.Array) -> pa.Array:
     """Lower-case and strip punctuation from the non-ASCII texts (ASCII ones are left to TABLE)."""
     import pyarrow.compute as pc
 
-    texts = pc.fill_null(texts, "")
+    if texts.null_count:  # (pa.scalar would import pandas, so nulls become empty strings this way)
+        texts = pc.coalesce(texts, _constant(texts, "", len(texts)))
     ascii_ = pc.string_is_ascii(texts)
     if pc.all(ascii_).as_py():
         return texts
@@ -67,13 +68,27 @@ def _clean(texts: pa.Array) -> pa.Array:
     return pc.replace_with_mask(texts, mask, sub)
 
 
+def _constant(like: pa.Array, text: str, count: int) -> pa.Array:
+    """``count`` copies of ``text`` as a string array of like's type, built from buffers (no pandas import)."""
+    import numpy as np
+    import pyarrow as pa
+
+    large = pa.types.is_large_string(like.type)
+    step = len(text.encode())
+    offsets = (np.arange(count + 1) * step).astype(np.int64 if large else np.int32)
+    data = pa.py_buffer(text.encode() * count)
+    return pa.Array.from_buffers(like.type, count, [None, pa.py_buffer(offsets), data])
+
+
 def _buffer(texts: pa.Array) -> tuple[bytes, np.ndarray]:
     """The texts' bytes (one separator before each text, translated) and each text's start offset in them."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    joined = pc.binary_join_element_wise(pa.scalar(" "), texts, "")
+    joined = pc.binary_join_element_wise(
+        _constant(texts, " ", len(texts)), texts, _constant(texts, "", len(texts))
+    )
     if isinstance(joined, pa.ChunkedArray):
         joined = joined.combine_chunks()
     large = pa.types.is_large_string(joined.type)
