@@ -28,6 +28,7 @@ __all__ = ["ContaminationIndex", "Hit", "Record", "file_batches", "file_records"
 
 WORD = re.compile(r"[^\W_]+")
 MAX_OVERLAP_CHARS = 300
+BIT = bytes([1, 2, 4, 8, 16, 32, 64, 128])  # the mask of bit k of a table byte
 
 
 def normalise(text: str) -> str:
@@ -61,11 +62,12 @@ class ContaminationIndex:
     def build(self, batches: Iterable[Batch], n: int) -> None:
         import numpy as np
 
-        from ftspec.data.ngrams import short_text_hashes, windows, word_hashes
+        from ftspec.data.ngrams import anchors, short_text_hashes, windows, word_hashes
 
         if n < 1:
             raise ValueError("n must be at least 1")
         self.n = n
+        self.m, self.step = anchors(n)
         self.batches: list[Batch] = []
         self.bases: list[int] = []
         self._normalised: dict[int, str] = {}
@@ -75,7 +77,7 @@ class ContaminationIndex:
             self.batches.append(batch)
             self.bases.append(total)
             words = word_hashes(batch.texts, batch.segments)
-            g, starts = windows(words, n)
+            g, starts = windows(words, self.m)
             grams.append(g[starts])
             owners.append(words.record_of(starts) + total)
             rows, hashes = short_text_hashes(words, n)
@@ -92,6 +94,7 @@ class ContaminationIndex:
         table = np.zeros(1 << bits, np.bool_)
         table[self.hashes >> self.shift] = True
         self.table = np.packbits(table, bitorder="little")
+        self.bit = np.frombuffer(BIT, np.uint8)
 
     def __len__(self) -> int:
         return self.size
@@ -126,18 +129,18 @@ class ContaminationIndex:
         """(train row, reference) pairs whose n-gram hashes match."""
         import numpy as np
 
-        from ftspec.data.ngrams import inside, ngram_hashes
+        from ftspec.data.ngrams import inside, strided_hashes
 
-        grams = ngram_hashes(words.hashes, self.n)
+        grams = strided_hashes(words.hashes, self.m, self.step)
         if not len(self.hashes) or not len(grams):
             return set()
-        slot = (grams >> self.shift).astype(np.intp)
-        near = np.flatnonzero((self.table[slot >> 3] >> (slot & 7).astype(np.uint8)) & np.uint8(1))
+        slot = (grams >> self.shift).view(np.int64)  # the top bits: below 2**63, so the view is exact
+        near = np.flatnonzero(self.table[slot >> 3] & self.bit[slot & 7])
         candidates = grams[near]
         lo = np.searchsorted(self.hashes, candidates, side="left")
         found = np.flatnonzero(self.hashes[np.minimum(lo, len(self.hashes) - 1)] == candidates)
-        starts, lo = near[found], lo[found]
-        keep = inside(words, starts, self.n)
+        starts, lo = near[found] * self.step, lo[found]
+        keep = inside(words, starts, self.m)
         hi = np.searchsorted(self.hashes, candidates[found][keep], side="right")
         return _pairs(words.record_of(starts[keep]), lo[keep], hi, self.owners)
 

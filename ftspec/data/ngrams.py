@@ -168,6 +168,30 @@ def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
         blen *= 2
 
 
+def strided_hashes(hashes: np.ndarray, n: int, step: int) -> np.ndarray:
+    """ngram_hashes(hashes, n)[::step], by Horner's rule over the strided words (n passes over 1/step of them)."""
+    import numpy as np
+
+    count = (len(hashes) - n) // step + 1 if len(hashes) >= n else 0
+    out = np.zeros(count, np.uint64)
+    for k in range(n):
+        out *= np.uint64(PRIME)
+        out += hashes[k : k + step * count : step]
+    return out
+
+
+def anchors(n: int) -> tuple[int, int]:
+    """(m, step): look up the m-grams at every step-th train position, m = n - step + 1.
+
+    Every train n-gram window holds step consecutive start positions, so one of them is a multiple of step,
+    and the m-gram starting there lies inside the window: a shared n-gram always shares an indexed m-gram at a
+    checked position. Checking a quarter of the positions (step 4 for n = 13) quarters the lookups; the
+    candidates it adds are removed by the exact verification of the full n-gram.
+    """
+    step = max(1, (n - 1) // 3)
+    return n - step + 1, step
+
+
 def record_ids(words: Words) -> np.ndarray:
     """The record of each word."""
     import numpy as np

@@ -65,7 +65,7 @@ def corpus(seed: int, count: int, max_words: int) -> list[Record]:
 
 
 @pytest.mark.parametrize("seed", range(8))
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 13])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 10, 13])
 def test_engine_agrees_with_reference(seed: int, n: int) -> None:
     refs, train = corpus(seed, 25, 12), corpus(seed + 100, 60, 30)
     rng = random.Random(seed)
@@ -195,3 +195,13 @@ def test_parallel_scan_names_a_malformed_line_in_the_second_range(
     monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
     with pytest.raises(DataError, match=r"^t:41: invalid JSON"):
         list(scan_file(ContaminationIndex([Record("e", 1, "x y")], n=2), path, "t", workers=2))
+
+
+@pytest.mark.parametrize(("n", "step"), [(1, 1), (4, 2), (10, 4), (13, 3)])
+def test_strided_hashes_equal_every_step_th_ngram_hash(n: int, step: int) -> None:
+    import numpy as np
+
+    from ftspec.data.ngrams import ngram_hashes, strided_hashes
+
+    words = np.random.default_rng(n).integers(0, 2**63, 50, dtype=np.uint64)
+    assert (strided_hashes(words, n, step) == ngram_hashes(words, n)[::step]).all()
