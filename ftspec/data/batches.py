@@ -52,7 +52,6 @@ class Batch:
 def simple_batch(path: str, lines: Any, texts: list[str]) -> Batch:
     """A batch of one text per record."""
     import numpy as np
-    import pyarrow as pa
 
     return Batch(path, np.asarray(lines, dtype=np.int64), string_array(texts), np.arange(len(texts) + 1))
 
@@ -187,7 +186,6 @@ def _arrow_texts(chunk: memoryview, shape: str) -> tuple[pa.Array, np.ndarray] |
 
 
 def _messages(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
-    import numpy as np
     import pyarrow.compute as pc
 
     messages = table.column("messages").combine_chunks()

@@ -69,7 +69,7 @@ def _clean(texts: pa.Array) -> pa.Array:
 
 
 def _constant(like: pa.Array, text: str, count: int) -> pa.Array:
-    """``count`` copies of ``text`` as a string array of like's type, built from buffers (no pandas import)."""
+    """``count`` copies of ``text`` as a string array of like's type, from buffers (no pandas import)."""
     import numpy as np
     import pyarrow as pa
 
@@ -169,7 +169,7 @@ def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
 
 
 def strided_hashes(hashes: np.ndarray, n: int, step: int) -> np.ndarray:
-    """ngram_hashes(hashes, n)[::step], by Horner's rule over the strided words (n passes over 1/step of them)."""
+    """ngram_hashes(hashes, n)[::step] by Horner's rule: n passes over 1/step of the words."""
     import numpy as np
 
     count = (len(hashes) - n) // step + 1 if len(hashes) >= n else 0
