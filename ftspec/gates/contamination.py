@@ -23,8 +23,7 @@ SHOWN = 20
 
 @gate("data.contamination", phase="data", needs=("training",), ngram=13, source=SOURCE)
 def contamination(ctx: GateContext) -> Iterator[Finding]:
-    """No training example equals (after normalisation) or shares a word n-gram with an eval example or a
-    rubric calibration example."""
+    """No training example equals or shares a 13-word sequence with an eval or calibration example."""
     from ftspec.data.contamination import ContaminationIndex, file_batches, scan_file
 
     sets = present(ctx)

@@ -26,8 +26,7 @@ def _capped(data_set: DataSet, found: list[Finding], total: int, what: str) -> I
 
 @gate("data.format", phase="data", needs=("training",), source=SOURCE + ": consistent format per approach")
 def data_format(ctx: GateContext) -> Iterator[Finding]:
-    """Every example parses and has its approach's shape: alternating chat messages ending on the assistant,
-    prompt/completion, or prompt/chosen/rejected with chosen != rejected."""
+    """Every example parses and has its shape: alternating chat, prompt/completion, prompt/chosen/rejected."""
     from ftspec.data.formats import SHAPES
 
     for ds in present(ctx):
