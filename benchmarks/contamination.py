@@ -154,16 +154,38 @@ def timed(func, *args):  # type: ignore[no-untyped-def]
     return result, time.perf_counter() - started, cpu() - cpu_started
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not getrusage: its ru_maxrss survives exec, so a child started by this
+    big benchmark process would report the benchmark's own peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+SCAN_RANGE = None
+
+
+def measured_scan_range(job):  # type: ignore[no-untyped-def]
+    """A worker's scan, then its peak RSS as a JSON line on stdout."""
+    result = SCAN_RANGE(job)
+    print(json.dumps({"worker_peak_rss_mb": peak_rss_mb()}), flush=True)
+    return result
+
+
 def child(train: Path, eval_: Path, n: int, workers: int) -> None:
-    """Run ftspec alone and print its hit count and peak RSS (MB) as JSON: the memory measurement."""
+    """Run ftspec alone and print its hit count and peak RSS (MB), and each worker's, as JSON lines."""
+    import ftspec.data.contamination as engine
+
+    global SCAN_RANGE
+    SCAN_RANGE = engine._scan_range
+    engine._scan_range = measured_scan_range  # the pool pickles it by name: __main__ in the forked workers
     hits, seconds, _ = timed(ftspec_scan, train, eval_, n, workers)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"hits": len(hits), "seconds": seconds, "peak_rss_mb": own, "worker_peak_rss_mb": kids}))
+    print(json.dumps({"hits": len(hits), "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 
 
 def measure_memory(train: Path, eval_: Path, n: int, workers: int) -> dict[str, float]:
-    out = subprocess.run(
+    lines = subprocess.run(
         [
             sys.executable,
             __file__,
@@ -178,8 +200,11 @@ def measure_memory(train: Path, eval_: Path, n: int, workers: int) -> dict[str, 
         check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    ).stdout.splitlines()
+    rows = [json.loads(line) for line in lines if line.startswith("{")]
+    result = rows[-1]
+    result["worker_peak_rss_mb"] = max([r["worker_peak_rss_mb"] for r in rows[:-1]], default=0.0)
+    return dict(result)
 
 
 def quarter(train: Path) -> Path:
