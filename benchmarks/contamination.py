@@ -1,5 +1,4 @@
-"""Benchmark: ftspec's contamination scan against a straightforward pure-Python reference, same run, same
-data.
+"""Benchmark: ftspec's contamination scan against a plain pure-Python reference, same run, same data.
 
 Generates a synthetic chat corpus (JSONL `messages`, default 200 MB train / 10 MB eval) with planted overlaps:
 train records carrying a 20-40 word passage copied from an eval record, and exact copies of eval records. Both
@@ -8,7 +7,6 @@ side's MB/s of training data, and ftspec's peak RSS for the full and a quarter-s
 subprocesses) to show that memory follows the eval side, not the train side.
 
     python benchmarks/contamination.py [--train-mb 200] [--eval-mb 10] [--ngram 13] [--workdir DIR]
-
 """
 
 from __future__ import annotations
