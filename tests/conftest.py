@@ -55,11 +55,11 @@ def worked_example(worked: Path) -> Path:
 @functools.cache
 def worked_outcomes() -> Counter[str]:
     """How many gates pass / skip on the worked example (other branches add gates that may skip there)."""
+    import tempfile
+
     from ftspec.gates.registry import all_gates
     from ftspec.gates.runner import run_gate
     from ftspec.project import Project
-
-    import tempfile
 
     # A copy outside any git repository, like the tests' copies (decision gates skip there).
     project = Project(copy_project(WORKED, Path(tempfile.mkdtemp(prefix="ftspec-worked-")) / "project"))

@@ -29,6 +29,8 @@ GATE_MODULES = (
     "training",
     "drift",
     "decisions",
+    "data",
+    "contamination",
 )
 
 

@@ -1,0 +1,308 @@
+"""Train/eval contamination: exact duplicates after normalisation and word n-gram overlap (13 by default).
+
+The method of GPT-3 (Brown et al. 2020, appendix C) and lm-eval-harness's decontamination: lower-case, keep
+runs of letters and digits as words, and call a training record contaminated when it shares an n-word sequence
+with an eval record. The eval side (the references) is indexed in memory as a sorted array of 64-bit n-gram
+hashes (about 16 bytes per eval word) plus its normalised texts; the train side is streamed in batches, so
+memory is bounded by the eval side however large the training set is. Every hash match is verified against the
+real words before it is reported.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ftspec.data.batches import Batch, jsonl_batches, record_batches
+from ftspec.data.records import Record
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["ContaminationIndex", "Hit", "Record", "file_batches", "file_records", "normalise", "scan_file"]
+
+WORD = re.compile(r"[^\W_]+")
+MAX_OVERLAP_CHARS = 300
+BIT = bytes([1, 2, 4, 8, 16, 32, 64, 128])  # the mask of bit k of a table byte
+
+
+def normalise(text: str) -> str:
+    """Lower-case words (runs of letters and digits) joined by single spaces."""
+    return " ".join(WORD.findall(text.lower()))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A training record that overlaps an eval (or calibration) record."""
+
+    kind: str  # "exact" | "ngram"
+    train: Record
+    other: Record
+    overlap: str
+
+
+class ContaminationIndex:
+    """The reference side (eval set, calibration examples) as sorted n-gram hashes; scan() streams train."""
+
+    def __init__(self, references: Iterable[Record], n: int = 13) -> None:
+        self.build(record_batches(references), n)
+
+    @classmethod
+    def from_batches(cls, batches: Iterable[Batch], n: int = 13) -> ContaminationIndex:
+        """An index over already batched references (e.g. :func:`file_batches` of an eval file)."""
+        index = cls.__new__(cls)
+        index.build(batches, n)
+        return index
+
+    def build(self, batches: Iterable[Batch], n: int) -> None:
+        import numpy as np
+
+        from ftspec.data.ngrams import anchors, short_text_hashes, windows, word_hashes
+
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        self.n = n
+        self.m, self.step = anchors(n)
+        self.batches: list[Batch] = []
+        self.bases: list[int] = []
+        self._normalised: dict[int, str] = {}
+        grams, owners, short_rows, short_hashes = [], [], [], []
+        total = 0
+        for batch in batches:
+            self.batches.append(batch)
+            self.bases.append(total)
+            words = word_hashes(batch.texts, batch.segments)
+            g, starts = windows(words, self.m)
+            grams.append(g[starts])
+            owners.append(words.record_of(starts) + total)
+            rows, hashes = short_text_hashes(words, n)
+            short_rows.append(rows + total)
+            short_hashes.append(hashes)
+            total += len(batch)
+        self.size = total
+        self.hashes, self.owners = _sorted(np, grams, owners)
+        self.short_hashes, self.short_owners = _sorted(np, short_hashes, short_rows)
+        # A bit table over the top bits of the hash (16 bits per reference n-gram, small enough for the cache)
+        # rejects ~94% of non-matching train n-grams before the binary search.
+        bits = max(16, int(len(self.hashes) * 16).bit_length())
+        self.shift = np.uint64(64 - bits)
+        table = np.zeros(1 << bits, np.bool_)
+        table[self.hashes >> self.shift] = True
+        self.table = np.packbits(table, bitorder="little")
+        self.bit = np.frombuffer(BIT, np.uint8)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def record(self, ref: int) -> Record:
+        """The reference record with this index."""
+        at = bisect.bisect_right(self.bases, ref) - 1
+        return self.batches[at].record(ref - self.bases[at])
+
+    def normalised(self, ref: int) -> str:
+        if ref not in self._normalised:
+            self._normalised[ref] = normalise(self.record(ref).text)
+        return self._normalised[ref]
+
+    def scan(self, train: Iterable[Record]) -> Iterator[Hit]:
+        """Hits of the training records, one per (train record, reference record) pair, in train order."""
+        for batch in record_batches(train):
+            yield from self.scan_batch(batch)
+
+    def scan_batch(self, batch: Batch) -> Iterator[Hit]:
+        """Hits of one batch of training texts."""
+        from ftspec.data.ngrams import word_hashes
+
+        words = word_hashes(batch.texts, batch.segments)
+        pairs = self._ngram_pairs(words) | self._exact_pairs(words)
+        for row, ref in sorted(pairs):
+            hit = self._verify(batch.record(row), ref)
+            if hit is not None:
+                yield hit
+
+    def _ngram_pairs(self, words: Any) -> set[tuple[int, int]]:
+        """(train row, reference) pairs whose n-gram hashes match."""
+        import numpy as np
+
+        from ftspec.data.ngrams import inside, strided_hashes
+
+        grams = strided_hashes(words.hashes, self.m, self.step)
+        if not len(self.hashes) or not len(grams):
+            return set()
+        slot = (grams >> self.shift).view(np.int64)  # the top bits: below 2**63, so the view is exact
+        near = np.flatnonzero(self.table[slot >> 3] & self.bit[slot & 7])
+        candidates = grams[near]
+        lo = np.searchsorted(self.hashes, candidates, side="left")
+        found = np.flatnonzero(self.hashes[np.minimum(lo, len(self.hashes) - 1)] == candidates)
+        starts, lo = near[found] * self.step, lo[found]
+        keep = inside(words, starts, self.m)
+        hi = np.searchsorted(self.hashes, candidates[found][keep], side="right")
+        return _pairs(words.record_of(starts[keep]), lo[keep], hi, self.owners)
+
+    def _exact_pairs(self, words: Any) -> set[tuple[int, int]]:
+        """Records too short for an n-gram that equal a reference (longer ones share n-grams)."""
+        import numpy as np
+
+        from ftspec.data.ngrams import short_text_hashes
+
+        rows, hashes = short_text_hashes(words, self.n)
+        if not len(rows) or not len(self.short_hashes):
+            return set()
+        lo = np.searchsorted(self.short_hashes, hashes, side="left")
+        hi = np.searchsorted(self.short_hashes, hashes, side="right")
+        found = np.flatnonzero(hi > lo)
+        return _pairs(rows[found], lo[found], hi[found], self.short_owners)
+
+    def _verify(self, train: Record, ref: int) -> Hit | None:
+        """The hit if the texts really are equal or share an n-gram (rules out hash collisions)."""
+        mine, theirs = normalise(train.text), self.normalised(ref)
+        other = _short(self.record(ref))
+        if mine and mine == theirs:
+            return Hit("exact", _short(train), other, _clip(mine))
+        span = longest_shared_span(mine.split(), theirs.split(), self.n)
+        return Hit("ngram", _short(train), other, _clip(span)) if span else None
+
+
+def _sorted(np: Any, hashes: list[Any], owners: list[Any]) -> tuple[Any, Any]:
+    """Hashes sorted, with the reference owning each."""
+    flat = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+    own = np.concatenate(owners) if owners else np.zeros(0, np.int64)
+    order = np.argsort(flat)
+    return flat[order], own[order]
+
+
+def _pairs(rows: Any, lo: Any, hi: Any, owners: Any) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for row, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        pairs.update((row, ref) for ref in owners[a:b].tolist())
+    return pairs
+
+
+def longest_shared_span(mine: list[str], other: list[str], n: int) -> str:
+    """The longest run of words (at least n) that both word lists contain, or ''."""
+    theirs = {tuple(other[i : i + n]) for i in range(len(other) - n + 1)}
+    best, run = (0, 0), 0
+    for i in range(len(mine) - n + 1):
+        run = run + 1 if tuple(mine[i : i + n]) in theirs else 0
+        if run and run > best[1]:
+            best = (i - run + 1, run)
+    start, length = best
+    return " ".join(mine[start : start + length + n - 1]) if length else ""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_OVERLAP_CHARS else text[: MAX_OVERLAP_CHARS - 3] + "..."
+
+
+def _short(record: Record) -> Record:
+    return Record(record.path, record.line, _clip(record.text))
+
+
+def file_batches(path: Path, rel: str) -> Iterator[Batch]:
+    """A data file as batches (JSONL in Arrow-parsed chunks, other formats row by row)."""
+    from ftspec.data.loading import data_kind
+
+    if data_kind(path) == "jsonl":
+        yield from jsonl_batches(path, rel)
+    else:
+        yield from record_batches(file_records(path, rel))
+
+
+def scan_file(index: ContaminationIndex, path: Path, rel: str, workers: int | None = None) -> Iterator[Hit]:
+    """Stream a training file through the index; a large JSONL file is split over ``workers`` processes."""
+    from ftspec.data.loading import data_kind
+
+    workers = workers or default_workers()
+    if workers > 1 and data_kind(path) == "jsonl" and path.stat().st_size >= PARALLEL_BYTES:
+        yield from _parallel_scan(index, path, rel, workers)
+        return
+    for batch in file_batches(path, rel):
+        yield from index.scan_batch(batch)
+
+
+def default_workers() -> int:
+    """The CPUs not already busy (by the 1-minute load average), at least 1.
+
+    A worker on a core that another process keeps busy only adds fork and scheduling overhead: measured on a
+    loaded 2-core machine, one process beat two.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cpus, cpus - round(os.getloadavg()[0]) + 1))
+
+
+# Below this size a second process costs more than it saves.
+PARALLEL_BYTES = 32 << 20
+_SHARED: ContaminationIndex | None = None  # the index, inherited by forked workers instead of pickled
+
+
+def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int) -> Iterator[Hit]:
+    """Scan byte ranges of a JSONL file in forked processes; lines are renumbered from each range's offset."""
+    import multiprocessing
+
+    from ftspec.data.batches import split_points
+
+    global _SHARED
+    points = split_points(path, workers)
+    jobs = [(path, rel, a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
+    _SHARED = index
+    try:
+        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+            results = pool.map(_scan_range, jobs)
+    finally:
+        _SHARED = None
+    offset = 0
+    for hits, lines, error in results:
+        if error is not None:
+            from ftspec.data.loading import DataError
+
+            rel_, line, message, fix = error
+            raise DataError(rel_, line + offset, message, fix)
+        for hit in hits:
+            yield Hit(
+                hit.kind,
+                Record(hit.train.path, hit.train.line + offset, hit.train.text),
+                hit.other,
+                hit.overlap,
+            )
+        offset += lines
+
+
+def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int, tuple[str, int, str, str] | None]:
+    """(hits, number of lines, a malformed line's error) of one byte range; runs in a forked worker."""
+    from ftspec.data.batches import jsonl_batches
+    from ftspec.data.loading import DataError
+
+    path, rel, start, end = job
+    assert _SHARED is not None
+    hits: list[Hit] = []
+    lines = _count_lines(path, start, end)
+    try:
+        for batch in jsonl_batches(path, rel, start=start, end=end):
+            hits.extend(_SHARED.scan_batch(batch))
+    except DataError as exc:  # returned as plain values: the exception would not survive pickling
+        return hits, lines, (exc.location.path, exc.location.line, exc.message, exc.fix)
+    return hits, lines, None
+
+
+def _count_lines(path: Path, start: int, end: int) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        handle.seek(start)
+        while start < end and (block := handle.read(min(1 << 24, end - start))):
+            count += block.count(b"\n")
+            start += len(block)
+    return count
+
+
+def file_records(path: Path, rel: str) -> Iterator[Record]:
+    """Every example of a data file as a Record."""
+    from ftspec.data.loading import iter_rows
+    from ftspec.data.records import record_text
+
+    for line, row in iter_rows(path, rel):
+        yield Record(rel, line, record_text(row))

@@ -1,0 +1,229 @@
+"""Vectorised word and n-gram hashing (numpy over Arrow string buffers): the contamination engine's kernels.
+
+Words are the maximal runs of letters and digits of the lower-cased text, exactly as
+:func:`ftspec.data.contamination.normalise` splits them. ASCII records go through one ``bytes.translate``
+(case folding, punctuation to separators, at C speed); other records are lower-cased and their
+non-alphanumeric characters replaced by Arrow's regex kernel first. A word hashes to 64 bits from its bytes,
+an n-gram to a polynomial of its word hashes mod 2**64 built by doubling (O(log n) array passes); its top
+bits, the best mixed by the multiplications, index the prefilter table. Hash equality only nominates
+candidates: every hit is verified against the real text, so a collision can never report one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+_WORD = set(b"abcdefghijklmnopqrstuvwxyz0123456789") | set(range(128, 256))
+# Upper-case ASCII folds to lower case; ASCII that is not a letter or digit becomes a zero byte (a separator);
+# other bytes (parts of UTF-8 letters, already cleaned by the regex step) are kept.
+TABLE = bytes(c + 32 if 65 <= c <= 90 else c if c in _WORD else 0 for c in range(256))
+ONES, HIGHS = 0x0101010101010101, 0x8080808080808080
+NON_WORD = r"[^\p{L}\p{N}\x00-\x7f]+"
+PRIME = 0x9E3779B97F4A7C15
+MIX1, MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+@dataclass
+class Words:
+    """The words of a batch: their hashes and where each record's words start (``first[-1]`` = count)."""
+
+    hashes: np.ndarray
+    first: np.ndarray
+
+    def record_of(self, word_index: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        found: np.ndarray = np.searchsorted(self.first, word_index, side="right") - 1
+        return found
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads every input bit over the whole hash (in place)."""
+    import numpy as np
+
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(MIX1)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(MIX2)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def _clean(texts: pa.Array) -> pa.Array:
+    """Lower-case and strip punctuation from the non-ASCII texts (ASCII ones are left to TABLE)."""
+    import pyarrow.compute as pc
+
+    if texts.null_count:  # (pa.scalar would import pandas, so nulls become empty strings this way)
+        texts = pc.coalesce(texts, _constant(texts, "", len(texts)))
+    ascii_ = pc.string_is_ascii(texts)
+    if pc.all(ascii_).as_py():
+        return texts
+    mask = pc.invert(ascii_)
+    sub = pc.replace_substring_regex(pc.utf8_lower(texts.filter(mask)), NON_WORD, " ")
+    return pc.replace_with_mask(texts, mask, sub)
+
+
+def _constant(like: pa.Array, text: str, count: int) -> pa.Array:
+    """``count`` copies of ``text`` as a string array of like's type, from buffers (no pandas import)."""
+    import numpy as np
+    import pyarrow as pa
+
+    large = pa.types.is_large_string(like.type)
+    step = len(text.encode())
+    offsets = (np.arange(count + 1) * step).astype(np.int64 if large else np.int32)
+    data = pa.py_buffer(text.encode() * count)
+    return pa.Array.from_buffers(like.type, count, [None, pa.py_buffer(offsets), data])
+
+
+def _buffer(texts: pa.Array) -> tuple[bytes, np.ndarray]:
+    """The texts' bytes (one separator before each text, translated) and each text's start offset in them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join_element_wise(
+        _constant(texts, " ", len(texts)), texts, _constant(texts, "", len(texts))
+    )
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    large = pa.types.is_large_string(joined.type)
+    offsets = np.frombuffer(joined.buffers()[1], np.int64 if large else np.int32)
+    offsets = offsets[joined.offset : joined.offset + len(joined) + 1].astype(np.int64)
+    data = joined.buffers()[2]
+    raw = memoryview(data)[offsets[0] : offsets[-1]] if data is not None else b""
+    buf = bytes(raw).translate(TABLE) + bytes(16)  # padding: 8-byte loads past the last word stay in bounds
+    return buf, offsets - offsets[0]
+
+
+def word_hashes(texts: pa.Array, segments: np.ndarray | None = None) -> Words:
+    """Hash every word; ``first`` indexes records, each ``segments[r]:segments[r+1]`` of the texts."""
+    import numpy as np
+
+    buf, offsets = _buffer(_clean(texts))
+    w = np.frombuffer(buf, np.uint8) != 0
+    starts = np.flatnonzero(w[1:] > w[:-1]) + 1  # each text begins with a separator
+    first = np.searchsorted(starts, offsets if segments is None else offsets[segments], side="left")
+    return Words(_hash_words(buf, starts), first)
+
+
+def _hash_words(buf: bytes, starts: np.ndarray) -> np.ndarray:
+    """64-bit hash of each word from its bytes, eight at a time through an unaligned uint64 view.
+
+    The word ends at its first zero byte: the classic has-zero-byte trick marks it (exactly, for the lowest
+    one), and the bits below the mark keep just the word's bytes of the little-endian load.
+    """
+    import numpy as np
+
+    view = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    h, more = _word_part(view[starts])
+    offset, longer = 8, np.flatnonzero(more)
+    while longer.size:
+        part, more = _word_part(view[starts[longer] + offset])
+        h[longer] = h[longer] * np.uint64(PRIME) ^ part
+        offset, longer = offset + 8, longer[more]
+    h *= np.uint64(MIX1)  # a multiply and a fold mix enough: the polynomial and verification do the rest
+    h ^= h >> np.uint64(29)
+    return h
+
+
+def _word_part(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of x before its first zero byte, and whether x had no zero byte (the word goes on)."""
+    import numpy as np
+
+    marks = (x - np.uint64(ONES)) & ~x & np.uint64(HIGHS)
+    lowest = marks & (~marks + np.uint64(1))
+    keep = (lowest >> np.uint64(7)) - np.uint64(1)  # all ones when there is no mark (wraps around)
+    return x & keep, marks == 0
+
+
+def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
+    """h[i] = sum_k hashes[i+k] * P**(n-1-k) mod 2**64 for every window of n words, by doubling."""
+    import numpy as np
+
+    count = len(hashes) - n + 1
+    if count <= 0:
+        return np.zeros(0, np.uint64)
+    if n == 1:
+        return hashes
+    result: Any = None
+    rlen, block, blen, bits = 0, hashes, 1, n
+    while True:
+        if bits & 1:
+            if result is None:
+                result = block
+            else:
+                m = len(hashes) - rlen - blen + 1
+                result = result[:m] * np.uint64(pow(PRIME, blen, 2**64)) + block[rlen : rlen + m]
+            rlen += blen
+        bits >>= 1
+        if not bits:
+            return result[:count]  # type: ignore[no-any-return]
+        m = len(block) - blen
+        block = block[:m] * np.uint64(pow(PRIME, blen, 2**64)) + block[blen : blen + m]
+        blen *= 2
+
+
+def strided_hashes(hashes: np.ndarray, n: int, step: int) -> np.ndarray:
+    """ngram_hashes(hashes, n)[::step] by Horner's rule: n passes over 1/step of the words."""
+    import numpy as np
+
+    count = (len(hashes) - n) // step + 1 if len(hashes) >= n else 0
+    out = np.zeros(count, np.uint64)
+    for k in range(n):
+        out *= np.uint64(PRIME)
+        out += hashes[k : k + step * count : step]
+    return out
+
+
+def anchors(n: int) -> tuple[int, int]:
+    """(m, step): look up the m-grams at every step-th train position, m = n - step + 1.
+
+    Every train n-gram window holds step consecutive start positions, so one of them is a multiple of step,
+    and the m-gram starting there lies inside the window: a shared n-gram always shares an indexed m-gram at a
+    checked position. Checking a quarter of the positions (step 4 for n = 13) quarters the lookups; the
+    candidates it adds are removed by the exact verification of the full n-gram.
+    """
+    step = max(1, (n - 1) // 3)
+    return n - step + 1, step
+
+
+def record_ids(words: Words) -> np.ndarray:
+    """The record of each word."""
+    import numpy as np
+
+    return np.repeat(np.arange(len(words.first) - 1), np.diff(words.first))
+
+
+def inside(words: Words, starts: np.ndarray, n: int) -> np.ndarray:
+    """Which of these n-gram start indices lie inside one record (no n-gram spans two records)."""
+    rec = words.record_of(starts)
+    fits: np.ndarray = starts + n <= words.first[rec + 1]
+    return fits
+
+
+def windows(words: Words, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n-gram hashes of a batch and the indices (first word) of those that lie inside one record."""
+    import numpy as np
+
+    grams = ngram_hashes(words.hashes, n)
+    starts = np.arange(len(grams))
+    return grams, starts[inside(words, starts, n)]
+
+
+def short_text_hashes(words: Words, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, hashes) of the records with 1..n-1 words: exact duplicates that no n-gram can catch."""
+    import numpy as np
+
+    counts = np.diff(words.first)
+    rows = np.flatnonzero((counts > 0) & (counts < n))
+    out = np.zeros(len(rows), np.uint64)
+    for k in range(n - 1):  # at most n-1 words each: a short loop over short records
+        has = counts[rows] > k
+        pos = words.first[rows[has]] + k
+        out[has] = _mix(out[has] * np.uint64(PRIME) ^ words.hashes[pos])
+    return rows, out

@@ -1,0 +1,199 @@
+"""Data gates over the training and eval sets (workflow step 5 data requirements; finetune-design slicing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ftspec.gates.context import GateContext, NotApplicable
+from ftspec.gates.datasets import DataSet, present, summary
+from ftspec.gates.registry import gate
+from ftspec.gates.util import band, pct
+from ftspec.results import Finding
+
+SOURCE = "workflow step 5 (data requirements); methodology.md section 2"
+SHOWN = 20  # findings per gate and file; the rest are counted in one more finding
+
+
+def _capped(data_set: DataSet, found: list[Finding], total: int, what: str) -> Iterator[Finding]:
+    yield from found[:SHOWN]
+    if total > SHOWN:
+        yield Finding(
+            data_set.at(),
+            f"{total - SHOWN} more {what} not shown ({total} in all)",
+            "fix the ones above and run again",
+        )
+
+
+@gate("data.format", phase="data", needs=("training",), source=SOURCE + ": consistent format per approach")
+def data_format(ctx: GateContext) -> Iterator[Finding]:
+    """Every example parses and has its shape: alternating chat, prompt/completion, prompt/chosen/rejected."""
+    from ftspec.data.formats import SHAPES
+
+    for ds in present(ctx):
+        s = summary(ctx, ds)
+        found = [Finding.from_error(e) for e in s.errors.items]
+        found += [
+            Finding(ds.at(line), problem, f"write each {ds.role} example as {SHAPES[ds.shape]}")
+            for line, problem in s.shape.items
+        ]
+        found.sort(key=lambda f: f.line)
+        yield from _capped(ds, found, s.errors.total + s.shape.total, "format problems")
+
+
+@gate(
+    "data.min-count",
+    phase="data",
+    needs=("training",),
+    sft_min=1000,
+    sft_ideal=10000,
+    dpo_min=1000,
+    dpo_ideal=5000,
+    source=SOURCE + ": SFT minimum 1,000 (ideal 10,000+), DPO minimum 1,000 (ideal 5,000+)",
+)
+def min_count(ctx: GateContext) -> Iterator[Finding]:
+    """The training sets hold at least the minimum number of examples (a warning below the ideal)."""
+    for ds in present(ctx, ("train", "dpo_train")):
+        kind = "sft" if ds.role == "train" else "dpo"
+        low, ideal = int(ctx.params[f"{kind}_min"]), int(ctx.params[f"{kind}_ideal"])
+        rows = summary(ctx, ds).rows
+        if rows < low:
+            yield Finding(
+                ds.at(),
+                f"{rows:,} {kind.upper()} examples, need at least {low:,}",
+                "generate more data (or lower the minimum in ftspec.yaml with a reason)",
+            )
+        elif rows < ideal:
+            yield Finding(
+                ds.at(),
+                f"{rows:,} {kind.upper()} examples, below the ideal {ideal:,}",
+                "more varied examples usually help",
+                severity="warning",
+            )
+
+
+@gate(
+    "data.token-length", phase="data", needs=("training",), source=SOURCE + "; token economics (max length)"
+)
+def token_length(ctx: GateContext) -> Iterator[Finding]:
+    """Every example fits the training max_length (exact with data.tokenizer, else a high approximation)."""
+    training = ctx.value("training")
+    if training.data.tokenizer and not (ctx.project.root / training.data.tokenizer).exists():
+        yield ctx.finding(
+            "training",
+            ["data", "tokenizer"],
+            f"tokenizer {training.data.tokenizer} does not exist",
+            "point data.tokenizer at a local tokenizer directory, or remove it to approximate",
+        )
+    for ds in present(ctx):
+        if ds.max_length is None:
+            raise NotApplicable("no max_length in config/training.yaml and no token_budget in ftspec.yaml")
+        s = summary(ctx, ds)
+        how = (
+            "tokens"
+            if training.data.tokenizer
+            else "tokens (approximate: set data.tokenizer for exact counts)"
+        )
+        found = [
+            Finding(
+                ds.at(line),
+                f"{tokens:,} {how}, above max_length {ds.max_length:,}",
+                "slice the transcript into shorter examples (or raise max_length)",
+            )
+            for line, tokens in s.too_long.items
+        ]
+        yield from _capped(ds, found, s.too_long.total, "over-long examples")
+
+
+@gate("data.pii", phase="data", needs=("training",), source=SOURCE + ": no PII")
+def pii(ctx: GateContext) -> Iterator[Finding]:
+    """No e-mail addresses, phone numbers, card numbers, IBANs or national ids in the data."""
+    for ds in present(ctx):
+        s = summary(ctx, ds)
+        found = [
+            Finding(
+                ds.at(line),
+                f"{match.kind} '{match.masked()}'",
+                f"remove it or replace it with a placeholder such as {match.placeholder}",
+            )
+            for line, match in s.pii.items
+        ]
+        yield from _capped(ds, found, s.pii.total, "PII matches")
+
+
+@gate("data.duplicates", phase="data", needs=("training",), source=SOURCE + ": varied, non-repeating data")
+def duplicates(ctx: GateContext) -> Iterator[Finding]:
+    """No training example repeats another (compared after normalising case and punctuation)."""
+    for ds in present(ctx, ("train", "dpo_train")):
+        s = summary(ctx, ds)
+        found = [
+            Finding(ds.at(line), f"duplicates line {first}", "drop one of them (duplicates overweight it)")
+            for line, first in s.duplicates.items
+        ]
+        yield from _capped(ds, found, s.duplicates.total, "duplicates")
+
+
+@gate(
+    "data.edge-case-share",
+    phase="data",
+    needs=("training",),
+    target=None,
+    tolerance=0.05,
+    source=SOURCE + "; finetune-design step 3: ~15% edge cases",
+)
+def edge_case_share(ctx: GateContext) -> Iterator[Finding]:
+    """The share of training examples flagged `metadata.edge_case` is near the taxonomy's edge-case weight."""
+    target, origin = _edge_target(ctx)
+    tolerance = float(ctx.params["tolerance"])
+    for ds in present(ctx, ("train",)):
+        s = summary(ctx, ds)
+        if not s.edge_flagged:
+            raise NotApplicable(f"no example in {ds.rel} carries metadata.edge_case")
+        share = s.edge_cases / s.edge_flagged
+        if abs(share - target) > tolerance + 1e-9:
+            yield Finding(
+                ds.at(),
+                f"{pct(share)} of examples are edge cases ({s.edge_cases:,} of "
+                f"{s.edge_flagged:,}), outside {band(target, tolerance)} ({origin})",
+                "generate or drop edge-case examples to match the taxonomy",
+            )
+
+
+def _edge_target(ctx: GateContext) -> tuple[float, str]:
+    if ctx.params.get("target") is not None:
+        return float(ctx.params["target"]), "target in ftspec.yaml"
+    if ctx.project.exists("taxonomy") and ctx.project.load("taxonomy").ok:
+        topics = ctx.value("taxonomy").taxonomy.topics
+        return sum(t.weight for t in topics if t.is_edge_case), "the taxonomy's edge-case weight"
+    return 0.15, "the method's default"
+
+
+@gate(
+    "data.split-by-source",
+    phase="data",
+    needs=("training",),
+    source="finetune-design: split train/eval by transcript first; one transcript's slices on one side",
+)
+def split_by_source(ctx: GateContext) -> Iterator[Finding]:
+    """No source transcript (metadata.source_id) has examples in both the training and the eval set."""
+    sets = {ds.role: ds for ds in present(ctx)}
+    pairs = [
+        (sets[a], sets[b])
+        for a, b in (("train", "eval"), ("dpo_train", "dpo_eval"))
+        if a in sets and b in sets
+    ]
+    if not pairs:
+        raise NotApplicable("needs both a training and an eval set")
+    for train, held_out in pairs:
+        ours, theirs = summary(ctx, train).sources, summary(ctx, held_out).sources
+        if not ours or not theirs:
+            raise NotApplicable("examples carry no metadata.source_id")
+        shared = sorted((line, source) for source, line in ours.items() if source in theirs)
+        found = [
+            Finding(
+                train.at(line),
+                f"source '{source}' is also in {held_out.rel}:{theirs[source]}",
+                "split by transcript first, then slice: keep each source on one side",
+            )
+            for line, source in shared
+        ]
+        yield from _capped(train, found, len(shared), "leaked sources")

@@ -1,0 +1,90 @@
+"""`ftspec contamination TRAIN EVAL`: hits name both files, both lines and the overlap; exit 1, 0 or 4."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ftspec import cli as cli_module
+from ftspec.cli import cli
+
+ROOT = Path(__file__).parents[2]
+EXAMPLE = ROOT / "tests" / "examples" / "data.contamination"
+FAIL, PASS = "fail/generated/data", "pass/generated/data"
+RUBRIC = ROOT / "spec-templates" / "worked-example" / "config" / "rubric.yaml"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["contamination", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_hits_in_text() -> None:
+    code, out, _ = invoke(str(EXAMPLE / f"{FAIL}/train.jsonl"), str(EXAMPLE / f"{FAIL}/eval.jsonl"))
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith(
+        f"{EXAMPLE / FAIL + '/train.jsonl'}:7: shares {EXAMPLE / FAIL + '/eval.jsonl'}:3: "
+    )
+    assert "'that sounds relieved to live with case 2002" in first
+    assert "1 contaminated training records" in out
+
+
+def test_hits_in_json() -> None:
+    code, out, _ = invoke(
+        str(EXAMPLE / f"{FAIL}/train.jsonl"),
+        str(EXAMPLE / f"{FAIL}/eval.jsonl"),
+        "--format",
+        "json",
+        "--ngram",
+        "13",
+    )
+    report = json.loads(out)
+    assert code == 1 and report["contaminated"] and report["ngram"] == 13
+    (hit,) = report["hits"]
+    assert (hit["kind"], hit["train"]["line"], hit["other"]["line"]) == ("ngram", 7, 3)
+    assert hit["train"]["path"].endswith("train.jsonl") and hit["other"]["path"].endswith("eval.jsonl")
+    assert hit["overlap"].startswith("that sounds relieved")
+
+
+def test_clean_exits_zero() -> None:
+    code, out, _ = invoke(str(EXAMPLE / f"{PASS}/train.jsonl"), str(EXAMPLE / f"{PASS}/eval.jsonl"))
+    assert code == 0 and "no contamination" in out
+
+
+def test_rubric_calibration_examples_are_references(tmp_path: Path) -> None:
+    train = tmp_path / "train.jsonl"
+    response = "It sounds like the deadlines shift without any say from you, and that's the part that stings."
+    train.write_text(json.dumps({"prompt": "?", "completion": response}) + "\n")
+    code, out, _ = invoke(str(train), str(EXAMPLE / f"{PASS}/eval.jsonl"), "--rubric", str(RUBRIC))
+    assert code == 1 and f"{RUBRIC}:" in out.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("missing.jsonl", str(EXAMPLE / f"{PASS}/eval.jsonl")),
+        (str(EXAMPLE / f"{PASS}/train.jsonl"), str(EXAMPLE / f"{PASS}/eval.jsonl"), "--ngram", "0"),
+    ],
+)
+def test_usage_errors_exit_4(args: tuple[str, ...]) -> None:
+    code, _, err = invoke(*args)
+    assert code == 4 and err.startswith("ftspec: ")
+
+
+def test_malformed_data_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "train.jsonl"
+    bad.write_text('{"prompt": "a", "completion": "b"}\n{oops\n')
+    code, _, err = invoke(str(bad), str(EXAMPLE / f"{PASS}/eval.jsonl"))
+    assert code == 4 and f"{bad}:2: invalid JSON" in err
+
+
+def test_missing_argument_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["ftspec", "contamination", "only-one.jsonl"])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == 4

@@ -1,0 +1,126 @@
+"""Data gates beyond the examples: skipping before the pipeline has run, DPO sets, calibration overlap,
+inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ftspec.gates.registry import all_gates
+from ftspec.gates.runner import run_gate
+from ftspec.project import Project
+
+ROOT = Path(__file__).parents[2]
+BASE = ROOT / "tests" / "examples" / "data.format" / "pass" / "generated"
+DATA_GATES = [g for g in all_gates() if g.startswith("data.")]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "spec-templates" / "worked-example", root)
+    shutil.copytree(BASE, root, dirs_exist_ok=True)
+    return root
+
+
+def run(root: Path, gate_id: str) -> tuple[str, list[str], str]:
+    result = run_gate(all_gates()[gate_id], Project(root))
+    return result.outcome, [f.render() for f in result.findings], result.reason
+
+
+@pytest.mark.parametrize("gate_id", DATA_GATES)
+def test_skipped_until_the_pipeline_writes_the_data(project: Path, gate_id: str) -> None:
+    shutil.rmtree(project / "data")
+    outcome, _, reason = run(project, gate_id)
+    assert outcome == "skipped" and "no data yet" in reason
+
+
+@pytest.mark.parametrize("gate_id", DATA_GATES)
+def test_skipped_without_a_training_config(project: Path, gate_id: str) -> None:
+    (project / "config" / "training.yaml").unlink()
+    assert run(project, gate_id)[0] == "skipped"
+
+
+def test_data_files_are_recorded_as_gate_inputs(project: Path) -> None:
+    proj = Project(project)
+    run_gate(all_gates()["data.pii"], proj)
+    assert {"file:data/train.jsonl", "file:data/eval.jsonl"} <= set(proj.recording)
+
+
+def test_an_unreadable_data_file_fails_with_its_name(project: Path) -> None:
+    training = project / "config" / "training.yaml"
+    training.write_text(training.read_text().replace("data/train.jsonl", "data/train.txt"))
+    (project / "data" / "train.txt").write_text("hello")
+    outcome, findings, _ = run(project, "data.format")
+    assert outcome == "failed" and "unsupported data format" in findings[0]
+
+
+def test_dpo_sets_use_the_preference_shape_and_dpo_minimum(project: Path) -> None:
+    training = project / "config" / "training.yaml"
+    config = yaml.safe_load(training.read_text())
+    config["approach"] = "dpo"
+    config["dpo"] = {"learning_rate": 5.0e-6, "num_train_epochs": 1, "per_device_train_batch_size": 4,
+                     "gradient_accumulation_steps": 2, "warmup_ratio": 0.1, "weight_decay": 0.0, "beta": 0.1,
+                     "max_length": 512}
+    del config["sft"]
+    config["data"]["dpo_train"] = "data/prefs.jsonl"
+    training.write_text(yaml.safe_dump(config, sort_keys=False))
+    rows = [
+        {"prompt": f"question {i}", "chosen": f"good answer {i}", "rejected": f"bad answer {i}"}
+        for i in range(4)
+    ]
+    rows.append({"prompt": "q", "chosen": "same", "rejected": "same"})
+    (project / "data" / "prefs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    outcome, findings, _ = run(project, "data.format")
+    assert (
+        outcome == "failed"
+        and findings == [findings[0]]
+        and "data/prefs.jsonl:5: chosen and rejected" in findings[0]
+    )
+    outcome, findings, _ = run(project, "data.min-count")
+    assert outcome == "failed" and "5 DPO examples, need at least 1,000" in findings[0]
+
+
+def test_overlap_with_a_rubric_calibration_example_is_contamination(project: Path) -> None:
+    from ftspec.loader import load_mapping
+    from ftspec.models.base import validate
+    from ftspec.models.rubric import Rubric
+
+    rubric = validate(Rubric, load_mapping(project / "config" / "rubric.yaml", "config/rubric.yaml"))
+    response = max((e.response for c in rubric.criteria.values() for e in c.calibration_examples), key=len)
+    row = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": response}]}
+    with (project / "data" / "train.jsonl").open("a") as handle:
+        handle.write(json.dumps(row) + "\n")
+    outcome, findings, _ = run(project, "data.contamination")
+    assert outcome == "failed"
+    assert findings[0].startswith("data/train.jsonl:14: ") and "with config/rubric.yaml:" in findings[0]
+
+
+def test_token_length_reports_a_missing_tokenizer(project: Path) -> None:
+    training = project / "config" / "training.yaml"
+    training.write_text(training.read_text().replace("tokenizer: null", "tokenizer: tokenizers/missing"))
+    outcome, findings, _ = run(project, "data.token-length")
+    assert outcome == "failed" and "tokenizer tokenizers/missing does not exist" in findings[0]
+
+
+def test_the_check_path_imports_no_data_stack(project: Path) -> None:
+    """Gates over a project without data (and the worked example) never import numpy, pyarrow or datasets."""
+    shutil.rmtree(project / "data")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom ftspec.gates.registry import all_gates\n"
+        "from ftspec.gates.runner import run_gate\nfrom ftspec.project import Project\n"
+        f"for root in (Path({str(project)!r}), Path({str(ROOT / 'spec-templates' / 'worked-example')!r})):\n"
+        "    p = Project(root)\n"
+        "    [run_gate(g, p) for g in all_gates().values()]\n"
+        "names = ('numpy', 'pyarrow', 'datasets', 'torch', 'transformers')\n"
+        "heavy = sorted(m for m in names if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
