@@ -28,7 +28,7 @@ def test_hits_in_text() -> None:
     assert code == 1
     first = out.splitlines()[0]
     assert first.startswith(
-        f"{EXAMPLE / FAIL + '/train.jsonl'}:7: shares {EXAMPLE / FAIL + '/eval.jsonl'}:3: "
+        f"{EXAMPLE / FAIL / 'train.jsonl'}:7: shares {EXAMPLE / FAIL / 'eval.jsonl'}:3: "
     )
     assert "'that sounds relieved to live with case 2002" in first
     assert "1 contaminated training records" in out
