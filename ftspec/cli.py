@@ -53,10 +53,15 @@ def _write_crash_log() -> str:
 @click.version_option(__version__, prog_name="ftspec")
 def cli() -> None:
     """ftspec: executable design specs for fine-tuning projects."""
-    from ftspec.commands.decide import recover_here
+    from ftspec.journal import find_git_dir
 
     # A `ftspec decide` killed mid-way left a journal: restore files and index before anything reads them.
-    run_command_quietly(recover_here)
+    # Only the journal's existence is checked here; the recovery code (and its imports) loads only if needed.
+    git_dir = find_git_dir(Path(os.getcwd()))
+    if git_dir is not None:
+        from ftspec.commands.decide import recover
+
+        run_command_quietly(lambda: recover(git_dir))
 
 
 def run_command_quietly(func: Callable[[], None]) -> None:
