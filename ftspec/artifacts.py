@@ -15,6 +15,7 @@ from ftspec.models.persona import PersonaTemplate
 from ftspec.models.rubric import Rubric
 from ftspec.models.sidecar import Sidecar
 from ftspec.models.taxonomy import InputTaxonomy
+from ftspec.models.training import Training
 
 Kind = Literal["yaml", "frontmatter", "markdown"]
 
@@ -46,6 +47,7 @@ ARTIFACTS: dict[str, ArtifactSpec] = {
         ArtifactSpec("user_sim_prompt", "user_sim_prompt", "markdown", None, "user-simulator prompt"),
         ArtifactSpec("assistant_prompt", "assistant_prompt", "markdown", None, "assistant prompt"),
         ArtifactSpec("base_eval", "base_eval", "frontmatter", BaseEval, "base-model eval results"),
+        ArtifactSpec("training", "training", "yaml", Training, "training config", _training_required),
         ArtifactSpec("sidecar", "sidecar", "yaml", Sidecar, "workflow sidecar", lambda m: False),
     )
 }

@@ -1,0 +1,1 @@
+"""Dataset readers and checks shared by data gates and pipeline stages."""
