@@ -47,3 +47,23 @@ def _explain(exc: object) -> str:
     if "Please tell me who you are" in stderr or "user.email" in stderr:
         return "git has no identity: run `git config --global user.name NAME` and `git config --global user.email EMAIL`"
     return f"git failed: {stderr[:300]}"
+
+
+def head_commit(path: Path) -> str | None:
+    """The sha of HEAD in the repository containing ``path``, or None outside any repository."""
+    import git
+
+    try:
+        return str(git.Repo(path, search_parent_directories=True).head.commit.hexsha)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+
+
+def is_dirty(path: Path) -> bool | None:
+    """Whether the work tree has uncommitted changes (None outside any repository)."""
+    import git
+
+    try:
+        return bool(git.Repo(path, search_parent_directories=True).is_dirty(untracked_files=False))
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None

@@ -1,0 +1,58 @@
+"""What base-eval and evaluate share: a model answers the eval personas' last user turn, the rubric judges it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from ftspec.backends import Backend, build_backend
+from ftspec.models.manifest import BackendConfig
+from ftspec.pipeline.assess import judges_of, rubric_of
+from ftspec.pipeline.common import Checkpoint, Spec, read_jsonl
+from ftspec.pipeline.judging import judge_transcript
+
+
+def eval_items(data: Path, count: int) -> list[dict[str, Any]]:
+    """The first ``count`` eval personas (same for every model, so the comparison is paired)."""
+    return read_jsonl(data / "eval_personas.jsonl")[:count]
+
+
+def context_of(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The conversation up to and including its last user message: what the model under test answers."""
+    last_user = max(i for i, m in enumerate(messages) if m["role"] == "user")
+    return messages[: last_user + 1]
+
+
+def model_backend(spec: Spec, adapter: Path | None) -> Backend:
+    """The model under test: the training spec's base model, with the trained adapter when given."""
+    settings = spec.manifest.pipeline.eval
+    cfg = BackendConfig(kind="transformers", model=spec.training.base_model,
+                        adapter=str(adapter) if adapter else None, max_tokens=settings.max_new_tokens,
+                        temperature=0.7)
+    return build_backend(cfg, "model")
+
+
+async def evaluate_model(spec: Spec, model: Backend, items: list[dict[str, Any]], out: Path) -> list[dict[str, Any]]:
+    """Answer and judge every eval persona, checkpointed to ``out``; results in item order."""
+    from tqdm import tqdm
+
+    rubric, judges = rubric_of(spec), judges_of(spec)
+    checkpoint = Checkpoint(out)
+    todo = [i for i in items if i["id"] not in checkpoint.done]
+    bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=out.stem, unit="persona")
+    for item in todo:  # one at a time: the local model is the bottleneck
+        context = context_of(item["messages"])
+        reply = await model.chat(context)
+        transcript = [*context, {"role": "assistant", "content": reply}]
+        result = await judge_transcript(judges, rubric, transcript)
+        checkpoint.append({"id": item["id"], "topic": item.get("topic", ""),
+                           "difficulty": item.get("cell", {}).get("difficulty"), "reply": reply, **result})
+        bar.update()
+    bar.close()
+    return list(checkpoint.records([i["id"] for i in items]))
+
+
+def run_eval(spec: Spec, adapter: Path | None, data: Path, out: Path) -> list[dict[str, Any]]:
+    items = eval_items(data, spec.manifest.pipeline.eval.personas)
+    return asyncio.run(evaluate_model(spec, model_backend(spec, adapter), items, out))
