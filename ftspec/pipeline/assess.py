@@ -15,7 +15,7 @@ from ftspec.backends import build_backend
 from ftspec.errors import StageError
 from ftspec.models.rubric import Rubric
 from ftspec.pipeline.audit import red_flags
-from ftspec.pipeline.common import Checkpoint, Spec, load_spec, parser, read_jsonl, require_gates, run_main, write_json
+from ftspec.pipeline.common import Checkpoint, fingerprint, Spec, load_spec, parser, read_jsonl, require_gates, run_main, write_json
 from ftspec.pipeline.judging import judge_transcript
 
 GATES = ("manifest.", "yaml.", "rubric.")
@@ -56,7 +56,9 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     rubric = rubric_of(spec)
     judges = judges_of(spec)
     records = read_jsonl(conversations)
-    checkpoint = Checkpoint(out)
+    run_fp = fingerprint(rubric.model_dump(), [c.model_dump() for c in spec.manifest.backends.judges])  # type: ignore[union-attr]
+    by_id = {r["id"]: r["messages"] for r in records}
+    checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [r for r in records if r["id"] not in checkpoint.done]
     bar = tqdm(total=len(records), initial=len(records) - len(todo), desc="assess", unit="conv")
     limit = asyncio.Semaphore(max(cfg.concurrency for cfg in spec.manifest.backends.judges))  # type: ignore[union-attr]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,14 +141,28 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-class Checkpoint:
-    """Append-only JSONL, one fsync per record; on resume the ids already written are skipped."""
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of JSON-able inputs."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    def __init__(self, path: Path) -> None:
+
+class Checkpoint:
+    """Append-only JSONL, one fsync per record; on resume the ids already written are skipped.
+
+    Each record carries the fingerprint of the inputs it was made from; records whose inputs changed since (a new
+    prompt, another judge, a regenerated transcript) are dropped on open instead of being served stale.
+    """
+
+    def __init__(self, path: Path, expected: Callable[[str], str] | None = None) -> None:
         self.path = path
+        self.expected = expected
         path.parent.mkdir(parents=True, exist_ok=True)
         self._repair()
-        self.done = {r["id"]: r for r in read_jsonl(path)} if path.exists() else {}
+        rows = read_jsonl(path) if path.exists() else []
+        kept = [r for r in rows if expected is None or r.get("fingerprint") == expected(r["id"])]
+        if len(kept) != len(rows):
+            write_jsonl(path, kept)
+        self.done = {r["id"]: r for r in kept}
         self._written = 0
         self._fault_after = int(os.environ.get("FTSPEC_FAULT_AFTER", "0"))  # test hook: SIGKILL after N appends
 
@@ -161,6 +176,8 @@ class Checkpoint:
                 handle.truncate(data.rfind(b"\n") + 1)
 
     def append(self, record: dict[str, Any]) -> None:
+        if self.expected is not None:
+            record = {**record, "fingerprint": self.expected(record["id"])}
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()

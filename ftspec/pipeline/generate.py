@@ -15,7 +15,7 @@ from ftspec.backends import Backend, build_backend
 from ftspec.errors import StageError
 from ftspec.models.persona import PersonaTemplate
 from ftspec.models.taxonomy import InputTaxonomy
-from ftspec.pipeline.common import Checkpoint, Spec, load_spec, parser, require_gates, run_main, write_json
+from ftspec.pipeline.common import Checkpoint, fingerprint, Spec, load_spec, parser, require_gates, run_main, write_json
 from ftspec.prompts import fill
 
 GATES = ("manifest.", "yaml.", "taxonomy.", "personas.", "prompts.")
@@ -127,7 +127,11 @@ async def run(spec: Spec, out: Path, metrics: Path | None) -> int:
         raise StageError(f"{spec.project.root}/ftspec.yaml: no `backends:` section. add user_simulator and assistant")
     items = plan(_value(spec, "taxonomy"), _value(spec, "personas"), settings.conversations, settings.seed,
                  settings.max_turns)
-    checkpoint = Checkpoint(out)
+    run_fp = fingerprint(backends.user_simulator.model_dump(), backends.assistant.model_dump(), settings.seed,
+                         {n: _text(spec, n) for n in ("system_prompt", "user_sim_prompt", "assistant_prompt")},
+                         _value(spec, "personas").model_dump())
+    by_id = {i["id"]: i for i in items}
+    checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [i for i in items if i["id"] not in checkpoint.done]
     gen = Generator(spec, build_backend(backends.user_simulator, "user_simulator"),
                     build_backend(backends.assistant, "assistant"), settings.seed)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from ftspec.backends import Backend, build_backend
 from ftspec.models.manifest import BackendConfig
 from ftspec.pipeline.assess import judges_of, rubric_of
-from ftspec.pipeline.common import Checkpoint, Spec, read_jsonl
+from ftspec.pipeline.common import Checkpoint, Spec, fingerprint, read_jsonl
 from ftspec.pipeline.judging import judge_transcript
 
 
@@ -33,12 +34,15 @@ def model_backend(spec: Spec, adapter: Path | None) -> Backend:
     return build_backend(cfg, "model")
 
 
-async def evaluate_model(spec: Spec, model: Backend, items: list[dict[str, Any]], out: Path) -> list[dict[str, Any]]:
+async def evaluate_model(spec: Spec, model: Backend, items: list[dict[str, Any]], out: Path,
+                         model_fp: str) -> list[dict[str, Any]]:
     """Answer and judge every eval persona, checkpointed to ``out``; results in item order."""
     from tqdm import tqdm
 
     rubric, judges = rubric_of(spec), judges_of(spec)
-    checkpoint = Checkpoint(out)
+    run_fp = fingerprint(model_fp, rubric.model_dump(), [c.model_dump() for c in spec.manifest.backends.judges])  # type: ignore[union-attr]
+    by_id = {i["id"]: i["messages"] for i in items}
+    checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [i for i in items if i["id"] not in checkpoint.done]
     bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=out.stem, unit="persona")
     for item in todo:  # one at a time: the local model is the bottleneck
@@ -55,4 +59,17 @@ async def evaluate_model(spec: Spec, model: Backend, items: list[dict[str, Any]]
 
 def run_eval(spec: Spec, adapter: Path | None, data: Path, out: Path) -> list[dict[str, Any]]:
     items = eval_items(data, spec.manifest.pipeline.eval.personas)
-    return asyncio.run(evaluate_model(spec, model_backend(spec, adapter), items, out))
+    model_fp = fingerprint(spec.training.base_model, spec.manifest.pipeline.eval.model_dump(),
+                           _files_digest(Path(spec.training.base_model)), _files_digest(adapter))
+    return asyncio.run(evaluate_model(spec, model_backend(spec, adapter), items, out, model_fp))
+
+
+def _files_digest(folder: Path | None) -> str:
+    """Hash of a model folder's files (weights included), so a retrained adapter is not served stale results."""
+    if folder is None or not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".json", ".bin")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
