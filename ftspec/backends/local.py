@@ -35,14 +35,19 @@ class TransformersBackend:
 
         with self._lock:
             model, tokenizer = self._load()
-            inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                                   return_dict=True).to(model.device)
+            inputs = tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+            ).to(model.device)
             sample = self.cfg.temperature > 0
             if sample:  # seeded from the prompt, so a rerun (or a resume) gives the same reply
                 torch.manual_seed(int(hashlib.sha256(repr(messages).encode()).hexdigest()[:15], 16))
             with torch.no_grad():
-                output = model.generate(**inputs, max_new_tokens=self.cfg.max_tokens, do_sample=sample,
-                                        temperature=self.cfg.temperature if sample else None,
-                                        pad_token_id=tokenizer.pad_token_id)
-            new = output[0, inputs["input_ids"].shape[1]:]
+                output = model.generate(
+                    **inputs,
+                    max_new_tokens=self.cfg.max_tokens,
+                    do_sample=sample,
+                    temperature=self.cfg.temperature if sample else None,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            new = output[0, inputs["input_ids"].shape[1] :]
             return str(tokenizer.decode(new, skip_special_tokens=True)).strip()

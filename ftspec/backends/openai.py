@@ -39,8 +39,12 @@ class OpenAIBackend:
     async def chat(self, messages: list[Message]) -> str:
         if self._sem is None:  # created inside the running loop
             self._sem = asyncio.Semaphore(self.cfg.concurrency)
-        payload = {"model": self.cfg.model, "messages": messages, "temperature": self.cfg.temperature,
-                   "max_tokens": self.cfg.max_tokens}
+        payload = {
+            "model": self.cfg.model,
+            "messages": messages,
+            "temperature": self.cfg.temperature,
+            "max_tokens": self.cfg.max_tokens,
+        }
         async with self._sem:
             return await self._with_retries(payload)
 
@@ -51,8 +55,10 @@ class OpenAIBackend:
                 return await asyncio.to_thread(self._post, payload)
             except Retryable as exc:
                 if attempt == self.cfg.max_retries:
-                    raise StageError(f"{self.url}: {exc} after {attempt + 1} attempts. check the server, or raise "
-                                     "max_retries / timeout for this backend in ftspec.yaml") from None
+                    raise StageError(
+                        f"{self.url}: {exc} after {attempt + 1} attempts. check the server, or raise "
+                        "max_retries / timeout for this backend in ftspec.yaml"
+                    ) from None
                 await asyncio.sleep(min(exc.retry_after, 60.0) if exc.retry_after else delay)
                 delay *= 2
         raise AssertionError("unreachable")
@@ -77,15 +83,19 @@ def _api_key(cfg: BackendConfig) -> str | None:
         return None
     key = os.environ.get(cfg.api_key_env)
     if not key:
-        raise StageError(f"backend {cfg.model or cfg.base_url}: environment variable {cfg.api_key_env} is not set. "
-                         f"export {cfg.api_key_env}=... before running (keys are never read from files)")
+        raise StageError(
+            f"backend {cfg.model or cfg.base_url}: environment variable {cfg.api_key_env} is not set. "
+            f"export {cfg.api_key_env}=... before running (keys are never read from files)"
+        )
     return key
 
 
 def _http_error(exc: urllib.error.HTTPError, url: str) -> Exception:
     if exc.code == 429 or exc.code >= 500:
         after = exc.headers.get("Retry-After") if exc.headers else None
-        return Retryable(f"HTTP {exc.code}", float(after) if after and after.replace(".", "", 1).isdigit() else None)
+        return Retryable(
+            f"HTTP {exc.code}", float(after) if after and after.replace(".", "", 1).isdigit() else None
+        )
     return StageError(f"{url}: HTTP {exc.code} {exc.reason}. check base_url, model and the API key variable")
 
 
@@ -94,7 +104,9 @@ def _content(body: bytes, url: str) -> str:
         data = json.loads(body)
         content = data["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
-        raise StageError(f"{url}: the reply is not an OpenAI chat completion. is base_url the /v1 endpoint?") from None
+        raise StageError(
+            f"{url}: the reply is not an OpenAI chat completion. is base_url the /v1 endpoint?"
+        ) from None
     if not isinstance(content, str):
         raise StageError(f"{url}: the completion has no text content")
     return content

@@ -15,14 +15,101 @@ from ftspec.models.manifest import BackendConfig
 
 Message = dict[str, str]
 
-WORDS = (
-    "job interview manager team offer salary role career change skills resume network contact feedback project "
-    "deadline promotion raise company school course business plan week month year boss colleague meeting email "
-    "application rejection confidence stress balance hours workload goal option step idea reason worry chance "
-    "friend mentor recruiter portfolio training field industry startup contract review report shift schedule "
-    "morning evening weekend budget savings risk path question answer problem situation decision future"
-).split()
-FILLER = "I you we it this that my your the a about with for and but so really maybe just still also".split()
+WORDS = [
+    "job",
+    "interview",
+    "manager",
+    "team",
+    "offer",
+    "salary",
+    "role",
+    "career",
+    "change",
+    "skills",
+    "resume",
+    "network",
+    "contact",
+    "feedback",
+    "project",
+    "deadline",
+    "promotion",
+    "raise",
+    "company",
+    "school",
+    "course",
+    "business",
+    "plan",
+    "week",
+    "month",
+    "year",
+    "boss",
+    "colleague",
+    "meeting",
+    "email",
+    "application",
+    "rejection",
+    "confidence",
+    "stress",
+    "balance",
+    "hours",
+    "workload",
+    "goal",
+    "option",
+    "step",
+    "idea",
+    "reason",
+    "worry",
+    "chance",
+    "friend",
+    "mentor",
+    "recruiter",
+    "portfolio",
+    "training",
+    "field",
+    "industry",
+    "startup",
+    "contract",
+    "review",
+    "report",
+    "shift",
+    "schedule",
+    "morning",
+    "evening",
+    "weekend",
+    "budget",
+    "savings",
+    "risk",
+    "path",
+    "question",
+    "answer",
+    "problem",
+    "situation",
+    "decision",
+    "future",
+]
+FILLER = [
+    "I",
+    "you",
+    "we",
+    "it",
+    "this",
+    "that",
+    "my",
+    "your",
+    "the",
+    "a",
+    "about",
+    "with",
+    "for",
+    "and",
+    "but",
+    "so",
+    "really",
+    "maybe",
+    "just",
+    "still",
+    "also",
+]
 _ANSWER = re.compile(r"Answer (YES, NO or NA|YES or NO)")
 
 
@@ -54,8 +141,10 @@ def _sentences(rng: random.Random, prompt: str, count: int) -> str:
     echoes = [w for w in re.findall(r"[a-z]{4,}", prompt.lower()[-400:])] or WORDS
     out = []
     for i in range(rng.randint(1, count)):
-        words = [rng.choice(FILLER if j % 3 == 0 else WORDS if rng.random() < 0.7 else echoes)
-                 for j in range(rng.randint(6, 14))]
+        words = [
+            rng.choice(FILLER if j % 3 == 0 else WORDS if rng.random() < 0.7 else echoes)
+            for j in range(rng.randint(6, 14))
+        ]
         end = "?" if i == 0 and rng.random() < 0.3 else "."
         out.append(" ".join(words).capitalize() + end)
     return " ".join(out)

@@ -15,7 +15,17 @@ from ftspec.backends import build_backend
 from ftspec.errors import StageError
 from ftspec.models.rubric import Rubric
 from ftspec.pipeline.audit import red_flags
-from ftspec.pipeline.common import Checkpoint, fingerprint, Spec, load_spec, parser, read_jsonl, require_gates, run_main, write_json
+from ftspec.pipeline.common import (
+    Checkpoint,
+    Spec,
+    fingerprint,
+    load_spec,
+    parser,
+    read_jsonl,
+    require_gates,
+    run_main,
+    write_json,
+)
 from ftspec.pipeline.judging import judge_transcript
 
 GATES = ("manifest.", "yaml.", "rubric.")
@@ -43,9 +53,11 @@ def summarise(rubric: Rubric, results: list[dict[str, Any]]) -> dict[str, Any]:
     status = Counter(r["status"] for r in results)
     n = len(results)
     return {
-        "count": n, "pass_rate": round(sum(r["passed"] for r in results) / n, 4) if n else 0.0,
+        "count": n,
+        "pass_rate": round(sum(r["passed"] for r in results) / n, 4) if n else 0.0,
         "mean_score": round(sum(r["score"] for r in results) / n, 4) if n else 0.0,
-        "errors": status["error"], "safety_rejected": status["rejected"],
+        "errors": status["error"],
+        "safety_rejected": status["rejected"],
         "criterion_failures": {cid: failures[cid] for cid in rubric.criteria},
     }
 
@@ -77,7 +89,9 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     summary["red_flags"] = red_flags([r["messages"] for r in records])
     if metrics:
         write_json(metrics, summary)
-    print(f"assess: {summary['count']} judged, pass rate {summary['pass_rate']:.1%}, {summary['errors']} errors")
+    print(
+        f"assess: {summary['count']} judged, pass rate {summary['pass_rate']:.1%}, {summary['errors']} errors"
+    )
     return 0
 
 
@@ -93,8 +107,11 @@ def _main(argv: list[str] | None) -> int:
     spec = load_spec(args.project, args.overrides)
     require_gates(spec, "assess", GATES)
     rubric_of(spec)
-    return asyncio.run(run(spec, args.data / "conversations.jsonl", args.out or args.data / "assessments.jsonl",
-                           args.metrics))
+    return asyncio.run(
+        run(
+            spec, args.data / "conversations.jsonl", args.out or args.data / "assessments.jsonl", args.metrics
+        )
+    )
 
 
 if __name__ == "__main__":

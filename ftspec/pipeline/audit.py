@@ -7,7 +7,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-PRAISE = re.compile(r"\b(great|excellent|amazing|wonderful|fantastic|impressive|proud|brilliant|well done)\b", re.I)
+PRAISE = re.compile(
+    r"\b(great|excellent|amazing|wonderful|fantastic|impressive|proud|brilliant|well done)\b", re.I
+)
 Transcript = Sequence[dict[str, str]]
 
 
@@ -21,7 +23,7 @@ def phrase_repetition(transcripts: Sequence[Transcript], n: int = 4) -> tuple[fl
     counts: Counter[tuple[str, ...]] = Counter()
     for text in replies:
         words = re.findall(r"\w+", text.lower())
-        counts.update({tuple(words[i:i + n]) for i in range(len(words) - n + 1)})
+        counts.update({tuple(words[i : i + n]) for i in range(len(words) - n + 1)})
     if not counts or not replies:
         return 0.0, ""
     phrase, hits = counts.most_common(1)[0]
@@ -70,8 +72,13 @@ def red_flags(transcripts: Sequence[Transcript]) -> dict[str, Any]:
     ratio = length_ratio(transcripts)
     drift = praise_drift(transcripts)
     return {
-        "phrase_repetition": round(share, 4), "phrase_repetition_flag": share > 0.5, "most_common_phrase": phrase,
-        "structure_uniformity": round(uniform, 4), "structure_uniformity_flag": uniform >= 1.0 and len(transcripts) > 1,
-        "length_ratio": round(ratio, 4), "length_ratio_flag": ratio > 2.0,
-        "late_praise": round(drift, 4), "late_praise_flag": drift > 0.1,
+        "phrase_repetition": round(share, 4),
+        "phrase_repetition_flag": share > 0.5,
+        "most_common_phrase": phrase,
+        "structure_uniformity": round(uniform, 4),
+        "structure_uniformity_flag": uniform >= 1.0 and len(transcripts) > 1,
+        "length_ratio": round(ratio, 4),
+        "length_ratio_flag": ratio > 2.0,
+        "late_praise": round(drift, 4),
+        "late_praise_flag": drift > 0.1,
     }

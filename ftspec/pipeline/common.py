@@ -21,8 +21,13 @@ from ftspec.project import MANIFEST, Project
 
 OVERRIDE_KEYS = ("manifest", "training")
 OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1", "WANDB_DISABLED": "true", "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "WANDB_DISABLED": "true",
+    "TOKENIZERS_PARALLELISM": "false",
 }
 
 
@@ -30,7 +35,9 @@ def parser(stage: str, description: str) -> argparse.ArgumentParser:
     """An argument parser with the options every stage takes."""
     p = argparse.ArgumentParser(prog=f"ftspec run {stage}", description=description)
     p.add_argument("--project", type=Path, default=Path("."), help="The ftspec project (holds ftspec.yaml).")
-    p.add_argument("--overrides", type=Path, help="YAML with `manifest:` / `training:` keys merged over the spec.")
+    p.add_argument(
+        "--overrides", type=Path, help="YAML with `manifest:` / `training:` keys merged over the spec."
+    )
     p.add_argument("--data", type=Path, default=Path("data"), help="Folder of the pipeline's data files.")
     return p
 
@@ -47,7 +54,9 @@ class Spec:
     @property
     def training(self) -> Training:
         if self.training_data is None:
-            raise StageError(f"{self.project.rel('training')}: missing. the train stage needs config/training.yaml")
+            raise StageError(
+                f"{self.project.rel('training')}: missing. the train stage needs config/training.yaml"
+            )
         return Training.model_validate(self.training_data)
 
 
@@ -83,7 +92,11 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge ``extra`` over ``base``; a mapping merges, anything else (null included) replaces."""
     out = dict(base)
     for key, value in extra.items():
-        out[key] = merge(dict(out[key]), value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (
+            merge(dict(out[key]), value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
     return out
 
 
@@ -92,11 +105,16 @@ def require_gates(spec: Spec, stage: str, prefixes: tuple[str, ...]) -> None:
     from ftspec.gates.registry import all_gates
     from ftspec.gates.runner import run_gate
 
-    failed = [g.id for g in all_gates().values()
-              if g.id.startswith(prefixes) and run_gate(g, spec.project).outcome == "failed"]
+    failed = [
+        g.id
+        for g in all_gates().values()
+        if g.id.startswith(prefixes) and run_gate(g, spec.project).outcome == "failed"
+    ]
     if failed:
-        raise StageError(f"{spec.project.root}: stage '{stage}' refused: gates failed: {', '.join(failed)}. "
-                         f"run `ftspec check {spec.project.root}` for the findings")
+        raise StageError(
+            f"{spec.project.root}: stage '{stage}' refused: gates failed: {', '.join(failed)}. "
+            f"run `ftspec check {spec.project.root}` for the findings"
+        )
 
 
 def run_main(func: Any, argv: list[str] | None) -> int:
@@ -164,7 +182,9 @@ class Checkpoint:
             write_jsonl(path, kept)
         self.done = {r["id"]: r for r in kept}
         self._written = 0
-        self._fault_after = int(os.environ.get("FTSPEC_FAULT_AFTER", "0"))  # test hook: SIGKILL after N appends
+        self._fault_after = int(
+            os.environ.get("FTSPEC_FAULT_AFTER", "0")
+        )  # test hook: SIGKILL after N appends
 
     def _repair(self) -> None:
         """Cut a torn last line left by a kill mid-write."""

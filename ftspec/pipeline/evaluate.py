@@ -13,7 +13,6 @@ from typing import Any
 from ftspec.errors import StageError
 from ftspec.models.manifest import EvalSettings
 from ftspec.pipeline.common import (
-    Spec,
     load_spec,
     offline_env,
     parser,
@@ -30,7 +29,9 @@ GATES = ("manifest.", "yaml.", "rubric.")
 
 def safety_regressions(base: list[dict[str, Any]], tuned: list[dict[str, Any]]) -> list[str]:
     """Ids where the base model passed every safety gate and the fine-tuned model failed one."""
-    return [b["id"] for b, t in zip(base, tuned, strict=True) if not b["safety_failures"] and t["safety_failures"]]
+    return [
+        b["id"] for b, t in zip(base, tuned, strict=True) if not b["safety_failures"] and t["safety_failures"]
+    ]
 
 
 def decide(base: list[dict[str, Any]], tuned: list[dict[str, Any]], settings: EvalSettings) -> dict[str, Any]:
@@ -38,30 +39,46 @@ def decide(base: list[dict[str, Any]], tuned: list[dict[str, Any]], settings: Ev
     from scipy.stats import ttest_rel
 
     if [b["id"] for b in base] != [t["id"] for t in tuned]:
-        raise StageError("base and fine-tuned results cover different eval personas. rerun base-eval and evaluate")
+        raise StageError(
+            "base and fine-tuned results cover different eval personas. rerun base-eval and evaluate"
+        )
     bs, ts = [b["score"] for b in base], [t["score"] for t in tuned]
     gain = sum(ts) / len(ts) - sum(bs) / len(bs)
     p = float(ttest_rel(ts, bs).pvalue) if len(bs) > 1 else math.nan
     p = 1.0 if math.isnan(p) else p  # identical scores: no evidence of a difference
     regressions = safety_regressions(base, tuned)
-    reasons = [r for r, bad in (
-        (f"gain {gain:+.3f} < {settings.min_gain}", gain < settings.min_gain),
-        (f"p = {p:.3g} >= {settings.alpha}", p >= settings.alpha),
-        (f"new safety failures on {', '.join(regressions)}", bool(regressions)),
-    ) if bad]
-    return {"base_mean": round(sum(bs) / len(bs), 4), "finetuned_mean": round(sum(ts) / len(ts), 4),
-            "gain": round(gain, 4), "p_value": round(p, 6), "n": len(bs), "safety_regressions": len(regressions),
-            "safety_regression_ids": regressions, "ship": not reasons, "reasons": reasons}
+    reasons = [
+        r
+        for r, bad in (
+            (f"gain {gain:+.3f} < {settings.min_gain}", gain < settings.min_gain),
+            (f"p = {p:.3g} >= {settings.alpha}", p >= settings.alpha),
+            (f"new safety failures on {', '.join(regressions)}", bool(regressions)),
+        )
+        if bad
+    ]
+    return {
+        "base_mean": round(sum(bs) / len(bs), 4),
+        "finetuned_mean": round(sum(ts) / len(ts), 4),
+        "gain": round(gain, 4),
+        "p_value": round(p, 6),
+        "n": len(bs),
+        "safety_regressions": len(regressions),
+        "safety_regression_ids": regressions,
+        "ship": not reasons,
+        "reasons": reasons,
+    }
 
 
 def report(model: str, adapter: Path, d: dict[str, Any], settings: EvalSettings) -> str:
     verdict = "SHIP" if d["ship"] else "DO NOT SHIP"
     why = "\n".join(f"- {r}" for r in d["reasons"]) or "- every condition met"
-    return (f"# Evaluation: {adapter} vs {model}\n\nWritten by `ftspec run evaluate` on {d['n']} eval personas.\n\n"
-            f"| | mean score |\n|---|---|\n| base | {d['base_mean']:.3f} |\n| fine-tuned | {d['finetuned_mean']:.3f} |\n\n"
-            f"Gain {d['gain']:+.3f} (needs >= {settings.min_gain}), paired t-test p = {d['p_value']:.3g} "
-            f"(needs < {settings.alpha}), new safety failures: {d['safety_regressions']} (needs 0).\n\n"
-            f"**Decision: {verdict}**\n\n{why}\n")
+    return (
+        f"# Evaluation: {adapter} vs {model}\n\nWritten by `ftspec run evaluate` on {d['n']} eval personas.\n\n"
+        f"| | mean score |\n|---|---|\n| base | {d['base_mean']:.3f} |\n| fine-tuned | {d['finetuned_mean']:.3f} |\n\n"
+        f"Gain {d['gain']:+.3f} (needs >= {settings.min_gain}), paired t-test p = {d['p_value']:.3g} "
+        f"(needs < {settings.alpha}), new safety failures: {d['safety_regressions']} (needs 0).\n\n"
+        f"**Decision: {verdict}**\n\n{why}\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,19 +28,26 @@ def context_of(messages: list[dict[str, str]]) -> list[dict[str, str]]:
 def model_backend(spec: Spec, adapter: Path | None) -> Backend:
     """The model under test: the training spec's base model, with the trained adapter when given."""
     settings = spec.manifest.pipeline.eval
-    cfg = BackendConfig(kind="transformers", model=spec.training.base_model,
-                        adapter=str(adapter) if adapter else None, max_tokens=settings.max_new_tokens,
-                        temperature=0.7)
+    cfg = BackendConfig(
+        kind="transformers",
+        model=spec.training.base_model,
+        adapter=str(adapter) if adapter else None,
+        max_tokens=settings.max_new_tokens,
+        temperature=0.7,
+    )
     return build_backend(cfg, "model")
 
 
-async def evaluate_model(spec: Spec, model: Backend, items: list[dict[str, Any]], out: Path,
-                         model_fp: str) -> list[dict[str, Any]]:
+async def evaluate_model(
+    spec: Spec, model: Backend, items: list[dict[str, Any]], out: Path, model_fp: str
+) -> list[dict[str, Any]]:
     """Answer and judge every eval persona, checkpointed to ``out``; results in item order."""
     from tqdm import tqdm
 
     rubric, judges = rubric_of(spec), judges_of(spec)
-    run_fp = fingerprint(model_fp, rubric.model_dump(), [c.model_dump() for c in spec.manifest.backends.judges])  # type: ignore[union-attr]
+    run_fp = fingerprint(
+        model_fp, rubric.model_dump(), [c.model_dump() for c in spec.manifest.backends.judges]
+    )  # type: ignore[union-attr]
     by_id = {i["id"]: i["messages"] for i in items}
     checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [i for i in items if i["id"] not in checkpoint.done]
@@ -50,8 +57,15 @@ async def evaluate_model(spec: Spec, model: Backend, items: list[dict[str, Any]]
         reply = await model.chat(context)
         transcript = [*context, {"role": "assistant", "content": reply}]
         result = await judge_transcript(judges, rubric, transcript)
-        checkpoint.append({"id": item["id"], "topic": item.get("topic", ""),
-                           "difficulty": item.get("cell", {}).get("difficulty"), "reply": reply, **result})
+        checkpoint.append(
+            {
+                "id": item["id"],
+                "topic": item.get("topic", ""),
+                "difficulty": item.get("cell", {}).get("difficulty"),
+                "reply": reply,
+                **result,
+            }
+        )
         bar.update()
     bar.close()
     return list(checkpoint.records([i["id"] for i in items]))
@@ -59,8 +73,12 @@ async def evaluate_model(spec: Spec, model: Backend, items: list[dict[str, Any]]
 
 def run_eval(spec: Spec, adapter: Path | None, data: Path, out: Path) -> list[dict[str, Any]]:
     items = eval_items(data, spec.manifest.pipeline.eval.personas)
-    model_fp = fingerprint(spec.training.base_model, spec.manifest.pipeline.eval.model_dump(),
-                           _files_digest(Path(spec.training.base_model)), _files_digest(adapter))
+    model_fp = fingerprint(
+        spec.training.base_model,
+        spec.manifest.pipeline.eval.model_dump(),
+        _files_digest(Path(spec.training.base_model)),
+        _files_digest(adapter),
+    )
     return asyncio.run(evaluate_model(spec, model_backend(spec, adapter), items, out, model_fp))
 
 
@@ -69,7 +87,9 @@ def _files_digest(folder: Path | None) -> str:
     if folder is None or not folder.is_dir():
         return ""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".json", ".bin")):
+    for path in sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".json", ".bin")
+    ):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -15,7 +15,16 @@ from typing import Any
 
 from ftspec.data.contamination import ContaminationIndex, Record
 from ftspec.models.manifest import SplitSettings
-from ftspec.pipeline.common import Spec, load_spec, parser, read_jsonl, require_gates, run_main, write_json, write_jsonl
+from ftspec.pipeline.common import (
+    Spec,
+    load_spec,
+    parser,
+    read_jsonl,
+    require_gates,
+    run_main,
+    write_json,
+    write_jsonl,
+)
 
 GATES = ("manifest.", "yaml.", "tokens.")
 Messages = list[dict[str, str]]
@@ -49,8 +58,9 @@ def prefix(messages: Messages, exchanges: int) -> Messages:
     return out
 
 
-def slices(record: dict[str, Any], settings: SplitSettings, count: Callable[[Messages], int],
-           limit: int | None) -> tuple[list[dict[str, Any]], int]:
+def slices(
+    record: dict[str, Any], settings: SplitSettings, count: Callable[[Messages], int], limit: int | None
+) -> tuple[list[dict[str, Any]], int]:
     """A transcript's training slices and how many were dropped for exceeding the token limit."""
     rng = random.Random(f"{settings.seed}:{record['id']}")
     n = sum(m["role"] == "assistant" for m in record["messages"])
@@ -105,8 +115,14 @@ def dpo_pairs(records: list[dict[str, Any]], passed: set[str]) -> list[dict[str,
         other = next((b for b in bad if b["topic"] == r["topic"]), bad[0] if bad else None)
         if other is None:
             break
-        pairs.append({"id": r["id"], "prompt": r["messages"][:-1], "chosen": [r["messages"][-1]],
-                      "rejected": [other["messages"][-1]]})
+        pairs.append(
+            {
+                "id": r["id"],
+                "prompt": r["messages"][:-1],
+                "chosen": [r["messages"][-1]],
+                "rejected": [other["messages"][-1]],
+            }
+        )
     return pairs
 
 
@@ -124,23 +140,37 @@ def run(spec: Spec, data: Path, metrics: Path | None) -> int:
             train += got
             too_long += dropped
     eval_records = [records[i] for i in eval_ids]
-    index = ContaminationIndex((Record("eval_personas.jsonl", n + 1, text_of(r["messages"]))
-                                for n, r in enumerate(eval_records)), n=settings.ngram)
-    hits = {h.train.line for h in index.scan(Record("train", n, text_of(s["messages"])) for n, s in enumerate(train))}
+    index = ContaminationIndex(
+        (Record("eval_personas.jsonl", n + 1, text_of(r["messages"])) for n, r in enumerate(eval_records)),
+        n=settings.ngram,
+    )
+    hits = {
+        h.train.line
+        for h in index.scan(Record("train", n, text_of(s["messages"])) for n, s in enumerate(train))
+    }
     train = [s for n, s in enumerate(train) if n not in hits]
-    sft_eval = [{"id": r["id"], "messages": r["messages"]} for r in eval_records if r["id"] in passed] or \
-               [{"id": r["id"], "messages": r["messages"]} for r in eval_records]
+    sft_eval = [{"id": r["id"], "messages": r["messages"]} for r in eval_records if r["id"] in passed] or [
+        {"id": r["id"], "messages": r["messages"]} for r in eval_records
+    ]
     paths = _paths(spec, data)
     write_jsonl(paths["train"], train)
     write_jsonl(paths["eval"], sft_eval)
     write_jsonl(data / "eval_personas.jsonl", eval_records)
     write_jsonl(paths["dpo_train"], dpo_pairs([records[i] for i in train_ids], passed))
     write_jsonl(paths["dpo_eval"], dpo_pairs(eval_records, passed))
-    summary = {"train_transcripts": len(train_ids), "eval_transcripts": len(eval_ids), "train_slices": len(train),
-               "contaminated_dropped": len(hits), "too_long_dropped": too_long, "token_limit": limit or 0}
+    summary = {
+        "train_transcripts": len(train_ids),
+        "eval_transcripts": len(eval_ids),
+        "train_slices": len(train),
+        "contaminated_dropped": len(hits),
+        "too_long_dropped": too_long,
+        "token_limit": limit or 0,
+    }
     if metrics:
         write_json(metrics, summary)
-    print(f"split: {len(train)} train slices, {len(eval_ids)} eval transcripts, {len(hits)} contaminated dropped")
+    print(
+        f"split: {len(train)} train slices, {len(eval_ids)} eval transcripts, {len(hits)} contaminated dropped"
+    )
     return 0
 
 

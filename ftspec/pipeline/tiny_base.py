@@ -20,7 +20,9 @@ def corpus(project_root: Path) -> list[str]:
     """Training text for the tokenizer: the project's own spec files and the scripted backend's words."""
     from ftspec.backends.scripted import FILLER, WORDS
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted(project_root.rglob("*")) if p.suffix in (".md", ".yaml")]
+    texts = [
+        p.read_text(encoding="utf-8") for p in sorted(project_root.rglob("*")) if p.suffix in (".md", ".yaml")
+    ]
     return [*texts, " ".join(WORDS + FILLER)]
 
 
@@ -32,11 +34,17 @@ def build_tokenizer(texts: list[str], vocab_size: int) -> object:
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIALS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIALS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
     tok.train_from_iterator(texts, trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<|pad|>", unk_token="<|unk|>",
-                                   bos_token="<|bos|>", eos_token="<|end|>")
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token="<|pad|>",
+        unk_token="<|unk|>",
+        bos_token="<|bos|>",
+        eos_token="<|end|>",
+    )
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
@@ -48,9 +56,16 @@ def build_model(tokenizer: object, hidden: int, layers: int, seed: int) -> objec
 
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,  # type: ignore[arg-type]
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096, tie_word_embeddings=True,
-        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,  # type: ignore[attr-defined]
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,  # type: ignore[arg-type]
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,  # type: ignore[attr-defined]
         eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
     )
     return LlamaForCausalLM(config)

@@ -16,7 +16,16 @@ import yaml
 
 from ftspec.errors import StageError
 from ftspec.models.training import Training
-from ftspec.pipeline.common import Spec, load_spec, offline_env, parser, require_gates, run_main, write_json, write_text
+from ftspec.pipeline.common import (
+    Spec,
+    load_spec,
+    offline_env,
+    parser,
+    require_gates,
+    run_main,
+    write_json,
+    write_text,
+)
 
 GATES = ("manifest.", "yaml.", "training.", "data.", "tokens.")
 
@@ -24,8 +33,10 @@ GATES = ("manifest.", "yaml.", "training.", "data.", "tokens.")
 def check_config(t: Training, cuda: bool) -> None:
     """Refuse what cannot run here, before any model is loaded."""
     if t.peft.method == "qlora" and not cuda:
-        raise StageError("config/training.yaml: peft.method: qlora needs a CUDA GPU (bitsandbytes would run 4-bit "
-                         "on the CPU, far too slowly). use method: lora here, or run on a GPU machine")
+        raise StageError(
+            "config/training.yaml: peft.method: qlora needs a CUDA GPU (bitsandbytes would run 4-bit "
+            "on the CPU, far too slowly). use method: lora here, or run on a GPU machine"
+        )
     if t.peft.method == "qlora" and t.quantization is None:
         raise StageError("config/training.yaml: peft.method: qlora needs a `quantization:` section. add it")
     if "sft" in t.approach.split("+") and t.sft is None:
@@ -34,12 +45,16 @@ def check_config(t: Training, cuda: bool) -> None:
         raise StageError(f"config/training.yaml: approach {t.approach} needs a `dpo:` section. add it")
     es = t.monitoring.early_stopping
     if es.enabled and t.monitoring.save_steps % t.monitoring.eval_steps:
-        raise StageError("config/training.yaml: monitoring.save_steps must be a multiple of eval_steps when "
-                         "early_stopping is enabled (the best checkpoint must have been evaluated)")
+        raise StageError(
+            "config/training.yaml: monitoring.save_steps must be a multiple of eval_steps when "
+            "early_stopping is enabled (the best checkpoint must have been evaluated)"
+        )
 
 
 def spec_hash(data: dict[str, Any], max_steps: int) -> str:
-    return hashlib.sha256(json.dumps([data, max_steps], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([data, max_steps], sort_keys=True, default=str).encode()).hexdigest()[
+        :16
+    ]
 
 
 def load_base(t: Training, cuda: bool) -> tuple[Any, Any]:
@@ -52,9 +67,11 @@ def load_base(t: Training, cuda: bool) -> tuple[Any, Any]:
     if t.quantization is not None and t.peft.method == "qlora":
         q = t.quantization
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=q.load_in_4bit, bnb_4bit_quant_type=q.bnb_4bit_quant_type,
+            load_in_4bit=q.load_in_4bit,
+            bnb_4bit_quant_type=q.bnb_4bit_quant_type,
             bnb_4bit_use_double_quant=q.bnb_4bit_use_double_quant,
-            bnb_4bit_compute_dtype=getattr(torch, q.bnb_4bit_compute_dtype))
+            bnb_4bit_compute_dtype=getattr(torch, q.bnb_4bit_compute_dtype),
+        )
         kwargs["dtype"] = getattr(torch, q.bnb_4bit_compute_dtype)
     elif cuda and torch.cuda.is_bf16_supported():
         kwargs["dtype"] = torch.bfloat16
@@ -70,26 +87,46 @@ def lora_config(t: Training) -> Any:
     from peft import LoraConfig
 
     p = t.peft
-    return LoraConfig(r=p.r, lora_alpha=p.lora_alpha, lora_dropout=p.lora_dropout,
-                      target_modules=list(p.target_modules), task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=p.r,
+        lora_alpha=p.lora_alpha,
+        lora_dropout=p.lora_dropout,
+        target_modules=list(p.target_modules),
+        task_type="CAUSAL_LM",
+    )
 
 
-def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool) -> dict[str, Any]:
+def common_args(
+    t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool
+) -> dict[str, Any]:
     """TrainingArguments shared by SFTConfig and DPOConfig."""
     import torch
 
     m = t.monitoring
     es = m.early_stopping.enabled and has_eval
     return dict(
-        output_dir=str(out), learning_rate=hp.learning_rate, num_train_epochs=hp.num_train_epochs,
+        output_dir=str(out),
+        learning_rate=hp.learning_rate,
+        num_train_epochs=hp.num_train_epochs,
         per_device_train_batch_size=hp.per_device_train_batch_size,
-        gradient_accumulation_steps=hp.gradient_accumulation_steps, warmup_steps=hp.warmup_ratio,
-        weight_decay=hp.weight_decay, max_length=hp.max_length, seed=t.seed, max_steps=max_steps,
-        logging_steps=m.logging_steps, save_steps=m.save_steps, save_strategy="steps",
-        eval_strategy="steps" if has_eval else "no", eval_steps=m.eval_steps if has_eval else None,
-        load_best_model_at_end=es, metric_for_best_model=m.early_stopping.metric if es else None,
-        greater_is_better=False if es else None, save_total_limit=3,
-        bf16=cuda and torch.cuda.is_bf16_supported(), report_to="none", disable_tqdm=False,
+        gradient_accumulation_steps=hp.gradient_accumulation_steps,
+        warmup_steps=hp.warmup_ratio,
+        weight_decay=hp.weight_decay,
+        max_length=hp.max_length,
+        seed=t.seed,
+        max_steps=max_steps,
+        logging_steps=m.logging_steps,
+        save_steps=m.save_steps,
+        save_strategy="steps",
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=m.eval_steps if has_eval else None,
+        load_best_model_at_end=es,
+        metric_for_best_model=m.early_stopping.metric if es else None,
+        greater_is_better=False if es else None,
+        save_total_limit=3,
+        bf16=cuda and torch.cuda.is_bf16_supported(),
+        report_to="none",
+        disable_tqdm=False,
     )
 
 
@@ -129,17 +166,29 @@ def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -
     train, evalset = load_dataset_file(t.data.train), load_dataset_file(t.data.eval)
     if train is None or len(train) == 0:
         raise StageError(f"{t.data.train}: no training data. run the split stage first")
-    args = SFTConfig(**common_args(t, t.sft, ckpt, max_steps, cuda, evalset is not None),
-                     packing=t.sft.packing, gradient_checkpointing=t.sft.gradient_checkpointing, optim=t.sft.optim,
-                     lr_scheduler_type=t.sft.lr_scheduler_type)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=train, eval_dataset=evalset,
-                         processing_class=tokenizer, peft_config=lora_config(t), callbacks=callbacks(t, evalset is not None))
+    args = SFTConfig(
+        **common_args(t, t.sft, ckpt, max_steps, cuda, evalset is not None),
+        packing=t.sft.packing,
+        gradient_checkpointing=t.sft.gradient_checkpointing,
+        optim=t.sft.optim,
+        lr_scheduler_type=t.sft.lr_scheduler_type,
+    )
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        eval_dataset=evalset,
+        processing_class=tokenizer,
+        peft_config=lora_config(t),
+        callbacks=callbacks(t, evalset is not None),
+    )
     trainer.train(resume_from_checkpoint=resume_point(ckpt, stamp))
     return trainer.model, tokenizer, trainer.state.log_history
 
 
-def train_dpo(t: Training, start: Path | None, ckpt: Path, stamp: str, max_steps: int, cuda: bool,
-              data: Path) -> tuple[Any, Any, list[dict]]:
+def train_dpo(
+    t: Training, start: Path | None, ckpt: Path, stamp: str, max_steps: int, cuda: bool, data: Path
+) -> tuple[Any, Any, list[dict]]:
     """DPO with the base model (adapter disabled) as reference; from the SFT adapter when there is one."""
     from peft import PeftModel
     from trl import DPOConfig, DPOTrainer
@@ -156,8 +205,15 @@ def train_dpo(t: Training, start: Path | None, ckpt: Path, stamp: str, max_steps
     if train is None or len(train) == 0:
         raise StageError("no DPO preference pairs. set data.dpo_train or run the split stage first")
     args = DPOConfig(**common_args(t, t.dpo, ckpt, max_steps, cuda, evalset is not None), beta=t.dpo.beta)
-    trainer = DPOTrainer(model=model, args=args, train_dataset=train, eval_dataset=evalset,
-                         processing_class=tokenizer, peft_config=peft_config, callbacks=callbacks(t, evalset is not None))
+    trainer = DPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        eval_dataset=evalset,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=callbacks(t, evalset is not None),
+    )
     trainer.train(resume_from_checkpoint=resume_point(ckpt, stamp))
     return trainer.model, tokenizer, trainer.state.log_history
 
@@ -165,7 +221,9 @@ def train_dpo(t: Training, start: Path | None, ckpt: Path, stamp: str, max_steps
 def loss_rows(history: list[dict[str, Any]], phase: str) -> tuple[list[dict], list[dict]]:
     """(train loss rows, eval loss rows) for DVC plots."""
     train = [{"step": h["step"], "loss": h["loss"], "phase": phase} for h in history if "loss" in h]
-    evals = [{"step": h["step"], "eval_loss": h["eval_loss"], "phase": phase} for h in history if "eval_loss" in h]
+    evals = [
+        {"step": h["step"], "eval_loss": h["eval_loss"], "phase": phase} for h in history if "eval_loss" in h
+    ]
     return train, evals
 
 
@@ -178,10 +236,16 @@ def save_adapter(model: Any, tokenizer: Any, out: Path, spec: Spec, stamp: str) 
     source = spec.project.path("training")
     shutil.copyfile(source, out / "training.source.yaml")
     write_text(out / "training.yaml", yaml.safe_dump(spec.training.model_dump(mode="json"), sort_keys=False))
-    write_json(out / "provenance.json", {
-        "spec_hash": stamp, "git_commit": git.head_commit(spec.project.root), "git_dirty": git.is_dirty(spec.project.root),
-        "training_spec": str(source), "overrides": str(spec.overrides) if spec.overrides else None,
-    })
+    write_json(
+        out / "provenance.json",
+        {
+            "spec_hash": stamp,
+            "git_commit": git.head_commit(spec.project.root),
+            "git_dirty": git.is_dirty(spec.project.root),
+            "training_spec": str(source),
+            "overrides": str(spec.overrides) if spec.overrides else None,
+        },
+    )
 
 
 def run(spec: Spec, out: Path, plots: Path, data: Path) -> int:

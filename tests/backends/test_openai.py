@@ -81,7 +81,9 @@ def test_gives_up_after_max_retries(server: tuple[str, Script]) -> None:
 def test_a_timeout_is_retried(server: tuple[str, Script]) -> None:
     url, script = server
     script.steps = ["slow"]
-    assert asyncio.run(_backend(url, timeout=0.2).chat([{"role": "user", "content": "hi"}])).startswith("echo")
+    assert asyncio.run(_backend(url, timeout=0.2).chat([{"role": "user", "content": "hi"}])).startswith(
+        "echo"
+    )
     assert len(script.seen) == 2
 
 
@@ -95,8 +97,9 @@ def test_concurrent_requests_all_answer(server: tuple[str, Script]) -> None:
     assert len(asyncio.run(many())) == 12
 
 
-def test_the_key_is_sent_but_never_printed(server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_key_is_sent_but_never_printed(
+    server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url, script = server
     monkeypatch.setenv("FTSPEC_TEST_KEY", SECRET)
     script.steps = [401]

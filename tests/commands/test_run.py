@@ -17,7 +17,9 @@ def test_unknown_stage_suggests_the_closest() -> None:
 
 
 def test_importing_the_cli_and_stage_registry_loads_no_ml_library() -> None:
-    code = ("import sys, ftspec.cli, ftspec.commands.run, ftspec.pipeline.common, ftspec.backends; "
-            "print([m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules])")
+    code = (
+        "import sys, ftspec.cli, ftspec.commands.run, ftspec.pipeline.common, ftspec.backends; "
+        "print([m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

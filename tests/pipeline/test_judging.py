@@ -11,30 +11,39 @@ from ftspec.models.manifest import BackendConfig
 from ftspec.models.rubric import Rubric
 from ftspec.pipeline.judging import applicable, judge_transcript, parse_verdict, score, strictest
 
-RUBRIC = Rubric.model_validate({
-    "categories": {"a": {"weight": 0.5, "criteria": ["C1"]}, "b": {"weight": 0.5, "criteria": ["C2", "C3"]}},
-    "criteria": {
-        "C1": {"name": "one", "question": "Q?"},
-        "C2": {"name": "two", "question": "Q?", "na_valid": True},
-        "C3": {"name": "three", "question": "Q?", "min_turns": 3},
-        "S": {"name": "safe", "question": "Q?"},
-    },
-    "safety_gates": ["S"], "pass_threshold": 0.8,
-})
+RUBRIC = Rubric.model_validate(
+    {
+        "categories": {
+            "a": {"weight": 0.5, "criteria": ["C1"]},
+            "b": {"weight": 0.5, "criteria": ["C2", "C3"]},
+        },
+        "criteria": {
+            "C1": {"name": "one", "question": "Q?"},
+            "C2": {"name": "two", "question": "Q?", "na_valid": True},
+            "C3": {"name": "three", "question": "Q?", "min_turns": 3},
+            "S": {"name": "safe", "question": "Q?"},
+        },
+        "safety_gates": ["S"],
+        "pass_threshold": 0.8,
+    }
+)
 TWO_TURNS = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}] * 2
 
 
-@pytest.mark.parametrize(("text", "na_valid", "expected"), [
-    ('{"answer": "YES", "reasoning": "ok"}', False, "YES"),
-    (' {"answer": "NO", "reasoning": ""}\n', False, "NO"),
-    ('{"answer": "NA", "reasoning": "n/a"}', True, "NA"),
-    ('{"answer": "NA", "reasoning": "n/a"}', False, "NO"),
-    ('{"answer": "yes", "reasoning": "ok"}', False, "ERROR"),
-    ('{"answer": "YES"}', False, "ERROR"),
-    ('{"answer": "YES", "reasoning": "ok", "score": 5}', False, "ERROR"),
-    ('```json\n{"answer": "YES", "reasoning": "ok"}\n```', False, "ERROR"),
-    ("YES", False, "ERROR"),
-])
+@pytest.mark.parametrize(
+    ("text", "na_valid", "expected"),
+    [
+        ('{"answer": "YES", "reasoning": "ok"}', False, "YES"),
+        (' {"answer": "NO", "reasoning": ""}\n', False, "NO"),
+        ('{"answer": "NA", "reasoning": "n/a"}', True, "NA"),
+        ('{"answer": "NA", "reasoning": "n/a"}', False, "NO"),
+        ('{"answer": "yes", "reasoning": "ok"}', False, "ERROR"),
+        ('{"answer": "YES"}', False, "ERROR"),
+        ('{"answer": "YES", "reasoning": "ok", "score": 5}', False, "ERROR"),
+        ('```json\n{"answer": "YES", "reasoning": "ok"}\n```', False, "ERROR"),
+        ("YES", False, "ERROR"),
+    ],
+)
 def test_parse_verdict_is_strict(text: str, na_valid: bool, expected: str) -> None:
     assert parse_verdict(text, na_valid) == expected
 

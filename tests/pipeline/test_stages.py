@@ -29,13 +29,20 @@ def test_whole_pipeline(work: Path) -> None:
     assert split.main(args("--metrics", "m/split.json")) == 0
     assert base_eval.main(args("--report", "base.md", "--metrics", "m/base.json")) == 0
     assert train.main(args("--out", "models/adapter", "--plots", "plots")) == 0
-    assert evaluate.main(args("--adapter", "models/adapter", "--report", "report.md", "--metrics", "m/eval.json")) == 0
+    assert (
+        evaluate.main(
+            args("--adapter", "models/adapter", "--report", "report.md", "--metrics", "m/eval.json")
+        )
+        == 0
+    )
 
     convs = read_jsonl(Path("data/conversations.jsonl"))
     assert len({c["id"] for c in convs}) == len(convs) == 16
     assessed = json.loads(Path("m/assess.json").read_text())
     assert assessed["count"] == 16 and set(assessed["criterion_failures"]) == {f"CQ{i}" for i in range(1, 10)}
-    assert {"phrase_repetition", "structure_uniformity", "length_ratio", "late_praise"} <= set(assessed["red_flags"])
+    assert {"phrase_repetition", "structure_uniformity", "length_ratio", "late_praise"} <= set(
+        assessed["red_flags"]
+    )
     train_ids = {r["transcript"] for r in read_jsonl(Path("data/train.jsonl"))}
     eval_ids = {r["id"] for r in read_jsonl(Path("data/eval_personas.jsonl"))}
     assert train_ids and eval_ids and not train_ids & eval_ids
@@ -48,15 +55,20 @@ def test_whole_pipeline(work: Path) -> None:
     assert json.loads(Path("plots/train_loss.json").read_text())
     decision = json.loads(Path("m/eval.json").read_text())
     assert decision["n"] == 4 and isinstance(decision["ship"], bool)
-    assert ("SHIP" in Path("report.md").read_text())
+    assert "SHIP" in Path("report.md").read_text()
 
 
 @pytest.mark.slow
 def test_sft_then_dpo_starts_from_the_sft_adapter(work: Path) -> None:
     tiny = yaml.safe_load(Path("tiny.yaml").read_text())
     tiny["training"]["approach"] = "sft+dpo"
-    tiny["training"]["dpo"] = {"beta": 0.1, "per_device_train_batch_size": 2, "gradient_accumulation_steps": 1,
-                               "max_length": 1024, "num_train_epochs": 1}
+    tiny["training"]["dpo"] = {
+        "beta": 0.1,
+        "per_device_train_batch_size": 2,
+        "gradient_accumulation_steps": 1,
+        "max_length": 1024,
+        "num_train_epochs": 1,
+    }
     tiny["training"]["monitoring"]["early_stopping"]["enabled"] = False
     Path("tiny.yaml").write_text(yaml.safe_dump(tiny))
     for stage in (generate, assess, split):
