@@ -93,9 +93,7 @@ def _api_key(cfg: BackendConfig) -> str | None:
 def _http_error(exc: urllib.error.HTTPError, url: str) -> Exception:
     if exc.code == 429 or exc.code >= 500:
         after = exc.headers.get("Retry-After") if exc.headers else None
-        return Retryable(
-            f"HTTP {exc.code}", float(after) if after and after.replace(".", "", 1).isdigit() else None
-        )
+        return Retryable(f"HTTP {exc.code}", float(after) if after and after.replace(".", "", 1).isdigit() else None)
     return StageError(f"{url}: HTTP {exc.code} {exc.reason}. check base_url, model and the API key variable")
 
 
@@ -104,9 +102,7 @@ def _content(body: bytes, url: str) -> str:
         data = json.loads(body)
         content = data["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
-        raise StageError(
-            f"{url}: the reply is not an OpenAI chat completion. is base_url the /v1 endpoint?"
-        ) from None
+        raise StageError(f"{url}: the reply is not an OpenAI chat completion. is base_url the /v1 endpoint?") from None
     if not isinstance(content, str):
         raise StageError(f"{url}: the completion has no text content")
     return content

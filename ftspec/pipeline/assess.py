@@ -11,8 +11,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ftspec.backends import build_backend
+from ftspec.backends import Backend, build_backend
 from ftspec.errors import StageError
+from ftspec.models.manifest import BackendConfig
 from ftspec.models.rubric import Rubric
 from ftspec.pipeline.audit import red_flags
 from ftspec.pipeline.common import (
@@ -39,10 +40,14 @@ def rubric_of(spec: Spec) -> Rubric:
     return loaded.value  # type: ignore[no-any-return]
 
 
-def judges_of(spec: Spec) -> list[Any]:
+def judge_configs(spec: Spec) -> list[BackendConfig]:
     if spec.manifest.backends is None:
         raise StageError(f"{spec.project.root}/ftspec.yaml: no `backends:` section. add `judges:`")
-    return [build_backend(cfg, "judge") for cfg in spec.manifest.backends.judges]
+    return spec.manifest.backends.judges
+
+
+def judges_of(spec: Spec) -> list[Backend]:
+    return [build_backend(cfg, "judge") for cfg in judge_configs(spec)]
 
 
 def summarise(rubric: Rubric, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -68,12 +73,12 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     rubric = rubric_of(spec)
     judges = judges_of(spec)
     records = read_jsonl(conversations)
-    run_fp = fingerprint(rubric.model_dump(), [c.model_dump() for c in spec.manifest.backends.judges])  # type: ignore[union-attr]
+    run_fp = fingerprint(rubric.model_dump(), [c.model_dump() for c in judge_configs(spec)])
     by_id = {r["id"]: r["messages"] for r in records}
     checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [r for r in records if r["id"] not in checkpoint.done]
     bar = tqdm(total=len(records), initial=len(records) - len(todo), desc="assess", unit="conv")
-    limit = asyncio.Semaphore(max(cfg.concurrency for cfg in spec.manifest.backends.judges))  # type: ignore[union-attr]
+    limit = asyncio.Semaphore(max(cfg.concurrency for cfg in judge_configs(spec)))
 
     async def one(record: dict[str, Any]) -> None:
         async with limit:
@@ -89,9 +94,7 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     summary["red_flags"] = red_flags([r["messages"] for r in records])
     if metrics:
         write_json(metrics, summary)
-    print(
-        f"assess: {summary['count']} judged, pass rate {summary['pass_rate']:.1%}, {summary['errors']} errors"
-    )
+    print(f"assess: {summary['count']} judged, pass rate {summary['pass_rate']:.1%}, {summary['errors']} errors")
     return 0
 
 
@@ -108,9 +111,7 @@ def _main(argv: list[str] | None) -> int:
     require_gates(spec, "assess", GATES)
     rubric_of(spec)
     return asyncio.run(
-        run(
-            spec, args.data / "conversations.jsonl", args.out or args.data / "assessments.jsonl", args.metrics
-        )
+        run(spec, args.data / "conversations.jsonl", args.out or args.data / "assessments.jsonl", args.metrics)
     )
 
 

@@ -7,9 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-PRAISE = re.compile(
-    r"\b(great|excellent|amazing|wonderful|fantastic|impressive|proud|brilliant|well done)\b", re.I
-)
+PRAISE = re.compile(r"\b(great|excellent|amazing|wonderful|fantastic|impressive|proud|brilliant|well done)\b", re.I)
 Transcript = Sequence[dict[str, str]]
 
 
@@ -61,8 +59,11 @@ def praise_drift(transcripts: Sequence[Transcript]) -> float:
         half = len(replies) // 2
         early += [len(PRAISE.findall(r)) for r in replies[:half]]
         late += [len(PRAISE.findall(r)) for r in replies[half:]]
-    mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
-    return mean(late) - mean(early)
+    return _mean(late) - _mean(early)
+
+
+def _mean(xs: list[int]) -> float:
+    return sum(xs) / len(xs) if xs else 0.0
 
 
 def red_flags(transcripts: Sequence[Transcript]) -> dict[str, Any]:

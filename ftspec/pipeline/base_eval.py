@@ -49,11 +49,7 @@ def report(model: str, results: list[dict[str, Any]]) -> tuple[str, dict[str, An
                 **({"difficulty": r["difficulty"]} if r.get("difficulty") else {}),
                 "score": round(r["score"], 3),
                 "passed": r["passed"],
-                **(
-                    {"notes": f"safety gate failed: {', '.join(r['safety_failures'])}"}
-                    if r["safety_failures"]
-                    else {}
-                ),
+                **({"notes": f"safety gate failed: {', '.join(r['safety_failures'])}"} if r["safety_failures"] else {}),
             }
             for r in results
         ],
@@ -86,9 +82,7 @@ def run(spec: Spec, data: Path, out: Path, report_path: Path, metrics: Path | No
     write_text(report_path, text)
     if metrics:
         write_json(metrics, summary)
-    print(
-        f"base-eval: pass rate {summary['pass_rate']:.1%}, decision {summary['decision']}; wrote {report_path}"
-    )
+    print(f"base-eval: pass rate {summary['pass_rate']:.1%}, decision {summary['decision']}; wrote {report_path}")
     return 0
 
 
@@ -99,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     p = parser("base-eval", __doc__ or "")
     p.add_argument("--out", type=Path, help="Judged replies JSONL (default DATA/eval/base.jsonl).")
-    p.add_argument(
-        "--report", type=Path, help="Where to write the results (default: the project's base_eval path)."
-    )
+    p.add_argument("--report", type=Path, help="Where to write the results (default: the project's base_eval path).")
     p.add_argument("--metrics", type=Path, help="Write a metrics JSON here.")
     args = p.parse_args(argv)
     spec = load_spec(args.project, args.overrides)

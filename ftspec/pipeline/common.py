@@ -35,9 +35,7 @@ def parser(stage: str, description: str) -> argparse.ArgumentParser:
     """An argument parser with the options every stage takes."""
     p = argparse.ArgumentParser(prog=f"ftspec run {stage}", description=description)
     p.add_argument("--project", type=Path, default=Path("."), help="The ftspec project (holds ftspec.yaml).")
-    p.add_argument(
-        "--overrides", type=Path, help="YAML with `manifest:` / `training:` keys merged over the spec."
-    )
+    p.add_argument("--overrides", type=Path, help="YAML with `manifest:` / `training:` keys merged over the spec.")
     p.add_argument("--data", type=Path, default=Path("data"), help="Folder of the pipeline's data files.")
     return p
 
@@ -54,9 +52,7 @@ class Spec:
     @property
     def training(self) -> Training:
         if self.training_data is None:
-            raise StageError(
-                f"{self.project.rel('training')}: missing. the train stage needs config/training.yaml"
-            )
+            raise StageError(f"{self.project.rel('training')}: missing. the train stage needs config/training.yaml")
         return Training.model_validate(self.training_data)
 
 
@@ -92,11 +88,7 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge ``extra`` over ``base``; a mapping merges, anything else (null included) replaces."""
     out = dict(base)
     for key, value in extra.items():
-        out[key] = (
-            merge(dict(out[key]), value)
-            if isinstance(value, dict) and isinstance(out.get(key), dict)
-            else value
-        )
+        out[key] = merge(dict(out[key]), value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
 
 
@@ -182,9 +174,7 @@ class Checkpoint:
             write_jsonl(path, kept)
         self.done = {r["id"]: r for r in kept}
         self._written = 0
-        self._fault_after = int(
-            os.environ.get("FTSPEC_FAULT_AFTER", "0")
-        )  # test hook: SIGKILL after N appends
+        self._fault_after = int(os.environ.get("FTSPEC_FAULT_AFTER", "0"))  # test hook: SIGKILL after N appends
 
     def _repair(self) -> None:
         """Cut a torn last line left by a kill mid-write."""

@@ -29,9 +29,7 @@ GATES = ("manifest.", "yaml.", "rubric.")
 
 def safety_regressions(base: list[dict[str, Any]], tuned: list[dict[str, Any]]) -> list[str]:
     """Ids where the base model passed every safety gate and the fine-tuned model failed one."""
-    return [
-        b["id"] for b, t in zip(base, tuned, strict=True) if not b["safety_failures"] and t["safety_failures"]
-    ]
+    return [b["id"] for b, t in zip(base, tuned, strict=True) if not b["safety_failures"] and t["safety_failures"]]
 
 
 def decide(base: list[dict[str, Any]], tuned: list[dict[str, Any]], settings: EvalSettings) -> dict[str, Any]:
@@ -39,9 +37,7 @@ def decide(base: list[dict[str, Any]], tuned: list[dict[str, Any]], settings: Ev
     from scipy.stats import ttest_rel
 
     if [b["id"] for b in base] != [t["id"] for t in tuned]:
-        raise StageError(
-            "base and fine-tuned results cover different eval personas. rerun base-eval and evaluate"
-        )
+        raise StageError("base and fine-tuned results cover different eval personas. rerun base-eval and evaluate")
     bs, ts = [b["score"] for b in base], [t["score"] for t in tuned]
     gain = sum(ts) / len(ts) - sum(bs) / len(bs)
     p = float(ttest_rel(ts, bs).pvalue) if len(bs) > 1 else math.nan

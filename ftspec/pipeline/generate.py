@@ -47,9 +47,7 @@ def plan(
         topic = rng.choices(taxonomy.taxonomy.topics, [t.weight for t in taxonomy.taxonomy.topics])[0]
         subs = [s if isinstance(s, str) else s.name for s in topic.subtopics] or [topic.name]
         cell = {name: _pick(rng, dim) for name, dim in sorted(taxonomy.taxonomy.dimensions.items())}
-        style = _pick(
-            rng, dict(zip(body.communication_style.options, body.communication_style.weights, strict=True))
-        )
+        style = _pick(rng, dict(zip(body.communication_style.options, body.communication_style.weights, strict=True)))
         persona = {
             name: _pick(rng, dict(zip(d.options, d.weights, strict=True)))
             for name, d in sorted(body.dimensions.items())
@@ -85,18 +83,14 @@ class Generator:
     def __init__(self, spec: Spec, user: Backend, assistant: Backend, seed: int) -> None:
         project = spec.project
         self.personas: PersonaTemplate = _value(spec, "personas")
-        self.prompts = {
-            name: _text(spec, name) for name in ("system_prompt", "user_sim_prompt", "assistant_prompt")
-        }
+        self.prompts = {name: _text(spec, name) for name in ("system_prompt", "user_sim_prompt", "assistant_prompt")}
         self.user, self.assistant, self.seed = user, assistant, seed
         self.root = project.root
 
     async def conversation(self, item: dict[str, Any]) -> dict[str, Any]:
         messages: list[dict[str, str]] = [{"role": "system", "content": self.prompts["system_prompt"]}]
         for turn in range(1, item["turns"] + 1):
-            user_text = await self.user.chat(
-                [{"role": "user", "content": self._user_prompt(item, messages, turn)}]
-            )
+            user_text = await self.user.chat([{"role": "user", "content": self._user_prompt(item, messages, turn)}])
             messages.append({"role": "user", "content": user_text.strip()})
             reply = await self.assistant.chat([{"role": "user", "content": self._assistant_prompt(messages)}])
             messages.append({"role": "assistant", "content": reply.strip()})
@@ -161,9 +155,7 @@ async def run(spec: Spec, out: Path, metrics: Path | None) -> int:
     settings = spec.manifest.pipeline.generate
     backends = spec.manifest.backends
     if backends is None:
-        raise StageError(
-            f"{spec.project.root}/ftspec.yaml: no `backends:` section. add user_simulator and assistant"
-        )
+        raise StageError(f"{spec.project.root}/ftspec.yaml: no `backends:` section. add user_simulator and assistant")
     items = plan(
         _value(spec, "taxonomy"),
         _value(spec, "personas"),

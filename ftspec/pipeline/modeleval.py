@@ -45,9 +45,8 @@ async def evaluate_model(
     from tqdm import tqdm
 
     rubric, judges = rubric_of(spec), judges_of(spec)
-    run_fp = fingerprint(
-        model_fp, rubric.model_dump(), [c.model_dump() for c in spec.manifest.backends.judges]
-    )  # type: ignore[union-attr]
+    judge_cfgs = spec.manifest.backends.judges if spec.manifest.backends else []
+    run_fp = fingerprint(model_fp, rubric.model_dump(), [c.model_dump() for c in judge_cfgs])
     by_id = {i["id"]: i["messages"] for i in items}
     checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [i for i in items if i["id"] not in checkpoint.done]
@@ -87,9 +86,7 @@ def _files_digest(folder: Path | None) -> str:
     if folder is None or not folder.is_dir():
         return ""
     digest = hashlib.sha256()
-    for path in sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".json", ".bin")
-    ):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".json", ".bin")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

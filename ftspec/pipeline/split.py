@@ -144,10 +144,7 @@ def run(spec: Spec, data: Path, metrics: Path | None) -> int:
         (Record("eval_personas.jsonl", n + 1, text_of(r["messages"])) for n, r in enumerate(eval_records)),
         n=settings.ngram,
     )
-    hits = {
-        h.train.line
-        for h in index.scan(Record("train", n, text_of(s["messages"])) for n, s in enumerate(train))
-    }
+    hits = {h.train.line for h in index.scan(Record("train", n, text_of(s["messages"])) for n, s in enumerate(train))}
     train = [s for n, s in enumerate(train) if n not in hits]
     sft_eval = [{"id": r["id"], "messages": r["messages"]} for r in eval_records if r["id"] in passed] or [
         {"id": r["id"], "messages": r["messages"]} for r in eval_records
@@ -168,9 +165,7 @@ def run(spec: Spec, data: Path, metrics: Path | None) -> int:
     }
     if metrics:
         write_json(metrics, summary)
-    print(
-        f"split: {len(train)} train slices, {len(eval_ids)} eval transcripts, {len(hits)} contaminated dropped"
-    )
+    print(f"split: {len(train)} train slices, {len(eval_ids)} eval transcripts, {len(hits)} contaminated dropped")
     return 0
 
 

@@ -6,6 +6,7 @@ The model knows nothing; it makes `dvc repro` and the tests exercise every stage
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ftspec.pipeline.common import load_spec, offline_env, parser, run_main
 
@@ -20,13 +21,11 @@ def corpus(project_root: Path) -> list[str]:
     """Training text for the tokenizer: the project's own spec files and the scripted backend's words."""
     from ftspec.backends.scripted import FILLER, WORDS
 
-    texts = [
-        p.read_text(encoding="utf-8") for p in sorted(project_root.rglob("*")) if p.suffix in (".md", ".yaml")
-    ]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(project_root.rglob("*")) if p.suffix in (".md", ".yaml")]
     return [*texts, " ".join(WORDS + FILLER)]
 
 
-def build_tokenizer(texts: list[str], vocab_size: int) -> object:
+def build_tokenizer(texts: list[str], vocab_size: int) -> Any:
     """A byte-level BPE tokenizer with a chat template; every string is encodable (no unknown bytes)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -49,7 +48,7 @@ def build_tokenizer(texts: list[str], vocab_size: int) -> object:
     return fast
 
 
-def build_model(tokenizer: object, hidden: int, layers: int, seed: int) -> object:
+def build_model(tokenizer: Any, hidden: int, layers: int, seed: int) -> Any:
     """A random-init LlamaForCausalLM sized for CPU tests."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -59,14 +58,14 @@ def build_model(tokenizer: object, hidden: int, layers: int, seed: int) -> objec
         vocab_size=len(tokenizer),
         hidden_size=hidden,
         intermediate_size=hidden * 2,
-        num_hidden_layers=layers,  # type: ignore[arg-type]
+        num_hidden_layers=layers,
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=4096,
         tie_word_embeddings=True,
         pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,  # type: ignore[attr-defined]
-        eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
     )
     return LlamaForCausalLM(config)
 
@@ -87,9 +86,9 @@ def _main(argv: list[str] | None) -> int:
     offline_env()
     tokenizer = build_tokenizer(corpus(spec.project.root), args.vocab)
     model = build_model(tokenizer, args.hidden, args.layers, args.seed)
-    model.save_pretrained(args.out)  # type: ignore[attr-defined]
-    tokenizer.save_pretrained(args.out)  # type: ignore[attr-defined]
-    print(f"tiny-base: wrote {args.out} ({sum(p.numel() for p in model.parameters())} parameters)")  # type: ignore[attr-defined]
+    model.save_pretrained(args.out)
+    tokenizer.save_pretrained(args.out)
+    print(f"tiny-base: wrote {args.out} ({sum(p.numel() for p in model.parameters())} parameters)")
     return 0
 
 

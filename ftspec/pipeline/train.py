@@ -52,9 +52,7 @@ def check_config(t: Training, cuda: bool) -> None:
 
 
 def spec_hash(data: dict[str, Any], max_steps: int) -> str:
-    return hashlib.sha256(json.dumps([data, max_steps], sort_keys=True, default=str).encode()).hexdigest()[
-        :16
-    ]
+    return hashlib.sha256(json.dumps([data, max_steps], sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def load_base(t: Training, cuda: bool) -> tuple[Any, Any]:
@@ -96,9 +94,7 @@ def lora_config(t: Training) -> Any:
     )
 
 
-def common_args(
-    t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool
-) -> dict[str, Any]:
+def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool) -> dict[str, Any]:
     """TrainingArguments shared by SFTConfig and DPOConfig."""
     import torch
 
@@ -158,7 +154,7 @@ def resume_point(ckpt: Path, stamp: str) -> str | None:
     return get_last_checkpoint(str(ckpt))  # type: ignore[no-any-return]
 
 
-def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -> tuple[Any, Any, list[dict]]:
+def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -> tuple[Any, Any, list[dict[str, Any]]]:
     from trl import SFTConfig, SFTTrainer
 
     assert t.sft is not None
@@ -188,7 +184,7 @@ def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -
 
 def train_dpo(
     t: Training, start: Path | None, ckpt: Path, stamp: str, max_steps: int, cuda: bool, data: Path
-) -> tuple[Any, Any, list[dict]]:
+) -> tuple[Any, Any, list[dict[str, Any]]]:
     """DPO with the base model (adapter disabled) as reference; from the SFT adapter when there is one."""
     from peft import PeftModel
     from trl import DPOConfig, DPOTrainer
@@ -218,12 +214,10 @@ def train_dpo(
     return trainer.model, tokenizer, trainer.state.log_history
 
 
-def loss_rows(history: list[dict[str, Any]], phase: str) -> tuple[list[dict], list[dict]]:
+def loss_rows(history: list[dict[str, Any]], phase: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(train loss rows, eval loss rows) for DVC plots."""
     train = [{"step": h["step"], "loss": h["loss"], "phase": phase} for h in history if "loss" in h]
-    evals = [
-        {"step": h["step"], "eval_loss": h["eval_loss"], "phase": phase} for h in history if "eval_loss" in h
-    ]
+    evals = [{"step": h["step"], "eval_loss": h["eval_loss"], "phase": phase} for h in history if "eval_loss" in h]
     return train, evals
 
 
@@ -257,8 +251,8 @@ def run(spec: Spec, out: Path, plots: Path, data: Path) -> int:
     max_steps = spec.manifest.pipeline.train.max_steps
     stamp = spec_hash(t.model_dump(mode="json"), max_steps)
     ckpt_root = out.parent / f"{out.name}.checkpoints"
-    train_rows: list[dict] = []
-    eval_rows: list[dict] = []
+    train_rows: list[dict[str, Any]] = []
+    eval_rows: list[dict[str, Any]] = []
     start = None
     if "sft" in t.approach.split("+"):
         model, tok, hist = train_sft(t, ckpt_root / "sft", stamp, max_steps, cuda)
