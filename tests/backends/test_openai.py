@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+import yaml
 
 from ftspec.backends.openai import OpenAIBackend
 from ftspec.errors import StageError
@@ -46,7 +49,11 @@ def server() -> Iterator[tuple[str, Script]]:
                 self.end_headers()
                 self.wfile.write(b'{"error": "nope"}')
                 return
-            reply = {"choices": [{"message": {"role": "assistant", "content": f"echo {len(script.seen)}"}}]}
+            prompt = body["messages"][-1]["content"]
+            text = f"echo {len(script.seen)} words here"
+            if "JSON object" in prompt:
+                text = json.dumps({"answer": "YES", "reasoning": "fine"})
+            reply = {"choices": [{"message": {"role": "assistant", "content": text}}]}
             data = json.dumps(reply).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
@@ -67,7 +74,7 @@ def _backend(url: str, **kw: object) -> OpenAIBackend:
 def test_retries_429_and_5xx_then_answers(server: tuple[str, Script]) -> None:
     url, script = server
     script.steps = [429, 500, 503]
-    assert asyncio.run(_backend(url).chat([{"role": "user", "content": "hi"}])) == "echo 4"
+    assert asyncio.run(_backend(url).chat([{"role": "user", "content": "hi"}])) == "echo 4 words here"
     assert len(script.seen) == 4 and script.seen[0]["body"]["model"] == "m"
 
 
@@ -81,9 +88,7 @@ def test_gives_up_after_max_retries(server: tuple[str, Script]) -> None:
 def test_a_timeout_is_retried(server: tuple[str, Script]) -> None:
     url, script = server
     script.steps = ["slow"]
-    assert asyncio.run(_backend(url, timeout=0.2).chat([{"role": "user", "content": "hi"}])).startswith(
-        "echo"
-    )
+    assert asyncio.run(_backend(url, timeout=0.2).chat([{"role": "user", "content": "hi"}])).startswith("echo")
     assert len(script.seen) == 2
 
 
@@ -114,3 +119,34 @@ def test_a_missing_key_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("FTSPEC_NO_SUCH_KEY", raising=False)
     with pytest.raises(StageError, match="FTSPEC_NO_SUCH_KEY is not set"):
         _backend("http://127.0.0.1:9/v1", api_key_env="FTSPEC_NO_SUCH_KEY")
+
+
+def test_a_pipeline_run_never_writes_the_key(
+    server: tuple[str, Script], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ftspec.pipeline import assess, generate
+    from ftspec.templates import template_dir
+
+    url, script = server
+    shutil.copytree(template_dir("worked-example"), tmp_path / "project")
+    backend = {"kind": "openai", "base_url": url, "model": "m", "api_key_env": "FTSPEC_TEST_KEY", "backoff": 0.01}
+    overrides = {
+        "manifest": {
+            "backends": {"user_simulator": backend, "assistant": backend, "judges": [backend]},
+            "pipeline": {"generate": {"conversations": 3, "max_turns": 2}},
+        }
+    }
+    (tmp_path / "o.yaml").write_text(yaml.safe_dump(overrides))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FTSPEC_TEST_KEY", SECRET)
+    script.steps = [429, 500]
+    common = ["--project", "project", "--overrides", "o.yaml", "--data", "data", "--metrics", "m.json"]
+    assert generate.main(common) == 0
+    assert assess.main(common) == 0
+    assert json.loads((tmp_path / "m.json").read_text())["count"] == 3
+    assert all(seen["auth"] == f"Bearer {SECRET}" for seen in script.seen)
+    out = capsys.readouterr()
+    assert SECRET not in out.out + out.err
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path

@@ -29,20 +29,13 @@ def test_whole_pipeline(work: Path) -> None:
     assert split.main(args("--metrics", "m/split.json")) == 0
     assert base_eval.main(args("--report", "base.md", "--metrics", "m/base.json")) == 0
     assert train.main(args("--out", "models/adapter", "--plots", "plots")) == 0
-    assert (
-        evaluate.main(
-            args("--adapter", "models/adapter", "--report", "report.md", "--metrics", "m/eval.json")
-        )
-        == 0
-    )
+    assert evaluate.main(args("--adapter", "models/adapter", "--report", "report.md", "--metrics", "m/eval.json")) == 0
 
     convs = read_jsonl(Path("data/conversations.jsonl"))
     assert len({c["id"] for c in convs}) == len(convs) == 16
     assessed = json.loads(Path("m/assess.json").read_text())
     assert assessed["count"] == 16 and set(assessed["criterion_failures"]) == {f"CQ{i}" for i in range(1, 10)}
-    assert {"phrase_repetition", "structure_uniformity", "length_ratio", "late_praise"} <= set(
-        assessed["red_flags"]
-    )
+    assert {"phrase_repetition", "structure_uniformity", "length_ratio", "late_praise"} <= set(assessed["red_flags"])
     train_ids = {r["transcript"] for r in read_jsonl(Path("data/train.jsonl"))}
     eval_ids = {r["id"] for r in read_jsonl(Path("data/eval_personas.jsonl"))}
     assert train_ids and eval_ids and not train_ids & eval_ids
