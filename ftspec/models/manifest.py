@@ -116,10 +116,10 @@ class TrainSettings(Strict):
 class PipelineSettings(Strict):
     """Settings of the DVC pipeline stages."""
 
-    generate: GenerateSettings = Field(default_factory=GenerateSettings)
-    split: SplitSettings = Field(default_factory=SplitSettings)
-    eval: EvalSettings = Field(default_factory=EvalSettings)
-    train: TrainSettings = Field(default_factory=TrainSettings)
+    generate: GenerateSettings = Field(default_factory=lambda: GenerateSettings())
+    split: SplitSettings = Field(default_factory=lambda: SplitSettings())
+    eval: EvalSettings = Field(default_factory=lambda: EvalSettings())
+    train: TrainSettings = Field(default_factory=lambda: TrainSettings())
 
 
 class Manifest(Strict):
@@ -128,12 +128,12 @@ class Manifest(Strict):
     project: str = Field(min_length=1, description="Project name.")
     description: str = ""
     architecture: Architecture = Field("fine-tuning", description="rag-only projects skip the training step.")
-    paths: Paths = Field(default_factory=Paths)
+    paths: Paths = Field(default_factory=lambda: Paths())
     token_budget: TokenBudget | None = None
-    generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
-    check: CheckSettings = Field(default_factory=CheckSettings)
+    generator: GeneratorSettings = Field(default_factory=lambda: GeneratorSettings())
+    check: CheckSettings = Field(default_factory=lambda: CheckSettings())
     backends: Backends | None = Field(None, description="LLM backends per role for generate and assess.")
-    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    pipeline: PipelineSettings = Field(default_factory=lambda: PipelineSettings())
     gates: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-gate settings: thresholds, `skip: reason`, `severity: error|warning`.",

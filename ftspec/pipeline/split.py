@@ -179,7 +179,7 @@ def _limit(spec: Spec) -> int | None:
 def _paths(spec: Spec, data: Path) -> dict[str, Path]:
     d = spec.training.data if spec.training_data is not None else None
     return {
-        "train": Path(d.train) if d else data / "train.jsonl",
+        "train": Path(d.train) if d and d.train else data / "train.jsonl",
         "eval": Path(d.eval) if d and d.eval else data / "eval.jsonl",
         "dpo_train": Path(d.dpo_train) if d and d.dpo_train else data / "dpo_train.jsonl",
         "dpo_eval": Path(d.dpo_eval) if d and d.dpo_eval else data / "dpo_eval.jsonl",

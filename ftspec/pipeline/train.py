@@ -43,12 +43,25 @@ def check_config(t: Training, cuda: bool) -> None:
         raise StageError(f"config/training.yaml: approach {t.approach} needs an `sft:` section. add it")
     if "dpo" in t.approach.split("+") and t.dpo is None:
         raise StageError(f"config/training.yaml: approach {t.approach} needs a `dpo:` section. add it")
-    es = t.monitoring.early_stopping
-    if es.enabled and t.monitoring.save_steps % t.monitoring.eval_steps:
+    m = t.monitoring
+    if _early_stopping(t) and m.save_steps and m.eval_steps and m.save_steps % m.eval_steps:
         raise StageError(
             "config/training.yaml: monitoring.save_steps must be a multiple of eval_steps when "
             "early_stopping is enabled (the best checkpoint must have been evaluated)"
         )
+
+
+def _early_stopping(t: Training) -> bool:
+    es = t.monitoring.early_stopping
+    return bool(es is not None and es.enabled)
+
+
+def _bf16(hp: Any, cuda: bool) -> bool:
+    """bf16 where the spec asks for it (or does not say) and the GPU supports it; never on a CPU."""
+    import torch
+
+    wanted = getattr(hp, "bf16", None)  # not every version of the training spec has the key
+    return cuda and torch.cuda.is_bf16_supported() and wanted is not False
 
 
 def spec_hash(data: dict[str, Any], max_steps: int) -> str:
@@ -85,21 +98,22 @@ def lora_config(t: Training) -> Any:
     from peft import LoraConfig
 
     p = t.peft
+    targets = p.target_modules
+    kwargs = {
+        "r": p.r,
+        "lora_alpha": p.lora_alpha,
+        "target_modules": targets if isinstance(targets, str) else list(targets) if targets else None,
+    }
     return LoraConfig(
-        r=p.r,
-        lora_alpha=p.lora_alpha,
-        lora_dropout=p.lora_dropout,
-        target_modules=list(p.target_modules),
-        task_type="CAUSAL_LM",
+        lora_dropout=p.lora_dropout, task_type="CAUSAL_LM", **{k: v for k, v in kwargs.items() if v is not None}
     )
 
 
 def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool) -> dict[str, Any]:
     """TrainingArguments shared by SFTConfig and DPOConfig."""
-    import torch
-
     m = t.monitoring
-    es = m.early_stopping.enabled and has_eval
+    es = _early_stopping(t) and has_eval
+    metric = m.early_stopping.metric if m.early_stopping is not None else "eval_loss"
     return dict(
         output_dir=str(out),
         learning_rate=hp.learning_rate,
@@ -112,26 +126,30 @@ def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has
         seed=t.seed,
         max_steps=max_steps,
         logging_steps=m.logging_steps,
-        save_steps=m.save_steps,
+        save_steps=m.save_steps or 500,
         save_strategy="steps",
         eval_strategy="steps" if has_eval else "no",
-        eval_steps=m.eval_steps if has_eval else None,
+        eval_steps=(m.eval_steps or m.save_steps or 500) if has_eval else None,
         load_best_model_at_end=es,
-        metric_for_best_model=m.early_stopping.metric if es else None,
+        metric_for_best_model=metric if es else None,
         greater_is_better=False if es else None,
         save_total_limit=3,
-        bf16=cuda and torch.cuda.is_bf16_supported(),
+        bf16=_bf16(hp, cuda),
+        gradient_checkpointing=getattr(hp, "gradient_checkpointing", False),
+        optim=getattr(hp, "optim", "adamw_torch"),
+        lr_scheduler_type=getattr(hp, "lr_scheduler_type", "linear"),
         report_to="none",
         disable_tqdm=False,
     )
 
 
 def callbacks(t: Training, has_eval: bool) -> list[Any]:
-    if not (t.monitoring.early_stopping.enabled and has_eval):
+    es = t.monitoring.early_stopping
+    if es is None or not (es.enabled and has_eval):
         return []
     from transformers import EarlyStoppingCallback
 
-    return [EarlyStoppingCallback(early_stopping_patience=t.monitoring.early_stopping.patience)]
+    return [EarlyStoppingCallback(early_stopping_patience=es.patience)]
 
 
 def load_dataset_file(path: str | None) -> Any:
@@ -161,13 +179,10 @@ def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -
     model, tokenizer = load_base(t, cuda)
     train, evalset = load_dataset_file(t.data.train), load_dataset_file(t.data.eval)
     if train is None or len(train) == 0:
-        raise StageError(f"{t.data.train}: no training data. run the split stage first")
+        raise StageError(f"{t.data.train or 'data.train'}: no training data. run the split stage first")
     args = SFTConfig(
         **common_args(t, t.sft, ckpt, max_steps, cuda, evalset is not None),
         packing=t.sft.packing,
-        gradient_checkpointing=t.sft.gradient_checkpointing,
-        optim=t.sft.optim,
-        lr_scheduler_type=t.sft.lr_scheduler_type,
     )
     trainer = SFTTrainer(
         model=model,
