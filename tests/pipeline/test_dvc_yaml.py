@@ -46,3 +46,10 @@ def test_deps_exist_or_come_from_an_earlier_stage(dvc_yaml: Path) -> None:
         for dep in stage.get("deps", []):
             assert dep in produced or (dvc_yaml.parent / dep).exists(), f"{name}: {dep}"
         produced.update(_names(stage.get("outs", [])))
+
+
+def test_init_scaffolds_the_pipeline() -> None:
+    from ftspec.commands.init import planned_files
+    from ftspec.templates import template_dir
+
+    assert Path("dvc.yaml") in planned_files(template_dir("worked-example"))

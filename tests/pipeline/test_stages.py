@@ -56,12 +56,14 @@ def test_sft_then_dpo_starts_from_the_sft_adapter(work: Path) -> None:
     tiny = yaml.safe_load(Path("tiny.yaml").read_text())
     tiny["training"]["approach"] = "sft+dpo"
     tiny["training"]["dpo"] = {
+        "learning_rate": 5.0e-6,
         "beta": 0.1,
         "per_device_train_batch_size": 2,
         "gradient_accumulation_steps": 1,
         "max_length": 1024,
         "num_train_epochs": 1,
     }
+    tiny["training"]["data"] = {"dpo_train": "data/dpo_train.jsonl", "dpo_eval": "data/dpo_eval.jsonl"}
     tiny["training"]["monitoring"]["early_stopping"]["enabled"] = False
     Path("tiny.yaml").write_text(yaml.safe_dump(tiny))
     for stage in (generate, assess, split):
