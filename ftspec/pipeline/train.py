@@ -139,6 +139,7 @@ def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has
         optim=getattr(hp, "optim", "adamw_torch"),
         lr_scheduler_type=getattr(hp, "lr_scheduler_type", "linear"),
         report_to="none",
+        include_num_input_tokens_seen="non_padding",
         disable_tqdm=False,
     )
 
@@ -194,7 +195,7 @@ def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -
         callbacks=callbacks(t, evalset is not None),
     )
     trainer.train(resume_from_checkpoint=resume_point(ckpt, stamp))
-    return trainer.model, tokenizer, trainer.state.log_history
+    return trainer.model, tokenizer, trainer.state
 
 
 def train_dpo(
@@ -226,7 +227,7 @@ def train_dpo(
         callbacks=callbacks(t, evalset is not None),
     )
     trainer.train(resume_from_checkpoint=resume_point(ckpt, stamp))
-    return trainer.model, tokenizer, trainer.state.log_history
+    return trainer.model, tokenizer, trainer.state
 
 
 def loss_rows(history: list[dict[str, Any]], phase: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -257,7 +258,7 @@ def save_adapter(model: Any, tokenizer: Any, out: Path, spec: Spec, stamp: str) 
     )
 
 
-def run(spec: Spec, out: Path, plots: Path, data: Path) -> int:
+def run(spec: Spec, out: Path, plots: Path, data: Path, metrics: Path | None = None) -> int:
     import torch
 
     t = spec.training
@@ -269,22 +270,44 @@ def run(spec: Spec, out: Path, plots: Path, data: Path) -> int:
     train_rows: list[dict[str, Any]] = []
     eval_rows: list[dict[str, Any]] = []
     start = None
+    states = []
     if "sft" in t.approach.split("+"):
-        model, tok, hist = train_sft(t, ckpt_root / "sft", stamp, max_steps, cuda)
-        rows = loss_rows(hist, "sft")
+        model, tok, state = train_sft(t, ckpt_root / "sft", stamp, max_steps, cuda)
+        states.append(state)
+        rows = loss_rows(state.log_history, "sft")
         train_rows, eval_rows = train_rows + rows[0], eval_rows + rows[1]
         if t.approach == "sft+dpo":
             start = out / "sft"
             save_adapter(model, tok, start, spec, stamp)
     if "dpo" in t.approach.split("+"):
-        model, tok, hist = train_dpo(t, start, ckpt_root / "dpo", stamp, max_steps, cuda, data)
-        rows = loss_rows(hist, "dpo")
+        model, tok, state = train_dpo(t, start, ckpt_root / "dpo", stamp, max_steps, cuda, data)
+        states.append(state)
+        rows = loss_rows(state.log_history, "dpo")
         train_rows, eval_rows = train_rows + rows[0], eval_rows + rows[1]
     save_adapter(model, tok, out, spec, stamp)
     write_json(plots / "train_loss.json", train_rows)
     write_json(plots / "eval_loss.json", eval_rows)
+    if metrics:
+        write_json(metrics, run_metrics(states, cuda))
     print(f"train: adapter saved to {out} ({t.approach}, {t.peft.method})")
     return 0
+
+
+def run_metrics(states: list[Any], cuda: bool) -> dict[str, Any]:
+    """Steps, runtime, tokens/s (non-padding tokens this run) and peak GPU memory of the training run."""
+    import torch
+
+    runtime = sum(h.get("train_runtime", 0.0) for s in states for h in s.log_history)
+    tokens = sum(int(s.num_input_tokens_seen or 0) for s in states)
+    out: dict[str, Any] = {
+        "steps": sum(s.global_step for s in states),
+        "train_runtime": round(runtime, 3),
+        "tokens_seen": tokens,
+        "tokens_per_second": round(tokens / runtime, 2) if runtime else 0.0,
+    }
+    if cuda:
+        out["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 3)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,12 +318,13 @@ def _main(argv: list[str] | None) -> int:
     p = parser("train", __doc__ or "")
     p.add_argument("--out", type=Path, help="Adapter directory (default: training.yaml output_dir).")
     p.add_argument("--plots", type=Path, default=Path("plots"), help="Folder for the loss-curve JSON files.")
+    p.add_argument("--metrics", type=Path, help="Write steps, runtime, tokens/s and peak GPU memory here.")
     args = p.parse_args(argv)
     spec = load_spec(args.project, args.overrides)
     t = spec.training
     require_gates(spec, "train", GATES)
     offline_env()
-    return run(spec, args.out or Path(t.output_dir), args.plots, args.data)
+    return run(spec, args.out or Path(t.output_dir), args.plots, args.data, args.metrics)
 
 
 if __name__ == "__main__":

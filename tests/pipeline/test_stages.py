@@ -28,7 +28,7 @@ def test_whole_pipeline(work: Path) -> None:
     assert assess.main(args("--metrics", "m/assess.json")) == 0
     assert split.main(args("--metrics", "m/split.json")) == 0
     assert base_eval.main(args("--report", "base.md", "--metrics", "m/base.json")) == 0
-    assert train.main(args("--out", "models/adapter", "--plots", "plots")) == 0
+    assert train.main(args("--out", "models/adapter", "--plots", "plots", "--metrics", "m/train.json")) == 0
     assert evaluate.main(args("--adapter", "models/adapter", "--report", "report.md", "--metrics", "m/eval.json")) == 0
 
     convs = read_jsonl(Path("data/conversations.jsonl"))
@@ -46,6 +46,8 @@ def test_whole_pipeline(work: Path) -> None:
     assert set(provenance) >= {"git_commit", "spec_hash"}
     assert yaml.safe_load(Path("models/adapter/training.yaml").read_text())["peft"]["method"] == "lora"
     assert json.loads(Path("plots/train_loss.json").read_text())
+    trained = json.loads(Path("m/train.json").read_text())
+    assert trained["steps"] == 4 and trained["tokens_seen"] > 0
     decision = json.loads(Path("m/eval.json").read_text())
     assert decision["n"] == 4 and isinstance(decision["ship"], bool)
     assert "SHIP" in Path("report.md").read_text()
