@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Download the wheels a GPU machine without internet lacks into .whl/ (Python 3.12, manylinux x86_64): the training
-# stack and its dependencies, pinned to
-# the versions of the local venv so the benchmark runs the same libraries (about 190 MB). torch and its CUDA
-# libraries are not downloaded: the GPU
-# machine's own CUDA build of torch is used. Install there with:
+# Download the wheels a GPU machine without internet lacks into .whl/ (Python 3.12, manylinux x86_64): the
+# training stack and its dependencies, pinned to the versions of the local venv so the benchmark runs the same
+# libraries (about 190 MB). torch and its CUDA libraries are not downloaded: the GPU machine's own CUDA build of
+# torch is used. Install there with:
 #   pip install --no-index --find-links .whl ftspec trl peft bitsandbytes accelerate datasets
 set -euo pipefail
 cd "$(dirname "$0")/.."
