@@ -10,9 +10,9 @@ import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from ftspec.errors import SpecErrors, StageError
+from ftspec.errors import FtspecError, StageError, UsageError
 from ftspec.loader import load_mapping
 from ftspec.models.base import validate
 from ftspec.models.manifest import Manifest
@@ -31,9 +31,16 @@ OFFLINE_ENV = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError (exit 4, one line) instead of exiting 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}. see `{self.prog} -h`")
+
+
 def parser(stage: str, description: str) -> argparse.ArgumentParser:
     """An argument parser with the options every stage takes."""
-    p = argparse.ArgumentParser(prog=f"ftspec run {stage}", description=description)
+    p = _Parser(prog=f"ftspec run {stage}", description=description)
     p.add_argument("--project", type=Path, default=Path("."), help="The ftspec project (holds ftspec.yaml).")
     p.add_argument("--overrides", type=Path, help="YAML with `manifest:` / `training:` keys merged over the spec.")
     p.add_argument("--data", type=Path, default=Path("data"), help="Folder of the pipeline's data files.")
@@ -115,10 +122,7 @@ def run_main(func: Any, argv: list[str] | None) -> int:
 
     try:
         return int(func(argv))
-    except SpecErrors as exc:
-        print(f"ftspec: {exc}", file=sys.stderr)
-        return int(exc.exit_code)
-    except StageError as exc:
+    except FtspecError as exc:
         print(f"ftspec: {exc}", file=sys.stderr)
         return int(exc.exit_code)
 

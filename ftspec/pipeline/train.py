@@ -170,7 +170,10 @@ def resume_point(ckpt: Path, stamp: str) -> str | None:
         shutil.rmtree(ckpt)
     ckpt.mkdir(parents=True, exist_ok=True)
     marker.write_text(stamp + "\n")
-    return get_last_checkpoint(str(ckpt))  # type: ignore[no-any-return]
+    last: str | None = get_last_checkpoint(str(ckpt))
+    if last:
+        print(f"train: resuming from {last}")
+    return last
 
 
 def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -> tuple[Any, Any, list[dict[str, Any]]]:

@@ -97,3 +97,31 @@ def test_stage_refuses_when_its_gates_fail(work: Path, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert "stage 'generate' refused" in err and "taxonomy.weights" in err
     assert not Path("data/conversations.jsonl").exists()
+
+
+@pytest.mark.slow
+def test_train_resumes_from_its_last_checkpoint_only_for_the_same_spec(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    tiny = yaml.safe_load(Path("tiny.yaml").read_text())
+    tiny["training"]["monitoring"].update({"save_steps": 2, "eval_steps": 2})
+    Path("tiny.yaml").write_text(yaml.safe_dump(tiny))
+    for stage in (generate, assess, split):
+        assert stage.main(args()) == 0
+    assert train.main(args("--out", "models/adapter")) == 0
+    checkpoints = Path("models/adapter.checkpoints/sft")
+    shutil.rmtree(checkpoints / "checkpoint-4")  # as if killed after step 2
+    capsys.readouterr()
+    assert train.main(args("--out", "models/adapter")) == 0
+    assert f"resuming from {checkpoints / 'checkpoint-2'}" in capsys.readouterr().out
+    tiny["training"]["seed"] = 7  # another spec: its checkpoints must not be resumed
+    Path("tiny.yaml").write_text(yaml.safe_dump(tiny))
+    assert train.main(args("--out", "models/adapter")) == 0
+    assert "resuming" not in capsys.readouterr().out
+
+
+def test_a_bad_option_is_a_one_line_usage_error(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert split.main(["--no-such-option"]) == 4
+    assert "ftspec run split: unrecognized arguments" in capsys.readouterr().err
