@@ -176,7 +176,7 @@ def resume_point(ckpt: Path, stamp: str) -> str | None:
     return last
 
 
-def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -> tuple[Any, Any, list[dict[str, Any]]]:
+def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -> tuple[Any, Any, Any]:
     from trl import SFTConfig, SFTTrainer
 
     assert t.sft is not None
@@ -203,7 +203,7 @@ def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -
 
 def train_dpo(
     t: Training, start: Path | None, ckpt: Path, stamp: str, max_steps: int, cuda: bool, data: Path
-) -> tuple[Any, Any, list[dict[str, Any]]]:
+) -> tuple[Any, Any, Any]:
     """DPO with the base model (adapter disabled) as reference; from the SFT adapter when there is one."""
     from peft import PeftModel
     from trl import DPOConfig, DPOTrainer
