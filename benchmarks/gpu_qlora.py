@@ -89,12 +89,11 @@ def build_model(workdir: Path) -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     from ftspec.pipeline.tiny_base import build_tokenizer, corpus
-    from ftspec.templates import template_dir
 
     out = workdir / "llama-8b-random"
     if (out / "config.json").is_file():
         return out
-    tokenizer = build_tokenizer(corpus(template_dir("worked-example")), 8192)
+    tokenizer = build_tokenizer(corpus(), 8192)
     config = LlamaConfig(
         **LLAMA_8B,
         pad_token_id=tokenizer.pad_token_id,

@@ -31,7 +31,7 @@ OFFLINE_ENV = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
+class StageParser(argparse.ArgumentParser):
     """argparse that raises UsageError (exit 4, one line) instead of exiting 2."""
 
     def error(self, message: str) -> NoReturn:
@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 def parser(stage: str, description: str) -> argparse.ArgumentParser:
     """An argument parser with the options every stage takes."""
-    p = _Parser(prog=f"ftspec run {stage}", description=description)
+    p = StageParser(prog=f"ftspec run {stage}", description=description)
     p.add_argument("--project", type=Path, default=Path("."), help="The ftspec project (holds ftspec.yaml).")
     p.add_argument("--overrides", type=Path, help="YAML with `manifest:` / `training:` keys merged over the spec.")
     p.add_argument("--data", type=Path, default=Path("data"), help="Folder of the pipeline's data files.")

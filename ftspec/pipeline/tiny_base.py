@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ftspec.pipeline.common import load_spec, offline_env, parser, run_main
+from ftspec.pipeline.common import StageParser, offline_env, run_main
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
@@ -17,12 +17,18 @@ CHAT_TEMPLATE = (
 SPECIALS = ["<|pad|>", "<|unk|>", "<|bos|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
 
 
-def corpus(project_root: Path) -> list[str]:
-    """Training text for the tokenizer: the project's own spec files and the scripted backend's words."""
+ENGLISH = (
+    "You are a career coach. I have been thinking about changing jobs, but my manager keeps moving deadlines and "
+    "I feel stuck. It sounds like the uncertainty is wearing you down. What would a good next step look like for "
+    "you this week? Could you tell me more about what happened in the interview, and how you felt afterwards?"
+)
+
+
+def corpus() -> list[str]:
+    """Fixed tokenizer training text (the scripted backend's words and some English): no spec file changes it."""
     from ftspec.backends.scripted import FILLER, WORDS
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted(project_root.rglob("*")) if p.suffix in (".md", ".yaml")]
-    return [*texts, " ".join(WORDS + FILLER)]
+    return [ENGLISH, " ".join(WORDS + FILLER), " ".join(w.capitalize() for w in WORDS)] * 3
 
 
 def build_tokenizer(texts: list[str], vocab_size: int) -> Any:
@@ -75,16 +81,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    p = parser("tiny-base", __doc__ or "")
+    p = StageParser(prog="ftspec run tiny-base", description=__doc__)
     p.add_argument("--out", type=Path, default=Path("models/tiny-base"))
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--vocab", type=int, default=1024)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    spec = load_spec(args.project, args.overrides)
     offline_env()
-    tokenizer = build_tokenizer(corpus(spec.project.root), args.vocab)
+    tokenizer = build_tokenizer(corpus(), args.vocab)
     model = build_model(tokenizer, args.hidden, args.layers, args.seed)
     model.save_pretrained(args.out)
     tokenizer.save_pretrained(args.out)

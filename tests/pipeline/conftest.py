@@ -18,7 +18,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ftspec.pipeline import tiny_base
 
     out = tmp_path_factory.mktemp("tiny") / "tiny-base"
-    assert tiny_base.main(["--project", str(template_dir("worked-example")), "--out", str(out), "--vocab", "512"]) == 0
+    assert tiny_base.main(["--out", str(out), "--vocab", "512"]) == 0
     return out
 
 
