@@ -49,7 +49,7 @@ def _explain(exc: object) -> str:
     return f"git failed: {stderr[:300]}"
 
 
-def head_commit(path: Path) -> str | None:
+def source_commit(path: Path) -> str | None:
     """The sha of HEAD in the repository containing ``path``, or None outside any repository."""
     import git
 

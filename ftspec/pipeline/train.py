@@ -253,7 +253,7 @@ def save_adapter(model: Any, tokenizer: Any, out: Path, spec: Spec, stamp: str) 
         out / "provenance.json",
         {
             "spec_hash": stamp,
-            "git_commit": git.head_commit(spec.project.root),
+            "git_commit": git.source_commit(spec.project.root),
             "git_dirty": git.is_dirty(spec.project.root),
             "training_spec": str(source),
             "overrides": str(spec.overrides) if spec.overrides else None,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ftspec import git
 from ftspec.loader import load_markdown
 from ftspec.models.base import validate
 from ftspec.models.base_eval import BaseEval
@@ -23,7 +24,12 @@ def _front(path: Path) -> BaseEval:
 
 
 @pytest.mark.slow
-def test_whole_pipeline(work: Path) -> None:
+def test_whole_pipeline(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{var}_NAME", "Test")
+        monkeypatch.setenv(f"GIT_{var}_EMAIL", "test@example.com")
+        monkeypatch.setenv(f"GIT_{var}_DATE", "2026-01-01T00:00:00+00:00")
+    sha = git.init_and_commit(Path("project"), "The spec the adapter is trained from")
     assert generate.main(args("--metrics", "m/generate.json")) == 0
     assert assess.main(args("--metrics", "m/assess.json")) == 0
     assert split.main(args("--metrics", "m/split.json")) == 0
@@ -43,7 +49,7 @@ def test_whole_pipeline(work: Path) -> None:
     assert report.decision == base_eval.decision_band(report.pass_rate)
     assert (Path("models/adapter") / "adapter_config.json").is_file()
     provenance = json.loads(Path("models/adapter/provenance.json").read_text())
-    assert set(provenance) >= {"git_commit", "spec_hash"}
+    assert provenance["git_commit"] == sha and provenance["git_dirty"] is False
     assert yaml.safe_load(Path("models/adapter/training.yaml").read_text())["peft"]["method"] == "lora"
     assert json.loads(Path("plots/train_loss.json").read_text())
     trained = json.loads(Path("m/train.json").read_text())
