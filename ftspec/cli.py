@@ -65,8 +65,7 @@ def cli() -> None:
 def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: str | None,
           output: Path | None) -> None:
     """Run every gate on the project at PATH (default: here)."""
-    from ftspec.commands.check import CheckOptions
-    from ftspec.commands.check import check as run
+    from ftspec.commands.check import CheckOptions, check as run
 
     options = CheckOptions(path=path, keyword=keyword, exitfirst=exitfirst, format=fmt, junitxml=junitxml,
                            output=output)
@@ -81,8 +80,7 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
 @click.option("--no-git", is_flag=True, help="Do not initialise a git repository.")
 def init(directory: Path, template: str, list_templates: bool, no_git: bool) -> None:
     """Scaffold a project in DIRECTORY from a template."""
-    from ftspec.commands.init import init as run
-    from ftspec.commands.init import list_templates as show
+    from ftspec.commands.init import init as run, list_templates as show
 
     if list_templates:
         run_command(show)
