@@ -24,7 +24,7 @@ def phrase_repetition(transcripts: Sequence[Transcript], n: int = 4) -> tuple[fl
         counts.update({tuple(words[i : i + n]) for i in range(len(words) - n + 1)})
     if not counts or not replies:
         return 0.0, ""
-    phrase, hits = counts.most_common(1)[0]
+    phrase, hits = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # ties: the same phrase on every run
     return hits / len(replies), " ".join(phrase)
 
 
