@@ -86,7 +86,8 @@ def _files_digest(folder: Path | None) -> str:
     if folder is None or not folder.is_dir():
         return ""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".json", ".bin")):
+    weights = (".safetensors", ".json", ".bin")
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in weights and p.name != "provenance.json"):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
