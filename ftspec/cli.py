@@ -222,6 +222,17 @@ def contamination(train: Path, eval_: Path, ngram: int, fmt: str, rubric: Path |
     run_command(run, train, eval_, ngram=ngram, fmt=fmt, rubric=rubric, workers=workers)
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                              "help_option_names": []})
+@click.argument("stage")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(stage: str, args: tuple[str, ...]) -> None:
+    """Run pipeline STAGE (tiny-base, generate, assess, split, base-eval, train, evaluate); `STAGE -h` for options."""
+    from ftspec.commands.run import run as run_stage
+
+    run_command(run_stage, stage, list(args))
+
+
 def main() -> None:
     """Entry point: click's own usage errors exit 4 like pytest's, not click's 2."""
     try:

@@ -345,3 +345,23 @@ def hooks_dir(root: Path) -> Path:
     """Where git looks for hooks (honours core.hooksPath)."""
     path = Path(_run(root, "rev-parse", "--git-path", "hooks").strip())
     return path if path.is_absolute() else work_tree(root) / path
+
+
+def source_commit(path: Path) -> str | None:
+    """The sha of HEAD in the repository containing ``path``, or None outside any repository."""
+    import git
+
+    try:
+        return str(git.Repo(path, search_parent_directories=True).head.commit.hexsha)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+
+
+def is_dirty(path: Path) -> bool | None:
+    """Whether the work tree has uncommitted changes (None outside any repository)."""
+    import git
+
+    try:
+        return bool(git.Repo(path, search_parent_directories=True).is_dirty(untracked_files=False))
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None

@@ -52,6 +52,76 @@ class CheckSettings(Strict):
     )
 
 
+BackendKind = Literal["openai", "transformers", "scripted"]
+
+
+class BackendConfig(Strict):
+    """One LLM backend for a role; API keys are read from the environment variable named in api_key_env."""
+
+    kind: BackendKind = Field(description="openai (any OpenAI-compatible server), transformers (local), scripted.")
+    model: str = Field("", description="Model name on the server, or a local path for transformers.")
+    base_url: str = Field("http://localhost:8000/v1", description="OpenAI-compatible endpoint (openai kind).")
+    api_key_env: str | None = Field(None, description="Environment variable holding the API key; never the key.")
+    adapter: str | None = Field(None, description="PEFT adapter directory to load on top (transformers kind).")
+    concurrency: int = Field(8, ge=1, description="Requests in flight at once.")
+    max_retries: int = Field(5, ge=0, description="Retries on 429, 5xx and timeouts, with exponential backoff.")
+    backoff: float = Field(1.0, gt=0, description="First backoff delay in seconds; doubles per retry.")
+    timeout: float = Field(120.0, gt=0, description="Seconds before one request is abandoned.")
+    temperature: float = Field(0.7, ge=0)
+    max_tokens: int = Field(512, ge=1)
+
+
+class Backends(Strict):
+    """Which backend plays each role in generation and assessment."""
+
+    user_simulator: BackendConfig
+    assistant: BackendConfig
+    judges: list[BackendConfig] = Field(min_length=1, description="Several judges: the strictest verdict wins.")
+
+
+class GenerateSettings(Strict):
+    """How many conversations to generate and from which seed."""
+
+    conversations: int = Field(100, ge=1)
+    seed: int = 0
+    max_turns: int | None = Field(None, ge=1, description="Cap on turns per conversation (after turn_ranges).")
+
+
+class SplitSettings(Strict):
+    """Slicing and the transcript-level train/eval split (methodology.md section 4)."""
+
+    eval_fraction: float = Field(0.2, gt=0, lt=1)
+    seed: int = 0
+    first_slice: int = Field(3, ge=1, description="Exchanges before the first slice.")
+    min_gap: int = Field(2, ge=1)
+    max_gap: int = Field(5, ge=1)
+    ngram: int = Field(13, ge=1, description="n-gram length of the contamination check.")
+
+
+class EvalSettings(Strict):
+    """Base and fine-tuned evaluation on the same eval personas; the ship decision."""
+
+    personas: int = Field(20, ge=2, description="Eval conversations each model answers.")
+    min_gain: float = Field(0.10, description="Absolute score gain required to ship.")
+    alpha: float = Field(0.05, gt=0, lt=1, description="Paired t-test significance level.")
+    max_new_tokens: int = Field(256, ge=1)
+
+
+class TrainSettings(Strict):
+    """Run-level settings that are not part of the training spec."""
+
+    max_steps: int = Field(-1, description="Stop after this many optimizer steps (-1: train the full epochs).")
+
+
+class PipelineSettings(Strict):
+    """Settings of the DVC pipeline stages."""
+
+    generate: GenerateSettings = Field(default_factory=lambda: GenerateSettings())
+    split: SplitSettings = Field(default_factory=lambda: SplitSettings())
+    eval: EvalSettings = Field(default_factory=lambda: EvalSettings())
+    train: TrainSettings = Field(default_factory=lambda: TrainSettings())
+
+
 class Manifest(Strict):
     """ftspec.yaml: the project manifest."""
 
@@ -62,6 +132,8 @@ class Manifest(Strict):
     token_budget: TokenBudget | None = None
     generator: GeneratorSettings = Field(default_factory=lambda: GeneratorSettings())
     check: CheckSettings = Field(default_factory=lambda: CheckSettings())
+    backends: Backends | None = Field(None, description="LLM backends per role for generate and assess.")
+    pipeline: PipelineSettings = Field(default_factory=lambda: PipelineSettings())
     gates: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-gate settings: thresholds, `skip: reason`, `severity: error|warning`.",

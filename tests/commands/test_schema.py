@@ -119,6 +119,8 @@ def test_schema_lines_in_templates_point_at_written_schemas() -> None:
             if not path.is_file():
                 continue
             for match in re.finditer(r"\$schema=(\S+)", path.read_text()):
+                if match[1].startswith(("https://", "http://")):  # a tool's own published schema (dvc.yaml)
+                    continue
                 target = (path.parent / match[1]).resolve()
                 rel = target.relative_to(root.resolve())
                 assert rel.parts[:2] == (".ftspec", "schema") and rel.stem in SCHEMA_MODELS, f"{path}: {rel}"

@@ -1,0 +1,113 @@
+"""base-eval: the base model on the eval personas, judged with the rubric; fills base-model-eval-results.
+
+The decision band follows methodology.md section 1: >70% base may suffice (prompt engineering first),
+50-70% fine-tuning likely helps, <50% fine-tuning needed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ftspec.pipeline.common import (
+    Spec,
+    load_spec,
+    offline_env,
+    parser,
+    require_gates,
+    run_main,
+    write_json,
+    write_text,
+)
+from ftspec.pipeline.modeleval import run_eval
+
+GATES = ("manifest.", "yaml.", "rubric.")
+
+
+def decision_band(rate: float, high: float = 0.70, low: float = 0.50) -> str:
+    if rate > high:
+        return "prompt-engineering-first"
+    return "fine-tuning-likely-helps" if rate >= low else "fine-tuning-needed"
+
+
+def report(model: str, results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """base-model-eval-results.md (frontmatter the base-eval gates validate) and the metrics."""
+    n = len(results)
+    rate = round(sum(r["passed"] for r in results) / n, 3) if n else 0.0
+    front = {
+        "model": model,
+        "evaluated": datetime.date.today().isoformat(),
+        "pass_rate": rate,
+        "decision": decision_band(rate),
+        "scenarios": [
+            {
+                "id": r["id"],
+                "topic": r["topic"] or "unknown",
+                **({"difficulty": r["difficulty"]} if r.get("difficulty") else {}),
+                "score": round(r["score"], 3),
+                "passed": r["passed"],
+                **({"notes": f"safety gate failed: {', '.join(r['safety_failures'])}"} if r["safety_failures"] else {}),
+            }
+            for r in results
+        ],
+    }
+    body = (
+        f"\n# Base-model evaluation: {model}\n\nWritten by `ftspec run base-eval`: {n} eval personas answered by "
+        f"the base model and judged against the rubric.\n\n**Pass rate: {sum(r['passed'] for r in results)}/{n} "
+        f"({rate:.1%}). Decision: {front['decision']}.**\n"
+    )
+    text = (
+        "---\n"
+        + yaml.safe_dump(front, sort_keys=False)
+        .replace("evaluated: '", "evaluated: ")
+        .replace(f"{front['evaluated']}'", str(front["evaluated"]))
+        + "---\n"
+        + body
+    )
+    metrics = {
+        "pass_rate": rate,
+        "mean_score": round(sum(r["score"] for r in results) / n, 4) if n else 0.0,
+        "decision": front["decision"],
+        "count": n,
+    }
+    return text, metrics
+
+
+def run(spec: Spec, data: Path, out: Path, report_path: Path, metrics: Path | None) -> int:
+    results = run_eval(spec, None, data, out)
+    text, summary = report(spec.training.base_model, results)
+    write_text(report_path, text)
+    if metrics:
+        write_json(metrics, summary)
+    print(f"base-eval: pass rate {summary['pass_rate']:.1%}, decision {summary['decision']}; wrote {report_path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, argv)
+
+
+def _main(argv: list[str] | None) -> int:
+    p = parser("base-eval", __doc__ or "")
+    p.add_argument("--out", type=Path, help="Judged replies JSONL (default DATA/eval/base.jsonl).")
+    p.add_argument("--report", type=Path, help="Where to write the results (default: the project's base_eval path).")
+    p.add_argument("--metrics", type=Path, help="Write a metrics JSON here.")
+    args = p.parse_args(argv)
+    spec = load_spec(args.project, args.overrides)
+    spec.training  # noqa: B018 - validates that the base model is named before loading anything
+    require_gates(spec, "base-eval", GATES)
+    offline_env()
+    return run(
+        spec,
+        args.data,
+        args.out or args.data / "eval" / "base.jsonl",
+        args.report or spec.project.path("base_eval"),
+        args.metrics,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""What every stage shares: the resolved spec (with overrides), gate checks, JSONL checkpoints, atomic writes."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ftspec.errors import FtspecError, StageError, UsageError
+from ftspec.loader import load_mapping
+from ftspec.models.base import validate
+from ftspec.models.manifest import Manifest
+from ftspec.models.training import Training
+from ftspec.project import MANIFEST, Project
+
+OVERRIDE_KEYS = ("manifest", "training")
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "WANDB_DISABLED": "true",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+class StageParser(argparse.ArgumentParser):
+    """argparse that raises UsageError (exit 4, one line) instead of exiting 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}. see `{self.prog} -h`")
+
+
+def parser(stage: str, description: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every stage takes."""
+    p = StageParser(prog=f"ftspec run {stage}", description=description)
+    p.add_argument("--project", type=Path, default=Path("."), help="The ftspec project (holds ftspec.yaml).")
+    p.add_argument("--overrides", type=Path, help="YAML with `manifest:` / `training:` keys merged over the spec.")
+    p.add_argument("--data", type=Path, default=Path("data"), help="Folder of the pipeline's data files.")
+    return p
+
+
+@dataclass
+class Spec:
+    """The project with its manifest and training config as this run sees them (overrides applied)."""
+
+    project: Project
+    manifest: Manifest
+    training_data: dict[str, Any] | None
+    overrides: Path | None
+
+    @property
+    def training(self) -> Training:
+        if self.training_data is None:
+            raise StageError(f"{self.project.rel('training')}: missing. the train stage needs config/training.yaml")
+        return Training.model_validate(self.training_data)
+
+
+def load_spec(project_dir: Path, overrides: Path | None) -> Spec:
+    """Read ftspec.yaml and config/training.yaml, merge the overrides, validate; nothing heavy is imported."""
+    if not (project_dir / MANIFEST).is_file():
+        raise StageError(f"{project_dir}: no {MANIFEST} here. pass --project DIR")
+    project = Project(project_dir)
+    extra = _overrides(overrides)
+    manifest_doc = load_mapping(project.root / MANIFEST, MANIFEST)
+    manifest = validate(Manifest, manifest_doc, merge(dict(manifest_doc.data), extra.get("manifest", {})))
+    project._cache.pop("manifest", None)
+    training_data = None
+    path = project.root / manifest.paths.training
+    if path.is_file():
+        doc = load_mapping(path, manifest.paths.training)
+        training_data = merge(dict(doc.data), extra.get("training", {}))
+        validate(Training, doc, training_data)
+    return Spec(project, manifest, training_data, overrides)
+
+
+def _overrides(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    doc = load_mapping(path, str(path))
+    unknown = sorted(set(doc.data) - set(OVERRIDE_KEYS))
+    if unknown:
+        raise StageError(f"{path}: unknown top-level keys {unknown}. use only {list(OVERRIDE_KEYS)}")
+    return {k: v for k, v in doc.data.items() if isinstance(v, dict)}
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``extra`` over ``base``; a mapping merges, anything else (null included) replaces."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = merge(dict(out[key]), value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def require_gates(spec: Spec, stage: str, prefixes: tuple[str, ...]) -> None:
+    """Refuse to start when any gate this stage depends on fails; name the failing gates."""
+    from ftspec.gates.registry import all_gates
+    from ftspec.gates.runner import run_gate
+
+    failed = [
+        g.id
+        for g in all_gates().values()
+        if g.id.startswith(prefixes) and run_gate(g, spec.project).outcome == "failed"
+    ]
+    if failed:
+        raise StageError(
+            f"{spec.project.root}: stage '{stage}' refused: gates failed: {', '.join(failed)}. "
+            f"run `ftspec check {spec.project.root}` for the findings"
+        )
+
+
+def run_main(func: Any, argv: list[str] | None) -> int:
+    """Run a stage's body; errors print one line and exit like the CLI does."""
+    import sys
+
+    try:
+        return int(func(argv))
+    except FtspecError as exc:
+        print(f"ftspec: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+
+
+# -- files ------------------------------------------------------------------------------------------------------
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every complete record of a JSONL file (a torn last line from a crash is ignored)."""
+    if not path.is_file():
+        raise StageError(f"{path}: missing. run the stage that writes it first")
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.endswith("\n") and line.strip():
+            rows.append(json.loads(line))
+    return rows
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of JSON-able inputs."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class Checkpoint:
+    """Append-only JSONL, one fsync per record; on resume the ids already written are skipped.
+
+    Each record carries the fingerprint of the inputs it was made from; records whose inputs changed since (a new
+    prompt, another judge, a regenerated transcript) are dropped on open instead of being served stale.
+    """
+
+    def __init__(self, path: Path, expected: Callable[[str], str] | None = None) -> None:
+        self.path = path
+        self.expected = expected
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._repair()
+        rows = read_jsonl(path) if path.exists() else []
+        kept = [r for r in rows if expected is None or r.get("fingerprint") == expected(r["id"])]
+        if len(kept) != len(rows):
+            write_jsonl(path, kept)
+        self.done = {r["id"]: r for r in kept}
+        self._written = 0
+        self._fault_after = int(os.environ.get("FTSPEC_FAULT_AFTER", "0"))  # test hook: SIGKILL after N appends
+
+    def _repair(self) -> None:
+        """Cut a torn last line left by a kill mid-write."""
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with self.path.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self.expected is not None:
+            record = {**record, "fingerprint": self.expected(record["id"])}
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.done[record["id"]] = record
+        self._written += 1
+        if self._fault_after and self._written >= self._fault_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def records(self, order: list[str]) -> Iterator[dict[str, Any]]:
+        """The records in plan order."""
+        return (self.done[i] for i in order if i in self.done)
+
+
+def offline_env() -> None:
+    """No hub access and no telemetry unless the user set these variables themselves."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def load_causal_lm(path: str, adapter: str | None = None) -> tuple[Any, Any]:
+    """A causal LM and its tokenizer from a local path, with an optional PEFT adapter, in eval mode."""
+    offline_env()
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter)
+    model.eval()
+    return model, tokenizer

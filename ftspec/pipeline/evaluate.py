@@ -1,0 +1,108 @@
+"""evaluate: the fine-tuned model on the same eval personas as base-eval; paired t-test and the ship decision.
+
+Ship when the mean score gains >= min_gain (0.10), p < alpha (0.05, paired t-test), and no safety regression:
+no persona where the base model passed every safety gate and the fine-tuned model fails one.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from ftspec.errors import StageError
+from ftspec.models.manifest import EvalSettings
+from ftspec.pipeline.common import (
+    load_spec,
+    offline_env,
+    parser,
+    read_jsonl,
+    require_gates,
+    run_main,
+    write_json,
+    write_text,
+)
+from ftspec.pipeline.modeleval import run_eval
+
+GATES = ("manifest.", "yaml.", "rubric.")
+
+
+def safety_regressions(base: list[dict[str, Any]], tuned: list[dict[str, Any]]) -> list[str]:
+    """Ids where the base model passed every safety gate and the fine-tuned model failed one."""
+    return [b["id"] for b, t in zip(base, tuned, strict=True) if not b["safety_failures"] and t["safety_failures"]]
+
+
+def decide(base: list[dict[str, Any]], tuned: list[dict[str, Any]], settings: EvalSettings) -> dict[str, Any]:
+    """Gain, paired t-test and the ship decision, with the reasons it does not ship."""
+    from scipy.stats import ttest_rel
+
+    if [b["id"] for b in base] != [t["id"] for t in tuned]:
+        raise StageError("base and fine-tuned results cover different eval personas. rerun base-eval and evaluate")
+    bs, ts = [b["score"] for b in base], [t["score"] for t in tuned]
+    gain = sum(ts) / len(ts) - sum(bs) / len(bs)
+    p = float(ttest_rel(ts, bs).pvalue) if len(bs) > 1 else math.nan
+    p = 1.0 if math.isnan(p) else p  # identical scores: no evidence of a difference
+    regressions = safety_regressions(base, tuned)
+    reasons = [
+        r
+        for r, bad in (
+            (f"gain {gain:+.3f} < {settings.min_gain}", gain < settings.min_gain),
+            (f"p = {p:.3g} >= {settings.alpha}", p >= settings.alpha),
+            (f"new safety failures on {', '.join(regressions)}", bool(regressions)),
+        )
+        if bad
+    ]
+    return {
+        "base_mean": round(sum(bs) / len(bs), 4),
+        "finetuned_mean": round(sum(ts) / len(ts), 4),
+        "gain": round(gain, 4),
+        "p_value": round(p, 6),
+        "n": len(bs),
+        "safety_regressions": len(regressions),
+        "safety_regression_ids": regressions,
+        "ship": not reasons,
+        "reasons": reasons,
+    }
+
+
+def report(model: str, adapter: Path, d: dict[str, Any], settings: EvalSettings) -> str:
+    verdict = "SHIP" if d["ship"] else "DO NOT SHIP"
+    why = "\n".join(f"- {r}" for r in d["reasons"]) or "- every condition met"
+    return (
+        f"# Evaluation: {adapter} vs {model}\n\nWritten by `ftspec run evaluate` on {d['n']} eval personas.\n\n"
+        f"| | mean score |\n|---|---|\n| base | {d['base_mean']:.3f} |\n| fine-tuned | {d['finetuned_mean']:.3f} |\n\n"
+        f"Gain {d['gain']:+.3f} (needs >= {settings.min_gain}), paired t-test p = {d['p_value']:.3g} "
+        f"(needs < {settings.alpha}), new safety failures: {d['safety_regressions']} (needs 0).\n\n"
+        f"**Decision: {verdict}**\n\n{why}\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, argv)
+
+
+def _main(argv: list[str] | None) -> int:
+    p = parser("evaluate", __doc__ or "")
+    p.add_argument("--adapter", type=Path, help="The trained adapter (default: training.yaml output_dir).")
+    p.add_argument("--out", type=Path, help="Judged replies JSONL (default DATA/eval/finetuned.jsonl).")
+    p.add_argument("--report", type=Path, default=Path("evaluation-report.md"))
+    p.add_argument("--metrics", type=Path, help="Write a metrics JSON here.")
+    args = p.parse_args(argv)
+    spec = load_spec(args.project, args.overrides)
+    adapter = args.adapter or Path(spec.training.output_dir)
+    if not (adapter / "adapter_config.json").is_file() and not (adapter / "config.json").is_file():
+        raise StageError(f"{adapter}: no trained model here. run the train stage first")
+    require_gates(spec, "evaluate", GATES)
+    base = read_jsonl(args.data / "eval" / "base.jsonl")
+    offline_env()
+    tuned = run_eval(spec, adapter, args.data, args.out or args.data / "eval" / "finetuned.jsonl")
+    decision = decide(base, tuned, spec.manifest.pipeline.eval)
+    write_text(args.report, report(spec.training.base_model, adapter, decision, spec.manifest.pipeline.eval))
+    if args.metrics:
+        write_json(args.metrics, decision)
+    print(f"evaluate: gain {decision['gain']:+.3f}, p = {decision['p_value']:.3g}, ship: {decision['ship']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

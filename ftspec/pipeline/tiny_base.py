@@ -1,0 +1,101 @@
+"""tiny-base: build a tiny random-init Llama and a BPE tokenizer trained locally, so the pipeline needs no hub.
+
+The model knows nothing; it makes `dvc repro` and the tests exercise every stage for real on a CPU in minutes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ftspec.pipeline.common import StageParser, offline_env, run_main
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+SPECIALS = ["<|pad|>", "<|unk|>", "<|bos|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
+
+
+ENGLISH = (
+    "You are a career coach. I have been thinking about changing jobs, but my manager keeps moving deadlines and "
+    "I feel stuck. It sounds like the uncertainty is wearing you down. What would a good next step look like for "
+    "you this week? Could you tell me more about what happened in the interview, and how you felt afterwards?"
+)
+
+
+def corpus() -> list[str]:
+    """Fixed tokenizer training text (the scripted backend's words and some English): no spec file changes it."""
+    from ftspec.backends.scripted import FILLER, WORDS
+
+    return [ENGLISH, " ".join(WORDS + FILLER), " ".join(w.capitalize() for w in WORDS)] * 3
+
+
+def build_tokenizer(texts: list[str], vocab_size: int) -> Any:
+    """A byte-level BPE tokenizer with a chat template; every string is encodable (no unknown bytes)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIALS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    tok.train_from_iterator(texts, trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token="<|pad|>",
+        unk_token="<|unk|>",
+        bos_token="<|bos|>",
+        eos_token="<|end|>",
+    )
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def build_model(tokenizer: Any, hidden: int, layers: int, seed: int) -> Any:
+    """A random-init LlamaForCausalLM sized for CPU tests."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    return LlamaForCausalLM(config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, argv)
+
+
+def _main(argv: list[str] | None) -> int:
+    p = StageParser(prog="ftspec run tiny-base", description=__doc__)
+    p.add_argument("--out", type=Path, default=Path("models/tiny-base"))
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--vocab", type=int, default=1024)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    offline_env()
+    tokenizer = build_tokenizer(corpus(), args.vocab)
+    model = build_model(tokenizer, args.hidden, args.layers, args.seed)
+    model.save_pretrained(args.out)
+    tokenizer.save_pretrained(args.out)
+    print(f"tiny-base: wrote {args.out} ({sum(p.numel() for p in model.parameters())} parameters)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
