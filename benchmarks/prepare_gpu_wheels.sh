@@ -7,18 +7,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python}"
+# Packages the GPU image already has (device KINDS.md lists them): not carried, since a call carries at most
+# 64 MiB. pyarrow (55 MB) is kept: datasets needs pyarrow>=24, so check the image's version first
+# (`python3 -c "import pyarrow; print(pyarrow.__version__)"` there) and add it here when it is new enough.
+ON_IMAGE="${ON_IMAGE:-numpy scipy pandas transformers tokenizers huggingface-hub hf-xet safetensors fsspec tqdm click pyyaml jinja2 markupsafe psutil packaging filelock requests regex urllib3 idna certifi charset-normalizer typing-extensions pygments rich}"
 PACKAGES=(trl peft bitsandbytes accelerate datasets transformers tokenizers huggingface-hub safetensors hf-xet
           pyarrow dill xxhash multiprocess fsspec scipy tqdm pydantic pydantic-core gitpython gitdb smmap
           ruamel.yaml click pyyaml pandas numpy)
 # The packages and everything they require (recursively, as installed here), minus torch and its CUDA libraries.
-pins=$("$PYTHON" - "${PACKAGES[@]}" <<'PY'
-import importlib.metadata as m, re, sys
+pins=$(ON_IMAGE="$ON_IMAGE" "$PYTHON" - "${PACKAGES[@]}" <<'PY'
+import importlib.metadata as m, os, re, sys
 from packaging.requirements import Requirement
 SKIP = re.compile(r"^(torch|triton|nvidia-.*|cuda-.*)$")
+ON_IMAGE = set(os.environ.get("ON_IMAGE", "").split())
 todo, seen = [n.lower() for n in sys.argv[1:]], {}
 while todo:
     name = re.sub(r"[-_.]+", "-", todo.pop())
-    if name in seen or SKIP.match(name):
+    if name in seen or SKIP.match(name) or name in ON_IMAGE:
         continue
     try:
         dist = m.distribution(name)
@@ -41,3 +46,4 @@ mkdir -p .whl
   -d .whl $pins
 "$PYTHON" -m pip wheel --no-deps --no-build-isolation -w .whl .   # ftspec itself
 ls -1 .whl | wc -l | xargs echo "wheels in .whl/:"
+du -sh .whl | cut -f1 | xargs echo "size (a device call carries at most 64 MiB):"
