@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -115,7 +116,19 @@ def _crash_finding(report: Any, nodeid: str, root: Path) -> Finding:
         path = os.path.relpath(crash.path, root) if os.path.isabs(crash.path) else crash.path
         return Finding(Location(path, crash.lineno), crash.message.splitlines()[0] if crash.message else "failed")
     text = str(report.longrepr).strip().splitlines()
-    return Finding(Location(nodeid.split("::")[0]), text[-1] if text else "failed")
+    message = text[-1].removeprefix("E").strip() if text else "failed"
+    path = nodeid.split("::")[0]
+    return Finding(Location(path, _error_line(text, path)), message, "fix the file so pytest can import it")
+
+
+def _error_line(text: list[str], path: str) -> int:
+    """The line a collection error points at: `path:N:` in the traceback, or `line N` in a SyntaxError."""
+    name = re.escape(Path(path).name)
+    for line in reversed(text):
+        found = re.search(rf"{name}:(\d+)", line) or re.search(r"\bline (\d+)", line)
+        if found:
+            return int(found.group(1))
+    return 1
 
 
 @contextlib.contextmanager
@@ -148,7 +161,9 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
     if gates_dir.is_dir():
         targets.append(str(gates_dir))
     # importlib mode: projects' gate modules never clash in sys.modules (several checks in one process).
-    args = [*targets, f"--rootdir={root}", "--import-mode=importlib", *_DISABLED,
+    # A project gate file that does not import must not hide every other gate: collect on, report it as failed.
+    args = [*targets, f"--rootdir={root}", "--import-mode=importlib", "--continue-on-collection-errors",
+            *_DISABLED,
             "-o", "python_files=test_*.py *_test.py", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if options.keyword:
         args += ["-k", options.keyword]

@@ -179,3 +179,13 @@ def test_project_gates_run_beside_the_builtin_ones(ftspec: Invoke, worked: Path)
     assert "PASS  gates/test_mine.py::test_topics" in result.stdout
     assert "FAIL  gates/test_mine.py::test_enough_criteria" in result.stdout
     assert "need 20 criteria" in result.stdout
+
+
+def test_a_broken_project_gate_fails_without_hiding_the_others(ftspec: Invoke, worked: Path) -> None:
+    (worked / "gates").mkdir(exist_ok=True)
+    (worked / "gates" / "test_broken.py").write_text("def test_x():\n    return (\n")
+    result = ftspec("check", str(worked))
+    assert result.exit_code == 1
+    assert "FAIL  gates/test_broken.py  could not be collected" in result.stdout
+    assert "gates/test_broken.py:2: SyntaxError" in result.stdout
+    assert "PASS  rubric.schema" in result.stdout  # every built-in gate still ran
