@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
 EXAMPLE ?= example
 
-.PHONY: example test lint bench clean-example
+.PHONY: example test pipeline lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,11 @@ example: $(VENV)/.core
 ## make test: install everything the tests need and run the whole suite.
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
+
+## make pipeline: `dvc repro` of the worked example on a tiny local model (CPU, a few minutes).
+pipeline: $(VENV)/.dev
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc metrics show
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check ftspec tests benchmarks
