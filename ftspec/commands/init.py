@@ -13,7 +13,7 @@ from ftspec.project import MANIFEST
 from ftspec.templates import template_dir, template_names
 
 SCHEMA_DIR = ".ftspec/schema"
-SKIP = {"__pycache__", ".pytest_cache", ".git"}
+SKIP = {"__pycache__", ".pytest_cache", ".git", ".ftspec"}  # .ftspec: caches; init writes its schemas
 HOOKS = ("pre-commit", "commit-msg", "pre-push")
 HOOK_REPO = "https://github.com/ftspec/ftspec"
 PRE_COMMIT_CONFIG = """\

@@ -134,3 +134,14 @@ def test_every_template_carries_schema_lines(tmp_path: Path) -> None:
         for rel in planned_files(root):
             if rel.suffix == ".yaml" or (rel.suffix == ".md" and (root / rel).read_text().startswith("---")):
                 assert "# yaml-language-server: $schema=" in (root / rel).read_text(), f"{name}/{rel}"
+
+
+def test_template_caches_are_not_copied(tmp_path: Path) -> None:
+    from ftspec.commands.init import planned_files
+
+    (tmp_path / ".ftspec" / "cache").mkdir(parents=True)
+    (tmp_path / ".ftspec" / "cache" / "gates.json").write_text("{}")
+    (tmp_path / "gates" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "gates" / "__pycache__" / "x.pyc").write_bytes(b"")
+    (tmp_path / "ftspec.yaml").write_text("project: x\n")
+    assert planned_files(tmp_path) == [Path("ftspec.yaml")]
