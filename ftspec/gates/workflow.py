@@ -18,7 +18,6 @@ SOURCE = "methodology.md section 3 (sidecar.yaml, decision-log.md)"
 STEP_SOURCE = "methodology.md section 2; ai-engineering-workflow step 5 (skip handling, outputs)"
 TRAINING_STEP = 5
 STEP_ID = re.compile(r"^(\d+)([a-z]?)$", re.IGNORECASE)
-DECISION_ID = re.compile(r"^([A-Za-z]+(?:-[A-Za-z]+)*-\d{3})\b")
 
 
 def step_number(step: int | str) -> int | None:
@@ -36,11 +35,11 @@ def completed(sidecar: Sidecar) -> set[int]:
 
 def logged_decision_ids(doc: MarkdownDoc) -> dict[str, int]:
     """Decision ids (upper-cased) of the decision log's `## ID: Title` headings, with their lines."""
+    from ftspec.decisions import parse_log
+
     found: dict[str, int] = {}
-    for line, level, title in doc.headings:
-        match = DECISION_ID.match(title)
-        if level in (2, 3) and match:
-            found.setdefault(match[1].upper(), line)
+    for entry in parse_log(doc.text):
+        found.setdefault(entry.key, entry.line)
     return found
 
 
