@@ -15,10 +15,18 @@ from ftspec.errors import SpecError
 from ftspec.loader import YamlDoc
 
 MARKER = re.compile(r"^\s*(TODO|TBD|FIXME)\b[:\s-]*", re.ASCII)
+# A whole value that only stands in for one: a template slot such as `[model]`, `<name>`, `TODO` or `???`.
+STAND_IN = re.compile(r"^\s*(\[[^\]]*\]|TODO|TBD|FIXME|\?+|<[^>]*>)\s*$", re.IGNORECASE)
 
 
 def is_placeholder(value: Any) -> bool:
+    """A `TODO: what to write` marker (the blank template's)."""
     return isinstance(value, str) and MARKER.match(value) is not None
+
+
+def is_stand_in(value: str) -> bool:
+    """A template slot left unfilled: `[value]`, `TODO`, `<model>`."""
+    return bool(STAND_IN.match(value))
 
 
 def placeholder_errors(doc: YamlDoc) -> list[SpecError]:

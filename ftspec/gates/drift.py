@@ -9,12 +9,13 @@ from typing import Any
 
 from ftspec.errors import Location, SpecError
 from ftspec.gates.context import GateContext, NotApplicable
-from ftspec.gates.mdfields import Stated, first_number, is_placeholder, stated_fields
+from ftspec.gates.mdfields import Stated, first_number, stated_fields
 from ftspec.gates.registry import gate
 from ftspec.gates.training import same_model
 from ftspec.gates.workflow import is_skip_record
 from ftspec.loader import MarkdownDoc, YamlDoc, parse_yaml
 from ftspec.models.training import StageArgs, Training
+from ftspec.placeholders import is_stand_in
 from ftspec.results import Finding
 
 SOURCE = "DESIGN.md: one source of truth per fact; a Markdown restatement must agree with the YAML"
@@ -172,7 +173,7 @@ Problem = tuple[str, str] | None
 
 
 def _compare_number(text: str, targets: list[tuple[str, Any]], label: str) -> Problem:
-    if is_placeholder(text):
+    if is_stand_in(text):
         return f"'{text}' is a placeholder", "state the value config/training.yaml holds"
     stated = first_number(text)
     if stated is None:
@@ -192,7 +193,7 @@ def _same(a: float, b: float) -> bool:
 
 
 def _model(text: str, config: Training) -> Problem:
-    if is_placeholder(text):
+    if is_stand_in(text):
         return f"'{text}' is a placeholder", f"write {config.base_model}"
     word = text.replace("`", " ").split()[0] if text.strip() else ""
     if same_model(word, config.base_model):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 BOLD = re.compile(r"^\s*(?:[-*+]\s+)?\*\*(?P<label>[^*]+?)\*\*\s*:?\s*(?P<value>.*)$")
 SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?")
-PLACEHOLDER = re.compile(r"^\s*(\[[^\]]*\]|TODO|TBD|FIXME|\?+|<[^>]*>)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,11 +73,6 @@ def first_number(value: str) -> float | None:
     if token.endswith("%"):
         return float(token[:-1]) / 100
     return float(token)
-
-
-def is_placeholder(value: str) -> bool:
-    """A template slot left unfilled: `[value]`, `TODO`, `<model>`."""
-    return bool(PLACEHOLDER.match(value))
 
 
 def field_value(fields: list[Stated], label: str) -> Stated | None:

@@ -10,10 +10,8 @@ from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
 from ftspec.loader import MarkdownDoc
 from ftspec.models.model_choice import ModelChoice
-from ftspec.placeholders import todo_lines
+from ftspec.placeholders import is_stand_in, todo_lines
 from ftspec.results import Finding
-
-PLACEHOLDER_VALUE = re.compile(r"^\s*(TODO|TBD|FIXME|\?+|\[.*\]|<.*>)\s*$", re.IGNORECASE)
 
 
 @gate("model-choice.complete", phase="design", needs=("model_choice",), heading="tradeoffs",
@@ -22,7 +20,7 @@ def model_choice_complete(ctx: GateContext) -> Iterator[Finding]:
     """model-choice.md names the model, size, license, context window, quantization, target and tradeoffs."""
     choice: ModelChoice = ctx.value("model_choice")
     for key, value in choice.model_dump().items():
-        if isinstance(value, str) and PLACEHOLDER_VALUE.match(value):
+        if isinstance(value, str) and is_stand_in(value):
             yield ctx.finding("model_choice", [key], f"'{value}' is a placeholder", f"fill in the {key}")
     doc = ctx.doc("model_choice")
     assert isinstance(doc, MarkdownDoc)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftspec.gates.context import GateContext
-from ftspec.gates.mdfields import is_placeholder
 from ftspec.gates.registry import gate
 from ftspec.gates.workflow import TRAINING_STEP, completed
 from ftspec.models.sidecar import Sidecar, Story
+from ftspec.placeholders import is_stand_in
 from ftspec.results import Finding
 
 SOURCE = "methodology.md section 3: story ids <PREFIX>-S<NN> by step; section 2: 2-3+ acceptance criteria"
@@ -76,13 +76,13 @@ def _story(
     seen.add(story.id.upper())
     for key in ("title", "description"):
         text = getattr(story, key)
-        if not text.strip() or is_placeholder(text):
+        if not text.strip() or is_stand_in(text):
             yield ctx.finding("sidecar", [*path, key], f"{story.id} has no {key}", f"write the {key}")
     yield from _criteria(ctx, path, story)
 
 
 def _criteria(ctx: GateContext, path: list[str | int], story: Story) -> Iterator[Finding]:
-    real = [c for c in story.acceptance_criteria if c.strip() and not is_placeholder(c)]
+    real = [c for c in story.acceptance_criteria if c.strip() and not is_stand_in(c)]
     wanted = int(ctx.params["min_acceptance_criteria"])
     if len(real) < wanted:
         where = [*path, "acceptance_criteria"] if story.acceptance_criteria else path

@@ -8,10 +8,11 @@ from typing import Any
 
 from ftspec.errors import Location
 from ftspec.gates.context import GateContext, NotApplicable
-from ftspec.gates.mdfields import field_value, is_placeholder, stated_fields
+from ftspec.gates.mdfields import field_value, stated_fields
 from ftspec.gates.registry import gate
 from ftspec.loader import MarkdownDoc
 from ftspec.models.sidecar import Sidecar
+from ftspec.placeholders import is_stand_in
 from ftspec.results import Finding
 
 SOURCE = "methodology.md section 3 (sidecar.yaml, decision-log.md)"
@@ -138,7 +139,7 @@ def _skip_record(ctx: GateContext) -> Iterator[Finding]:
     if not is_skip_record(doc):
         yield Finding(Location(loaded.rel, doc.body_line), "not a skip record", "add the line **Status:** SKIPPED")
     reason = field_value(fields, "reason")
-    if reason is None or not reason.value.strip() or is_placeholder(reason.value):
+    if reason is None or not reason.value.strip() or is_stand_in(reason.value):
         yield Finding(Location(loaded.rel, reason.line if reason else doc.body_line), "the skip record gives no "
                       "reason", "add **Reason:** why step 5 is skipped (e.g. RAG-only architecture chosen in step 2)")
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ftspec.gates.mdfields import Stated, first_number, is_placeholder, stated_fields
+from ftspec.gates.mdfields import Stated, first_number, stated_fields
+from ftspec.placeholders import is_stand_in
 from tests.projects import make_project, run
 
 TS, TY = "phase-2-training/training-spec.md", "config/training.yaml"
@@ -35,7 +36,7 @@ def test_first_number(text: str, number: float | None) -> None:
 @pytest.mark.parametrize(("text", "placeholder"), [("[value]", True), ("TBD", True), ("<model>", True),
                                                    ("16", False), ("[q_proj] and more", False)])
 def test_is_placeholder(text: str, placeholder: bool) -> None:
-    assert is_placeholder(text) is placeholder
+    assert is_stand_in(text) is placeholder
 
 
 def test_finding_points_at_the_markdown_line(tmp_path: Path) -> None:
