@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -232,11 +233,25 @@ _SEP, _END = "\x1f", "\x1e"
 
 
 def commits(root: Path, rev_range: str = "HEAD", paths: list[str] | None = None) -> list[CommitInfo]:
-    """Commits in ``rev_range`` (newest first) with their trailers; [] before the first commit."""
+    """Commits in ``rev_range`` (newest first) with their trailers; [] before the first commit.
+
+    Several decision gates read HEAD's history in one check: it is walked once per HEAD commit.
+    """
+    if rev_range == "HEAD":
+        return list(_head_commits(root, tuple(paths or ()), head_sha(root, "git:HEAD")))
+    return list(_log(root, rev_range, tuple(paths or ())))
+
+
+@functools.lru_cache(maxsize=16)
+def _head_commits(root: Path, paths: tuple[str, ...], head: str) -> tuple[CommitInfo, ...]:
+    return _log(root, "HEAD", paths)
+
+
+def _log(root: Path, rev_range: str, paths: tuple[str, ...]) -> tuple[CommitInfo, ...]:
     from ftspec.decisions import parse_trailers
 
     if rev_range == "HEAD" and head_commit(root) is None:
-        return []
+        return ()
     fmt = _SEP.join(["%H", "%an <%ae>", "%aI", "%s", "%(trailers:only,unfold)"]) + _END
     out = _run(root, "log", f"--format={fmt}", rev_range, "--", *(paths or []))
     result = []
@@ -245,7 +260,7 @@ def commits(root: Path, rev_range: str = "HEAD", paths: list[str] | None = None)
         if len(parts) == 5:
             sha, author, date, subject, trailers = parts
             result.append(CommitInfo(sha, author, date, subject, tuple(parse_trailers(trailers))))
-    return result
+    return tuple(result)
 
 
 def show_file(root: Path, rev: str, path: str) -> str | None:
@@ -349,12 +364,8 @@ def hooks_dir(root: Path) -> Path:
 
 def source_commit(path: Path) -> str | None:
     """The sha of HEAD in the repository containing ``path``, or None outside any repository."""
-    import git
-
-    try:
-        return str(git.Repo(path, search_parent_directories=True).head.commit.hexsha)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
-        return None
+    tree = repo_root(path)
+    return head_commit(tree) if tree is not None else None
 
 
 def is_dirty(path: Path) -> bool | None:
