@@ -52,6 +52,13 @@ def _gitdir(root: Path) -> Path | None:
     return None
 
 
+def _is_gitfile(dotgit: Path) -> bool:
+    try:
+        return dotgit.read_text(encoding="utf-8").startswith("gitdir: ")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _common_dir(gitdir: Path) -> Path:
     common = gitdir / "commondir"
     if common.is_file():
@@ -61,16 +68,33 @@ def _common_dir(gitdir: Path) -> Path:
 
 
 def repo_root(path: Path) -> Path | None:
-    """The work tree containing ``path``, or None outside any repository."""
+    """The work tree containing ``path``, or None outside any repository.
+
+    Found from the files (a ``.git`` directory, or a worktree's ``.git`` file), without starting GitPython:
+    every check asks this. When the environment redirects git (GIT_DIR, GIT_WORK_TREE), git itself answers.
+    """
+    import os
+
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return _toplevel_from_git(path)
+    start = path.resolve()
+    for candidate in (start, *start.parents):
+        dotgit = candidate / ".git"
+        if dotgit.is_dir() or (dotgit.is_file() and _is_gitfile(dotgit)):
+            return candidate
+    return None
+
+
+def _toplevel_from_git(path: Path) -> Path | None:
     import git
 
     try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        top = git.Git(str(path)).rev_parse("--show-toplevel")
+    except git.GitCommandError:
         return None
     except git.GitCommandNotFound:
         raise GitError("git is not installed. install git and try again") from None
-    return Path(repo.working_tree_dir) if repo.working_tree_dir else None
+    return Path(str(top).strip()) if str(top).strip() else None
 
 
 def init_and_commit(path: Path, message: str, trailers: list[tuple[str, str]] | None = None) -> str:
