@@ -5,7 +5,9 @@ file sizes and mtimes, and named values such as the git HEAD). A result is reuse
 inputs is unchanged *and* ftspec's own code is unchanged; otherwise the gate runs again. An input kind the cache
 cannot re-check is never reused. The cache lives in ``<project>/.ftspec/cache/`` and is safe to delete.
 
-On a full hit no artifact is parsed and no pydantic model is built, which is where the time of a check goes.
+On a hit no artifact is parsed and no pydantic model is built, which is where the time of a check goes. When
+every result of a check (the project's own gates included) is a hit, `ftspec check` replays them without
+starting pytest at all.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ftspec.results import GateResult
 
 CACHE_DIR = Path(".ftspec") / "cache"
 CACHE_FILE = "gates.json"
-FORMAT = 1
+FORMAT = 2
 
 # How to recompute a named (non-file) input; an unknown kind invalidates the entry.
 VALUE_RESOLVERS: dict[str, Callable[[Path, str], str]] = {}
@@ -42,18 +44,50 @@ def value_resolver(kind: str) -> Callable[[Callable[[Path, str], str]], Callable
 
 
 def code_fingerprint() -> str:
-    """Changes whenever ftspec's code, its version, pydantic's version or the Python version change."""
-    import pydantic
+    """Changes whenever ftspec's code or version, pytest's or pydantic's version, or the Python version change.
 
+    Read from file stats (ftspec's modules) and version files, so that a replayed check imports neither pytest
+    nor pydantic."""
     package = Path(__file__).resolve().parent
-    parts = [__version__, pydantic.VERSION, sys.version]
+    parts = [__version__, sys.version, _version_file("pydantic", "version.py"), _version_file("_pytest", "_version.py")]
     for path in sorted(package.rglob("*.py")):
-        parts.append(f"{path.relative_to(package)}={stamp(path)}")
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.relative_to(package)}={info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _version_file(package: str, name: str) -> str:
+    """The stamp of a library's version module, found without importing the library."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return f"{package}:absent"
+    return f"{package}:{stamp(Path(next(iter(spec.submodule_search_locations))) / name)}"
+
+
+@value_resolver("tree")
+def tree_stamp(root: Path, key: str) -> str:
+    """``tree:<dir>``: the names and stamps of every file under a project folder (a new gate file changes it)."""
+    folder = root / key.partition(":")[2]
+    if not folder.is_dir():
+        return "missing"
+    parts = [f"{path.relative_to(folder)}={stamp(path)}" for path in sorted(folder.rglob("*"))
+             if path.is_file() and "__pycache__" not in path.parts]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 class ResultCache:
-    """Cached gate results and gate metadata for one project root."""
+    """Cached gate results, gate metadata and replayable check runs for one project root.
+
+    ``entries`` holds built-in gate results by gate id; ``projects`` the results of the project's own gates by
+    pytest node id (only those whose run was watched and found pure, see :mod:`ftspec.reads`); ``runs`` the node
+    ids a check ran, in order, per set of options, with what its collection read. A check whose run record and
+    every result in it are fresh is replayed without starting pytest.
+    """
 
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.root = root
@@ -61,8 +95,11 @@ class ResultCache:
         self.path = root / CACHE_DIR / CACHE_FILE
         self.fingerprint = code_fingerprint() if self.enabled else ""
         self.entries: dict[str, dict[str, Any]] = {}
+        self.projects: dict[str, dict[str, Any]] = {}
+        self.runs: dict[str, dict[str, Any]] = {}
         self.gates: list[dict[str, Any]] = []
         self.dirty = False
+        self._stamps: dict[str, str] = {}
         if self.enabled:
             self._read()
 
@@ -73,26 +110,50 @@ class ResultCache:
             return
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("code") != self.fingerprint:
             return
-        self.entries = data.get("results", {}) if isinstance(data.get("results"), dict) else {}
+        self.entries = _dict(data.get("results"))
+        self.projects = _dict(data.get("projects"))
+        self.runs = _dict(data.get("runs"))
         self.gates = data.get("gates", []) if isinstance(data.get("gates"), list) else []
 
     def lookup(self, gate_id: str) -> GateResult | None:
-        """The cached result when every recorded input is unchanged."""
-        entry = self.entries.get(gate_id) if self.enabled else None
-        if not entry or not self._fresh(entry.get("inputs", {})):
+        """The cached result of a built-in gate when every recorded input is unchanged."""
+        return self._lookup(self.entries, gate_id)
+
+    def lookup_project(self, nodeid: str) -> GateResult | None:
+        """The cached result of one of the project's own gates when every recorded input is unchanged."""
+        return self._lookup(self.projects, nodeid)
+
+    def _lookup(self, table: dict[str, dict[str, Any]], key: str) -> GateResult | None:
+        entry = table.get(key) if self.enabled else None
+        if not isinstance(entry, dict) or not self._fresh(entry.get("inputs", {})):
             return None
         try:
             return GateResult.from_dict(entry["result"])
         except (KeyError, TypeError, ValueError):
             return None
 
+    def replay(self, signature: str) -> list[GateResult] | None:
+        """Every result of the last check run with these options, when all of them are fresh; else None."""
+        run = self.runs.get(signature) if self.enabled else None
+        if not isinstance(run, dict) or not run.get("items") or not self._fresh(run.get("inputs", {})):
+            return None
+        results = []
+        for nodeid, gate_id in run["items"]:
+            result = self.lookup(gate_id) if gate_id else self.lookup_project(nodeid)
+            if result is None:
+                return None
+            results.append(result)
+        return results
+
     def _fresh(self, inputs: dict[str, str]) -> bool:
         import ftspec.git  # noqa: F401 - registers the git value resolver
 
+        if not isinstance(inputs, dict):
+            return False
         for key, recorded in inputs.items():
             kind, _, name = key.partition(":")
             if kind == "file":
-                current = stamp(self.root / name)
+                current = self._stamp(name)
             elif kind == "value":
                 resolver = VALUE_RESOLVERS.get(name.partition(":")[0])
                 if resolver is None:
@@ -104,9 +165,26 @@ class ResultCache:
                 return False
         return True
 
+    def _stamp(self, name: str) -> str:
+        """One stamp per file per check: many gates read the same spec file."""
+        if name not in self._stamps:
+            self._stamps[name] = stamp(self.root / name)
+        return self._stamps[name]
+
     def store(self, result: GateResult) -> None:
         if self.enabled:
             self.entries[result.id] = {"inputs": result.inputs, "result": result.to_dict()}
+            self.dirty = True
+
+    def store_project(self, nodeid: str, result: GateResult, inputs: dict[str, str]) -> None:
+        if self.enabled:
+            self.projects[nodeid] = {"inputs": inputs, "result": result.to_dict()}
+            self.dirty = True
+
+    def store_run(self, signature: str, items: list[tuple[str, str]], inputs: dict[str, str]) -> None:
+        """Remember which node ids (with the built-in gate id, or "" for a project gate) a check ran."""
+        if self.enabled:
+            self.runs[signature] = {"items": [list(item) for item in items], "inputs": inputs}
             self.dirty = True
 
     def remember_gates(self, gates: list[dict[str, Any]]) -> None:
@@ -118,7 +196,8 @@ class ResultCache:
         """Write atomically; a read-only checkout simply goes uncached."""
         if not (self.enabled and self.dirty):
             return
-        payload = {"format": FORMAT, "code": self.fingerprint, "gates": self.gates, "results": self.entries}
+        payload = {"format": FORMAT, "code": self.fingerprint, "gates": self.gates, "results": self.entries,
+                   "projects": self.projects, "runs": self.runs}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             ignore = self.path.parent / ".gitignore"
@@ -131,3 +210,7 @@ class ResultCache:
         except OSError:
             return
         self.dirty = False
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -26,9 +26,12 @@ HASH_BELOW = 1 << 20
 
 def stamp(path: Path) -> str:
     """What decides whether a cached gate result still holds: the content hash of a small file (spec files;
-    immune to same-size edits within one mtime tick), size and mtime of a large one (datasets), or 'missing'."""
+    immune to same-size edits within one mtime tick), size and mtime of a large one (datasets), 'directory' or
+    'missing'."""
     try:
         stat = path.stat()
+        if path.is_dir():
+            return "directory"  # read as "it exists": a listing of it is an input of its own
         if stat.st_size < HASH_BELOW and path.is_file():
             return f"{stat.st_size}:{hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()}"
     except OSError:

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ftspec.cache import ResultCache
+from ftspec.errors import ProjectNotFound
 from ftspec.paths import MANIFEST, find_root
+from ftspec.reads import ReadLog, file_inputs, paused, watching
 from ftspec.results import GateResult
 
 if TYPE_CHECKING:
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
 RESULTS = pytest.StashKey[dict[str, GateResult]]()
 PROJECTS = pytest.StashKey[dict[Path, "Project"]]()
 CACHES = pytest.StashKey[dict[Path, ResultCache]]()
+# What each of the project's own gates read (None: it cannot be replayed), and what collection read.
+PROJECT_INPUTS = pytest.StashKey[dict[str, "dict[str, str] | None"]]()
+COLLECTION_READS = pytest.StashKey[ReadLog]()
 PIPELINE_DIRS = {"data", "models", ".dvc", "dvc_plots"}
 
 
@@ -43,11 +48,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ftspec")
     group.addoption("--ftspec-no-cache", action="store_true", default=False,
                     help="Run every ftspec gate instead of reusing results whose inputs are unchanged.")
+    group.addoption("--ftspec-record", action="store_true", default=False,
+                    help="Watch what the project's own gates read, so that `ftspec check` can replay them.")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ftspec_gate: a built-in ftspec gate")
+    config.addinivalue_line("markers", "ftspec_no_cache: never replay this gate's result (it reads the clock, "
+                            "random numbers or environment variables)")
     config.stash.setdefault(RESULTS, {})
+    config.stash.setdefault(PROJECT_INPUTS, {})
     config.stash.setdefault(PROJECTS, {})
     config.stash.setdefault(CACHES, {})
 
@@ -55,6 +65,53 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     for cache in session.config.stash.get(CACHES, {}).values():
         cache.save()
+
+
+def recording(config: pytest.Config) -> bool:
+    return bool(config.getoption("ftspec_record", False)) and not config.getoption("ftspec_no_cache", False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Any:
+    """Under --ftspec-record, watch what collection reads (gate modules, conftest files, data they load)."""
+    if not recording(session.config):
+        return (yield)
+    with watching(listing_ok=True) as log:
+        try:
+            return (yield)
+        finally:
+            session.config.stash[COLLECTION_READS] = log
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Under --ftspec-record, watch one of the project's own gates from setup to teardown."""
+    if isinstance(item, GateItem) or not recording(item.config):
+        return (yield)
+    for project in item.config.stash[PROJECTS].values():
+        project.recording = {}
+    with watching() as log:
+        outcome = yield
+    item.config.stash[PROJECT_INPUTS][item.nodeid] = project_gate_inputs(item, log)
+    return outcome
+
+
+def project_gate_inputs(item: pytest.Item, log: ReadLog) -> dict[str, str] | None:
+    """The inputs a replay of this gate's result depends on, or None when it must always run."""
+    if not isinstance(item, pytest.Function) or log.impure or item.get_closest_marker("ftspec_no_cache"):
+        return None
+    fixtures = item._fixtureinfo.name2fixturedefs  # pytest exposes no public way to see fixture scopes
+    if any(d.scope != "function" for defs in fixtures.values() for d in defs):
+        return None  # a wider fixture may have read its inputs while another test ran
+    try:
+        root = find_root(item.path.parent)
+    except ProjectNotFound:
+        return None
+    inputs = file_inputs(root, log.paths)
+    project = item.config.stash[PROJECTS].get(root)
+    if project is not None:
+        inputs.update(project.recording)
+    return inputs
 
 
 def project_for(config: pytest.Config, root: Path) -> Project:
@@ -103,8 +160,10 @@ class SpecFile(pytest.File):
     """ftspec.yaml: collects one item per built-in gate."""
 
     def collect(self) -> Iterator[GateItem]:
-        cache = cache_for(self.config, self.path.parent)
-        for meta in gate_metadata(cache):
+        with paused():
+            cache = cache_for(self.config, self.path.parent)
+            gates = gate_metadata(cache)
+        for meta in gates:
             yield GateItem.from_parent(self, name=meta["id"], meta=meta, cache=cache)
 
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from ftspec import cache as cache_module
 from ftspec.cache import CACHE_DIR, CACHE_FILE, ResultCache
+from ftspec.commands import check as check_module
 from ftspec.commands.check import CheckOptions, run_check
+from ftspec.report.model import CheckRun
 from ftspec.results import GateResult
+from tests.conftest import REPO, WORKED, copy_project
 
 
 def run(project: Path, **kwargs: object) -> dict[str, GateResult]:
-    """Built-in gate results by id (the project's own pytest gates are never cached)."""
+    """Built-in gate results by id."""
     results = run_check(CheckOptions(path=project, **kwargs)).results  # type: ignore[arg-type]
     return {r.id: r for r in results if r.phase != "project"}
 
@@ -104,7 +110,7 @@ def test_corrupt_cache_file_is_ignored(worked_example: Path) -> None:
     (worked_example / CACHE_DIR / CACHE_FILE).write_text("{not json")
     results = run(worked_example)
     assert not any(r.cached for r in results.values())
-    assert json.loads((worked_example / CACHE_DIR / CACHE_FILE).read_text())["format"] == 1
+    assert json.loads((worked_example / CACHE_DIR / CACHE_FILE).read_text())["format"] == cache_module.FORMAT
 
 
 def test_read_only_project_still_checks(worked_example: Path) -> None:
@@ -115,3 +121,135 @@ def test_read_only_project_still_checks(worked_example: Path) -> None:
         assert run(worked_example)["rubric.schema"].outcome == "passed"
     finally:
         worked_example.chmod(0o755)
+
+
+# -- replaying a whole check without pytest -------------------------------------------------------------------
+
+
+class PytestSpy:
+    """Counts how often a check had to start pytest (instead of replaying)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        original = check_module._run_pytest
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.calls += 1
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(check_module, "_run_pytest", counted)
+
+
+@pytest.fixture
+def own_gates(tmp_path: Path) -> Path:
+    """The worked example with its own gates/ folder."""
+    return copy_project(WORKED, tmp_path / "own", own_gates=True)
+
+
+def write_gate(project: Path, name: str, body: str) -> None:
+    (project / "gates" / name).write_text(textwrap.dedent(body))
+
+
+def by_id(run_: CheckRun) -> dict[str, GateResult]:
+    return {r.id: r for r in run_.results}
+
+
+def test_an_unchanged_check_is_replayed_whole(own_gates: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run_check(CheckOptions(path=own_gates))
+    spy = PytestSpy(monkeypatch)
+    second = run_check(CheckOptions(path=own_gates))
+    assert spy.calls == 0
+    assert all(r.cached for r in second.results)
+    assert [(r.id, r.outcome) for r in second.results] == [(r.id, r.outcome) for r in first.results]
+    assert any(r.phase == "project" for r in second.results) and second.exit_code == first.exit_code == 0
+
+
+def test_a_replayed_check_imports_neither_pytest_nor_pydantic(own_gates: Path) -> None:
+    probe = ("import sys; from pathlib import Path; from ftspec.commands.check import CheckOptions, run_check; "
+             f"run = run_check(CheckOptions(path=Path({str(own_gates)!r}))); "
+             "print(run.exit_code, 'pytest' in sys.modules, 'pydantic.main' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    outputs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                              check=True).stdout.split() for _ in range(2)]
+    assert outputs == [["0", "True", "True"], ["0", "False", "False"]]
+
+
+def test_an_edited_spec_file_is_checked_again(own_gates: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_check(CheckOptions(path=own_gates))
+    spy = PytestSpy(monkeypatch)
+    rubric = own_gates / "config" / "rubric.yaml"
+    rubric.write_text(rubric.read_text().replace("pass_threshold: 0.80", "pass_threshold: 1.5"))
+    results = by_id(run_check(CheckOptions(path=own_gates)))
+    assert spy.calls == 1 and results["rubric.threshold"].outcome == "failed"
+
+
+def test_a_new_gate_file_is_collected(own_gates: Path) -> None:
+    run_check(CheckOptions(path=own_gates))
+    write_gate(own_gates, "test_more.py", "def test_more(rubric):\n    assert rubric.criteria\n")
+    assert by_id(run_check(CheckOptions(path=own_gates)))["gates/test_more.py::test_more"].outcome == "passed"
+
+
+def test_a_file_a_project_gate_opened_is_an_input(own_gates: Path) -> None:
+    (own_gates / "notes.txt").write_text("ok")
+    write_gate(own_gates, "test_notes.py", """
+        from pathlib import Path
+
+        def test_notes_say_ok():
+            assert (Path(__file__).parent.parent / "notes.txt").read_text() == "ok", "notes must say ok"
+        """)
+    run_check(CheckOptions(path=own_gates))
+    (own_gates / "notes.txt").write_text("no")
+    result = by_id(run_check(CheckOptions(path=own_gates)))["gates/test_notes.py::test_notes_say_ok"]
+    assert result.outcome == "failed" and not result.cached
+
+
+def test_a_file_a_project_gate_looked_for_is_an_input(own_gates: Path) -> None:
+    write_gate(own_gates, "test_exists.py", """
+        from pathlib import Path
+
+        def test_no_todo_file():
+            assert not (Path(__file__).parent.parent / "TODO").exists(), "resolve TODO first"
+        """)
+    run_check(CheckOptions(path=own_gates))
+    (own_gates / "TODO").write_text("x")
+    assert by_id(run_check(CheckOptions(path=own_gates)))["gates/test_exists.py::test_no_todo_file"].outcome == "failed"
+
+
+@pytest.mark.parametrize("body", [
+    "def test_writes(tmp_path):\n    (tmp_path / 'x').write_text('x')\n",
+    "import pytest\n\n@pytest.mark.ftspec_no_cache\ndef test_marked():\n    pass\n",
+    "import pytest\n\n@pytest.fixture(scope='module')\ndef wide():\n    return 1\n\ndef test_wide(wide):\n    pass\n",
+], ids=["impure", "marked", "wide-fixture"])
+def test_a_gate_that_cannot_be_replayed_always_runs(own_gates: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    body: str) -> None:
+    write_gate(own_gates, "test_always.py", body)
+    run_check(CheckOptions(path=own_gates))
+    spy = PytestSpy(monkeypatch)
+    results = run_check(CheckOptions(path=own_gates)).results
+    assert spy.calls == 1
+    assert [r.cached for r in results if r.id.startswith("gates/test_always.py")] == [False]
+    assert all(r.cached for r in results if r.phase != "project")
+
+
+def test_a_failing_project_gate_replays_its_failure(own_gates: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_gate(own_gates, "test_fails.py", "def test_fails(rubric):\n    assert not rubric.criteria, 'no'\n")
+    first = run_check(CheckOptions(path=own_gates))
+    spy = PytestSpy(monkeypatch)
+    second = run_check(CheckOptions(path=own_gates))
+    assert spy.calls == 0 and second.exit_code == first.exit_code == 1
+    failed = [r for r in second.results if r.outcome == "failed"]
+    assert [(r.id, r.findings) for r in failed] == [(r.id, r.findings) for r in first.results if r.outcome == "failed"]
+
+
+def test_options_that_change_the_run_are_not_replayed_from_another(own_gates: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    run_check(CheckOptions(path=own_gates))
+    spy = PytestSpy(monkeypatch)
+    only = run_check(CheckOptions(path=own_gates, keyword="rubric"))
+    assert spy.calls == 1 and only.results and all("rubric" in r.id for r in only.results)
+    assert [r.id for r in run_check(CheckOptions(path=own_gates, keyword="rubric")).results] == [
+        r.id for r in only.results]
+    assert spy.calls == 1
+    junit = own_gates / "junit.xml"
+    run_check(CheckOptions(path=own_gates, junitxml=str(junit)))
+    assert spy.calls == 2 and junit.is_file()

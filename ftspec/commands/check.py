@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
-
+from ftspec.cache import ResultCache, tree_stamp
 from ftspec.errors import FtspecError, Location, UsageError
 from ftspec.loader import load_yaml
-from ftspec.paths import MANIFEST, find_root
-from ftspec.pytest_plugin import RESULTS
+from ftspec.paths import MANIFEST, find_root, stamp
+from ftspec.reads import file_inputs
 from ftspec.report import REPORTERS
 from ftspec.report.model import CheckRun
 from ftspec.results import Finding, GateResult
+
+if TYPE_CHECKING:  # pytest is imported only when gates have to run: a replayed check never starts it
+    import pytest
+
+USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
+# Files at the root that change how pytest collects (a replay is valid only while they are unchanged).
+PYTEST_FILES = ("conftest.py", "pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 
 
 @dataclass
@@ -71,18 +78,24 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 class Recorder:
-    """A pytest plugin object that turns test reports into GateResults, in run order."""
+    """A pytest plugin object that turns test reports into GateResults, in run order, and (under
+    --ftspec-record) stores what a later check needs to replay them."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, signature: str = "") -> None:
         self.root = root
+        self.signature = signature
         self.results: dict[str, GateResult] = {}
         self.gate_results: dict[str, GateResult] = {}
+        self.collection_failed = False
 
     def pytest_configure(self, config: pytest.Config) -> None:
+        from ftspec.pytest_plugin import RESULTS
+
         self.gate_results = config.stash.setdefault(RESULTS, {})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
+            self.collection_failed = True
             self.results[report.nodeid] = GateResult(
                 report.nodeid or "collection", "failed", [_crash_finding(report, report.nodeid, self.root)],
                 description="could not be collected",
@@ -95,6 +108,32 @@ class Recorder:
             self.results[report.nodeid] = self.gate_results[report.nodeid]
         else:
             self.results[report.nodeid] = _user_result(report, self.results.get(report.nodeid), self.root)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from ftspec.pytest_plugin import COLLECTION_READS, PROJECT_INPUTS, cache_for, recording
+
+        if not self.signature or not recording(session.config):
+            return
+        cache = cache_for(session.config, self.root)
+        inputs = session.config.stash[PROJECT_INPUTS]
+        for nodeid, result in self.results.items():
+            if result.phase == "project" and inputs.get(nodeid) is not None:
+                cache.store_project(nodeid, result, inputs[nodeid] or {})
+        collection = session.config.stash.get(COLLECTION_READS, None)
+        if collection is not None and not collection.impure and not self.collection_failed:
+            items = [(nodeid, "" if r.phase == "project" else r.id) for nodeid, r in self.results.items()]
+            cache.store_run(self.signature, items, self._collection_inputs(collection.paths))
+        cache.save()
+
+    def _collection_inputs(self, paths: set[str]) -> dict[str, str]:
+        """What the item list depends on: the manifest, pytest's files, every file of the gates folder and
+        whatever collection read."""
+        inputs = file_inputs(self.root, paths)
+        for name in (MANIFEST, *PYTEST_FILES):
+            inputs[f"file:{name}"] = stamp(self.root / name)
+        gates_dir = json.loads(self.signature)["gates_dir"]
+        inputs[f"value:tree:{gates_dir}"] = tree_stamp(self.root, f"tree:{gates_dir}")
+        return inputs
 
 
 def _user_result(report: pytest.TestReport, previous: GateResult | None, root: Path) -> GateResult:
@@ -173,23 +212,56 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
         args.append(f"--junitxml={options.junitxml}")
     if not options.cache:
         args.append("--ftspec-no-cache")
+    elif not options.extra_args:
+        args.append("--ftspec-record")
     return args + options.extra_args
 
 
 def run_check(options: CheckOptions) -> CheckRun:
-    """Run the gates of the project at ``options.path``; returns the run for a reporter."""
+    """Run the gates of the project at ``options.path``; returns the run for a reporter.
+
+    When the last check with the same options left a fresh result for every gate it ran, those results are
+    replayed and pytest is not started (see :mod:`ftspec.cache`)."""
     root = find_root(options.path)
     hints = ManifestHints.read(root)
-    recorder = Recorder(root)
     started = time.perf_counter()
+    signature = run_signature(hints, options)
+    replayed = _replay(root, signature, options)
+    if replayed is not None:
+        run = CheckRun(hints.project, str(root), replayed, _exit_code(replayed))
+    else:
+        run = _run_pytest(root, hints, options, signature)
+    run.duration = time.perf_counter() - started
+    return run
+
+
+def run_signature(hints: ManifestHints, options: CheckOptions) -> str:
+    """The options that decide which gates a check runs: a replay must have been recorded with the same."""
+    return json.dumps({"keyword": options.keyword, "exitfirst": options.exitfirst, "gates_dir": hints.gates_dir,
+                       "plugins": list(hints.plugins)}, sort_keys=True)
+
+
+def _replay(root: Path, signature: str, options: CheckOptions) -> list[GateResult] | None:
+    if not options.cache or options.junitxml or options.extra_args:
+        return None  # JUnit XML is written by pytest; extra pytest arguments may change anything
+    return ResultCache(root).replay(signature)
+
+
+def _exit_code(results: list[GateResult]) -> int:
+    """pytest's exit code for these outcomes."""
+    return 1 if any(r.outcome == "failed" for r in results) else 0
+
+
+def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signature: str) -> CheckRun:
+    import pytest
+
+    recorder = Recorder(root, signature)
     with _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
         args = plugin_args + pytest_args(root, hints, options)
         exit_code = int(pytest.main(args, plugins=[recorder]))
-    if exit_code == pytest.ExitCode.USAGE_ERROR:
+    if exit_code == USAGE_ERROR:
         raise UsageError(_usage_message(captured.getvalue()))
-    run = CheckRun(hints.project, str(root), list(recorder.results.values()), exit_code)
-    run.duration = time.perf_counter() - started
-    return run
+    return CheckRun(hints.project, str(root), list(recorder.results.values()), exit_code)
 
 
 @contextlib.contextmanager

@@ -25,7 +25,9 @@ def render_text(run: CheckRun) -> str:
     if not parts:  # pytest exits 5: nothing was selected
         lines.append("no gates ran: the selection (-k) matched none. `ftspec gates` lists the gate ids")
     else:
-        lines.append(f"{', '.join(parts)} in {run.duration:.2f}s")
+        cached = sum(r.cached for r in run.results)
+        note = f" ({cached} unchanged since the last check, not run again)" if cached else ""
+        lines.append(f"{', '.join(parts)} in {run.duration:.2f}s{note}")
     return "\n".join(lines)
 
 
