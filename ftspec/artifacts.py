@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from ftspec.models.base_eval import BaseEval
-from ftspec.models.manifest import Manifest
-from ftspec.models.model_choice import ModelChoice
-from ftspec.models.persona import PersonaTemplate
-from ftspec.models.rubric import Rubric
-from ftspec.models.sidecar import Sidecar
-from ftspec.models.taxonomy import InputTaxonomy
-from ftspec.models.training import Training
+    from ftspec.models.manifest import Manifest
 
 Kind = Literal["yaml", "frontmatter", "markdown"]
 
 
 @dataclass(frozen=True)
 class ArtifactSpec:
-    """One artifact: fixture name, manifest `paths` field, file kind, model, and when it is required."""
+    """One artifact: fixture name, manifest `paths` field, file kind, model, and when it is required.
+
+    The model is named ("module:Class" in ftspec.models) and imported on first use: building pydantic models
+    is most of what a check costs, and a check that reads one artifact needs one model."""
 
     name: str
     path_field: str
     kind: Kind
-    model: type[BaseModel] | None
+    model_ref: str | None
     description: str
     required: Callable[[Manifest], bool] = lambda manifest: True
+
+    @property
+    def model(self) -> type[BaseModel] | None:
+        return resolve_model(self.model_ref) if self.model_ref else None
+
+
+@functools.cache
+def resolve_model(ref: str) -> type[BaseModel]:
+    """The model class a "module:Class" reference (a module of ftspec.models) names."""
+    module, _, name = ref.partition(":")
+    model: type[BaseModel] = getattr(importlib.import_module(f"ftspec.models.{module}"), name)
+    return model
 
 
 def _training_required(manifest: Manifest) -> bool:
@@ -45,24 +56,32 @@ def _never(manifest: Manifest) -> bool:
 ARTIFACTS: dict[str, ArtifactSpec] = {
     spec.name: spec
     for spec in (
-        ArtifactSpec("model_choice", "model_choice", "frontmatter", ModelChoice, "model choice with tradeoffs"),
-        ArtifactSpec("taxonomy", "taxonomy", "yaml", InputTaxonomy, "input taxonomy", _training_required),
-        ArtifactSpec("rubric", "rubric", "yaml", Rubric, "rubric"),
-        ArtifactSpec("personas", "personas", "yaml", PersonaTemplate, "persona template", _training_required),
+        ArtifactSpec("model_choice", "model_choice", "frontmatter", "model_choice:ModelChoice",
+                     "model choice with tradeoffs"),
+        ArtifactSpec("taxonomy", "taxonomy", "yaml", "taxonomy:InputTaxonomy", "input taxonomy", _training_required),
+        ArtifactSpec("rubric", "rubric", "yaml", "rubric:Rubric", "rubric"),
+        ArtifactSpec("personas", "personas", "yaml", "persona:PersonaTemplate", "persona template", _training_required),
         ArtifactSpec("system_prompt", "system_prompt", "markdown", None, "system prompt"),
         ArtifactSpec("user_sim_prompt", "user_sim_prompt", "markdown", None, "user-simulator prompt",
                      _training_required),
         ArtifactSpec("assistant_prompt", "assistant_prompt", "markdown", None, "assistant prompt", _training_required),
-        ArtifactSpec("base_eval", "base_eval", "frontmatter", BaseEval, "base-model eval results"),
-        ArtifactSpec("sidecar", "sidecar", "yaml", Sidecar, "workflow sidecar", _never),
-        ArtifactSpec("training", "training", "yaml", Training, "training configuration", _training_required),
+        ArtifactSpec("base_eval", "base_eval", "frontmatter", "base_eval:BaseEval", "base-model eval results"),
+        ArtifactSpec("sidecar", "sidecar", "yaml", "sidecar:Sidecar", "workflow sidecar", _never),
+        ArtifactSpec("training", "training", "yaml", "training:Training", "training configuration", _training_required),
         ArtifactSpec("training_spec", "training_spec", "markdown", None, "training spec (or its SKIPPED record)",
                      _never),
         ArtifactSpec("decision_log", "decision_log", "markdown", None, "decision log", _never),
     )
 }
 
-SCHEMA_MODELS: dict[str, type[BaseModel]] = {
-    "manifest": Manifest,
-    **{name: spec.model for name, spec in ARTIFACTS.items() if spec.model is not None},
-}
+MANIFEST_MODEL = "manifest:Manifest"
+SCHEMA_NAMES: tuple[str, ...] = ("manifest", *(name for name, spec in ARTIFACTS.items() if spec.model_ref))
+"""Every artifact with a JSON Schema, the manifest first."""
+
+
+def schema_model(name: str) -> type[BaseModel]:
+    """The model of one of SCHEMA_NAMES."""
+    ref = MANIFEST_MODEL if name == "manifest" else ARTIFACTS[name].model_ref
+    if ref is None:
+        raise KeyError(name)
+    return resolve_model(ref)

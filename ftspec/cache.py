@@ -27,7 +27,7 @@ from ftspec.results import GateResult
 
 CACHE_DIR = Path(".ftspec") / "cache"
 CACHE_FILE = "gates.json"
-FORMAT = 2
+FORMAT = 3
 
 # How to recompute a named (non-file) input; an unknown kind invalidates the entry.
 VALUE_RESOLVERS: dict[str, Callable[[Path, str], str]] = {}

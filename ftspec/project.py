@@ -86,14 +86,25 @@ class Project:
         return self.root / self.rel(name)
 
     def load(self, name: str) -> Loaded:
-        """Load an artifact once; errors are kept, not raised."""
+        """Load and validate an artifact once; errors are kept, not raised."""
+        if name == "manifest":
+            return self.manifest_loaded()
+        if name not in self._cache:
+            parsed = self.parse(name)
+            spec = ARTIFACTS[name]
+            self._cache[name] = _validated(parsed, spec.model) if parsed.doc is not None else parsed
+        self.track_file(self.path(name))
+        return self._cache[name]
+
+    def parse(self, name: str) -> Loaded:
+        """An artifact's document without validating it (its value is the document itself); parsed once."""
         if name == "manifest":
             return self.manifest_loaded()
         self.track_file(self.path(name))
-        if name not in self._cache:
-            spec = ARTIFACTS[name]
-            self._cache[name] = _load(self.path(name), self.rel(name), spec.kind, spec.model)
-        return self._cache[name]
+        key = f"parsed:{name}"
+        if key not in self._cache:
+            self._cache[key] = _parse(self.path(name), self.rel(name), ARTIFACTS[name].kind)
+        return self._cache[key]
 
     def required(self, name: str) -> bool:
         spec: ArtifactSpec = ARTIFACTS[name]
@@ -106,20 +117,37 @@ class Project:
 
 
 def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loaded:
+    parsed = _parse(path, rel, kind)
+    return _validated(parsed, model) if parsed.doc is not None else parsed
+
+
+def _parse(path: Path, rel: str, kind: str) -> Loaded:
+    """Read and parse; the value is the document (YAML, or Markdown with its frontmatter)."""
     loaded = Loaded(name=rel, rel=rel, missing=not path.exists())
     try:
-        data: YamlDoc | None
         if kind == "yaml":
-            loaded.doc = data = load_mapping(path, rel)
+            loaded.doc = load_mapping(path, rel)
         else:
-            markdown = load_markdown(path, rel)
-            loaded.doc, data = markdown, markdown.frontmatter
-            if kind == "frontmatter" and data is None:
+            loaded.doc = load_markdown(path, rel)
+            if kind == "frontmatter" and loaded.doc.frontmatter is None:
                 raise SpecError(Location(rel, 1, 1), "missing YAML frontmatter", "start the file with --- lines")
-        if model is not None and data is not None:
-            loaded.value = _validate(model, data)
-        elif model is None:
-            loaded.value = loaded.doc
+        loaded.value = loaded.doc
+    except SpecErrors as exc:
+        loaded.errors = list(exc.errors)
+    except SpecError as exc:
+        loaded.errors = [exc]
+    return loaded
+
+
+def _validated(parsed: Loaded, model: type[BaseModel] | None) -> Loaded:
+    """A new Loaded whose value is the model validated from the parsed document (when the artifact has one)."""
+    loaded = Loaded(parsed.name, parsed.rel, parsed.doc, parsed.value, list(parsed.errors), parsed.missing)
+    data = loaded.doc.frontmatter if isinstance(loaded.doc, MarkdownDoc) else loaded.doc
+    if model is None or loaded.errors or data is None:
+        return loaded
+    loaded.value = None
+    try:
+        loaded.value = _validate(model, data)
     except SpecErrors as exc:
         loaded.errors = list(exc.errors)
     except SpecError as exc:

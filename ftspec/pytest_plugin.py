@@ -137,8 +137,8 @@ def gate_metadata(cache: ResultCache) -> list[dict[str, Any]]:
         return cache.gates
     from ftspec.gates.registry import all_gates
 
-    gates = [{"id": g.id, "phase": g.phase, "severity": g.severity, "description": g.description}
-             for g in all_gates().values()]
+    gates = [{"id": g.id, "phase": g.phase, "severity": g.severity, "description": g.description,
+              "module": g.func.__module__} for g in all_gates().values()]
     cache.remember_gates(gates)
     return gates
 
@@ -181,10 +181,11 @@ class GateItem(pytest.Item):
         cached = self.cache.lookup(self.gate_id)
         if cached is not None:
             return cached
-        from ftspec.gates.registry import all_gates
+        from ftspec.gates.registry import load_gate
         from ftspec.gates.runner import run_gate
 
-        result = run_gate(all_gates()[self.gate_id], project_for(self.config, self.cache.root))
+        gate = load_gate(self.gate_id, self.meta.get("module"))
+        result = run_gate(gate, project_for(self.config, self.cache.root))
         self.cache.store(result)
         return result
 

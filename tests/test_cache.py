@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -253,3 +254,17 @@ def test_options_that_change_the_run_are_not_replayed_from_another(own_gates: Pa
     junit = own_gates / "junit.xml"
     run_check(CheckOptions(path=own_gates, junitxml=str(junit)))
     assert spy.calls == 2 and junit.is_file()
+
+
+def test_a_rerun_builds_only_the_models_its_gates_read(worked_example: Path) -> None:
+    run(worked_example)
+    rubric = worked_example / "config" / "rubric.yaml"
+    rubric.write_text(rubric.read_text() + "# edited\n")
+    probe = ("import sys; from pathlib import Path; from ftspec.commands.check import CheckOptions, run_check; "
+             f"run = run_check(CheckOptions(path=Path({str(worked_example)!r}))); "
+             "print(sorted(m for m in sys.modules if m.startswith('ftspec.models.')))")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    models = set(ast.literal_eval(loaded.stdout))
+    assert "ftspec.models.rubric" in models
+    assert not models & {"ftspec.models.persona", "ftspec.models.training", "ftspec.models.sidecar"}, models

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ftspec.artifacts import SCHEMA_MODELS
+from ftspec.artifacts import SCHEMA_NAMES, schema_model
 from ftspec.errors import UsageError
 
 
 def json_schema(name: str) -> dict[str, Any]:
     """The JSON Schema of one artifact."""
-    schema = SCHEMA_MODELS[name].model_json_schema()
+    schema = schema_model(name).model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"ftspec:{name}"
     return schema
@@ -23,7 +23,7 @@ def write_schemas(directory: Path) -> list[Path]:
     """Write <name>.json for every artifact; returns the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in SCHEMA_MODELS:
+    for name in SCHEMA_NAMES:
         target = directory / f"{name}.json"
         target.write_text(json.dumps(json_schema(name), indent=2) + "\n", encoding="utf-8")
         written.append(target)
@@ -37,11 +37,11 @@ def schema(artifact: str | None, output: Path | None) -> int:
             print(path)
         return 0
     if artifact is None:
-        print("\n".join(SCHEMA_MODELS))
+        print("\n".join(SCHEMA_NAMES))
         return 0
-    if artifact not in SCHEMA_MODELS:
-        close = difflib.get_close_matches(artifact, list(SCHEMA_MODELS), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(SCHEMA_MODELS)}"
+    if artifact not in SCHEMA_NAMES:
+        close = difflib.get_close_matches(artifact, list(SCHEMA_NAMES), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(SCHEMA_NAMES)}"
         raise UsageError(f"unknown artifact '{artifact}'. {hint}")
     print(json.dumps(json_schema(artifact), indent=2))
     return 0

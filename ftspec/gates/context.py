@@ -38,7 +38,8 @@ class GateContext:
         return loaded.value
 
     def doc(self, name: str) -> YamlDoc | MarkdownDoc | None:
-        return self.project.load(name).doc
+        """The parsed document of an artifact (not validated: reading its text needs no model)."""
+        return self.project.parse(name).doc
 
     def yaml(self, name: str) -> YamlDoc | None:
         """The YAML document of an artifact (a Markdown file's frontmatter)."""

@@ -37,7 +37,7 @@ def _yaml_docs(ctx: GateContext) -> Iterator[YamlDoc]:
     for name in names:
         if name != "manifest" and not ctx.project.exists(name):
             continue
-        loaded = ctx.project.load(name)
+        loaded = ctx.project.parse(name)
         if loaded.doc is None:
             continue
         doc = ctx.yaml(name) if name != "manifest" else loaded.doc

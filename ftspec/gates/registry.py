@@ -72,3 +72,11 @@ def all_gates() -> dict[str, Gate]:
     for module in GATE_MODULES:
         importlib.import_module(f"ftspec.gates.{module}")
     return REGISTRY
+
+
+def load_gate(gate_id: str, module: str | None = None) -> Gate:
+    """One gate, importing only the module that defines it when that is known (each gate module pulls in the
+    models it reads; a check that reruns one gate should not build them all)."""
+    if gate_id not in REGISTRY and module:
+        importlib.import_module(module)
+    return REGISTRY[gate_id] if gate_id in REGISTRY else all_gates()[gate_id]

@@ -55,5 +55,5 @@ def _schema_gate(name: str) -> None:
 
 
 for _name, _spec in ARTIFACTS.items():
-    if _spec.model is not None and f"{_name.replace('_', '-')}.schema" not in REGISTRY:
+    if _spec.model_ref is not None and f"{_name.replace('_', '-')}.schema" not in REGISTRY:
         _schema_gate(_name)

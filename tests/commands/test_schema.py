@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from ftspec.artifacts import ARTIFACTS, SCHEMA_MODELS
+from ftspec.artifacts import ARTIFACTS, SCHEMA_NAMES
 from ftspec.loader import parse_markdown, parse_yaml
 from ftspec.templates import template_dir, template_names
 from tests.conftest import WORKED
@@ -46,10 +46,10 @@ def worked_data(name: str) -> Any:
 
 
 def test_list(ftspec: Invoke) -> None:
-    assert ftspec("schema").stdout.split() == list(SCHEMA_MODELS)
+    assert ftspec("schema").stdout.split() == list(SCHEMA_NAMES)
 
 
-@pytest.mark.parametrize("name", list(SCHEMA_MODELS))
+@pytest.mark.parametrize("name", list(SCHEMA_NAMES))
 def test_schema_is_valid(ftspec: Invoke, name: str) -> None:
     schema = schema_of(ftspec, name)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -85,7 +85,7 @@ def _structurally_valid(node: Any, root: dict[str, Any]) -> None:
             _structurally_valid(node[key], root)
 
 
-@pytest.mark.parametrize("name", list(SCHEMA_MODELS))
+@pytest.mark.parametrize("name", list(SCHEMA_NAMES))
 def test_worked_example_validates_against_the_schema(ftspec: Invoke, name: str) -> None:
     if name == "sidecar":
         pytest.skip("the worked example has no sidecar (see the sidecar.schema examples)")
@@ -108,7 +108,7 @@ def test_unknown_artifact_did_you_mean(ftspec: Invoke) -> None:
 def test_output_directory(ftspec: Invoke, tmp_path: Path) -> None:
     result = ftspec("schema", "-o", str(tmp_path / "out"))
     assert result.exit_code == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(f"{n}.json" for n in SCHEMA_MODELS)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(f"{n}.json" for n in SCHEMA_NAMES)
 
 
 def test_schema_lines_in_templates_point_at_written_schemas() -> None:
@@ -123,4 +123,4 @@ def test_schema_lines_in_templates_point_at_written_schemas() -> None:
                     continue
                 target = (path.parent / match[1]).resolve()
                 rel = target.relative_to(root.resolve())
-                assert rel.parts[:2] == (".ftspec", "schema") and rel.stem in SCHEMA_MODELS, f"{path}: {rel}"
+                assert rel.parts[:2] == (".ftspec", "schema") and rel.stem in SCHEMA_NAMES, f"{path}: {rel}"
