@@ -169,3 +169,17 @@ def file_inputs(root: Path, paths: set[str]) -> dict[str, str]:
     """Cache inputs for the files read, relative to the project root; ftspec's own cache folder is not one."""
     own = os.path.join(str(root), ".ftspec", "")
     return {f"file:{relative(root, Path(p))}": stamp(Path(p)) for p in sorted(paths) if not p.startswith(own)}
+
+
+def project_modules(root: Path) -> set[str]:
+    """Source files of the modules imported from inside the project (a gate's helpers): Python reads their
+    cached bytecode and only stats the source, which no hook sees, so they are inputs in their own right."""
+    prefix = os.path.join(str(root), "")
+    files = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            path = os.path.abspath(path)
+            if path.startswith(prefix) and not path.startswith(_LIBRARY):
+                files.add(path)
+    return files

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -268,3 +269,31 @@ def test_a_rerun_builds_only_the_models_its_gates_read(worked_example: Path) -> 
     models = set(ast.literal_eval(loaded.stdout))
     assert "ftspec.models.rubric" in models
     assert not models & {"ftspec.models.persona", "ftspec.models.training", "ftspec.models.sidecar"}, models
+
+
+def test_a_helper_module_the_gates_import_is_an_input(own_gates: Path) -> None:
+    """Python reads a helper's cached bytecode and only stats its source: the replay must still notice edits."""
+    (own_gates / "lib").mkdir()
+    (own_gates / "lib" / "limits.py").write_text("MAX_CRITERIA = 100\n")
+    write_gate(own_gates, "test_limits.py", """
+        import sys
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).parent.parent / "lib"))
+        from limits import MAX_CRITERIA
+
+        def test_few_criteria(rubric):
+            assert len(rubric.criteria) <= MAX_CRITERIA, "too many criteria"
+        """)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(REPO)
+
+    def check() -> int:
+        cmd = [sys.executable, "-m", "ftspec", "check", str(own_gates)]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env).returncode
+
+    assert check() == 0  # writes limits.py's bytecode
+    shutil.rmtree(own_gates / CACHE_DIR)
+    assert check() == 0 and check() == 0  # the first imports limits from bytecode; the second replays
+    (own_gates / "lib" / "limits.py").write_text("MAX_CRITERIA = 1\n")
+    assert check() == 1

@@ -17,7 +17,7 @@ from ftspec.cache import ResultCache, tree_stamp
 from ftspec.errors import FtspecError, Location, UsageError
 from ftspec.loader import load_yaml
 from ftspec.paths import MANIFEST, find_root, stamp
-from ftspec.reads import file_inputs
+from ftspec.reads import file_inputs, project_modules
 from ftspec.report import REPORTERS
 from ftspec.report.model import CheckRun
 from ftspec.results import Finding, GateResult
@@ -128,7 +128,7 @@ class Recorder:
     def _collection_inputs(self, paths: set[str]) -> dict[str, str]:
         """What the item list depends on: the manifest, pytest's files, every file of the gates folder and
         whatever collection read."""
-        inputs = file_inputs(self.root, paths)
+        inputs = file_inputs(self.root, paths | project_modules(self.root))
         for name in (MANIFEST, *PYTEST_FILES):
             inputs[f"file:{name}"] = stamp(self.root / name)
         gates_dir = json.loads(self.signature)["gates_dir"]
