@@ -297,3 +297,10 @@ def test_a_helper_module_the_gates_import_is_an_input(own_gates: Path) -> None:
     assert check() == 0 and check() == 0  # the first imports limits from bytecode; the second replays
     (own_gates / "lib" / "limits.py").write_text("MAX_CRITERIA = 1\n")
     assert check() == 1
+
+
+def test_an_interrupted_check_is_never_replayed(own_gates: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_gate(own_gates, "test_zz_interrupt.py", "def test_interrupt():\n    raise KeyboardInterrupt\n")
+    interrupted = run_check(CheckOptions(path=own_gates))
+    assert interrupted.exit_code == 2
+    assert not ResultCache(own_gates).runs

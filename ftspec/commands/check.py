@@ -109,10 +109,11 @@ class Recorder:
         else:
             self.results[report.nodeid] = _user_result(report, self.results.get(report.nodeid), self.root)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         from ftspec.pytest_plugin import COLLECTION_READS, PROJECT_INPUTS, cache_for, recording
 
-        if not self.signature or not recording(session.config):
+        # An interrupted or crashed session ran only some gates: it must never be replayed as a whole check.
+        if not self.signature or not recording(session.config) or exitstatus not in (0, 1):
             return
         cache = cache_for(session.config, self.root)
         inputs = session.config.stash[PROJECT_INPUTS]
