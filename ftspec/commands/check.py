@@ -190,7 +190,7 @@ def _no_autoload(extra_plugins: list[str]) -> Iterator[list[str]]:
 
 # pytest plugins a gate run never needs; each costs start-up time (unraisableexception runs gc.collect twice).
 _DISABLED = [arg for name in ("cacheprovider", "terminal", "doctest", "pastebin", "unraisableexception",
-                              "threadexception", "faulthandler", "stepwise", "debugging")
+                              "threadexception", "faulthandler", "stepwise", "debugging", "setuponly", "setupplan")
              for arg in ("-p", f"no:{name}")]
 
 
@@ -211,6 +211,8 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
         args.append("-x")
     if options.junitxml:
         args.append(f"--junitxml={options.junitxml}")
+    else:
+        args += ["-p", "no:junitxml"]
     if not options.cache:
         args.append("--ftspec-no-cache")
     elif not options.extra_args:
