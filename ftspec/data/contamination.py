@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -280,23 +280,22 @@ def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int, tuple[
     path, rel, start, end = job
     assert _SHARED is not None
     hits: list[Hit] = []
-    lines = _count_lines(path, start, end)
     try:
-        for batch in jsonl_batches(path, rel, start=start, end=end):
-            hits.extend(_SHARED.scan_batch(batch))
+        lines = _scan_all(_SHARED, jsonl_batches(path, rel, start=start, end=end), hits)
     except DataError as exc:  # returned as plain values: the exception would not survive pickling
-        return hits, lines, (exc.location.path, exc.location.line, exc.message, exc.fix)
+        return hits, 0, (exc.location.path, exc.location.line, exc.message, exc.fix)
     return hits, lines, None
 
 
-def _count_lines(path: Path, start: int, end: int) -> int:
-    count = 0
-    with path.open("rb") as handle:
-        handle.seek(start)
-        while start < end and (block := handle.read(min(1 << 24, end - start))):
-            count += block.count(b"\n")
-            start += len(block)
-    return count
+def _scan_all(index: ContaminationIndex, batches: Generator[Batch, None, int], hits: list[Hit]) -> int:
+    """Append the hits of every batch; the number of lines read, as the batches' generator returns it (the
+    range is read once, not again to count its lines)."""
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration as done:
+            return int(done.value)
+        hits.extend(index.scan_batch(batch))
 
 
 def file_records(path: Path, rel: str) -> Iterator[Record]:
