@@ -77,23 +77,17 @@ class ContaminationIndex:
             self.batches.append(batch)
             self.bases.append(total)
             words = word_hashes(batch.texts, batch.segments)
-            g, starts = windows(words, self.m)
+            g, starts, records = windows(words, self.m)
             grams.append(g[starts])
-            owners.append(words.record_of(starts) + total)
+            owners.append(records + total)
             rows, hashes = short_text_hashes(words, n)
             short_rows.append(rows + total)
             short_hashes.append(hashes)
             total += len(batch)
         self.size = total
-        self.hashes, self.owners = _sorted(np, grams, owners)
+        self.keys, self.owner_bits = _keys(np, grams, owners, total)
         self.short_hashes, self.short_owners = _sorted(np, short_hashes, short_rows)
-        # A bit table over the top bits of the hash (16 bits per reference n-gram, small enough for the cache)
-        # rejects ~94% of non-matching train n-grams before the binary search.
-        bits = max(16, int(len(self.hashes) * 16).bit_length())
-        self.shift = np.uint64(64 - bits)
-        table = np.zeros(1 << bits, np.bool_)
-        table[self.hashes >> self.shift] = True
-        self.table = np.packbits(table, bitorder="little")
+        self.table, self.shift = _bit_table(np, self.keys, self.owner_bits)
         self.bit = np.frombuffer(BIT, np.uint8)
 
     def __len__(self) -> int:
@@ -126,23 +120,24 @@ class ContaminationIndex:
                 yield hit
 
     def _ngram_pairs(self, words: Any) -> set[tuple[int, int]]:
-        """(train row, reference) pairs whose n-gram hashes match."""
+        """(train row, reference) pairs whose n-gram hashes match (in their bits above the owner's)."""
         import numpy as np
 
         from ftspec.data.ngrams import inside, strided_hashes
 
         grams = strided_hashes(words.hashes, self.m, self.step)
-        if not len(self.hashes) or not len(grams):
+        if not len(self.keys) or not len(grams):
             return set()
         slot = (grams >> self.shift).view(np.int64)  # the top bits: below 2**63, so the view is exact
         near = np.flatnonzero(self.table[slot >> 3] & self.bit[slot & 7])
-        candidates = grams[near]
-        lo = np.searchsorted(self.hashes, candidates, side="left")
-        found = np.flatnonzero(self.hashes[np.minimum(lo, len(self.hashes) - 1)] == candidates)
+        mask = np.uint64((1 << self.owner_bits) - 1)
+        prefixes = grams[near] & ~mask
+        lo = np.searchsorted(self.keys, prefixes, side="left")
+        found = np.flatnonzero(self.keys[np.minimum(lo, len(self.keys) - 1)] & ~mask == prefixes)
         starts, lo = near[found] * self.step, lo[found]
         keep = inside(words, starts, self.m)
-        hi = np.searchsorted(self.hashes, candidates[found][keep], side="right")
-        return _pairs(words.record_of(starts[keep]), lo[keep], hi, self.owners)
+        hi = np.searchsorted(self.keys, prefixes[found][keep] | mask, side="right")
+        return _pairs(words.record_of(starts[keep]), lo[keep], hi, self.keys, mask)
 
     def _exact_pairs(self, words: Any) -> set[tuple[int, int]]:
         """Records too short for an n-gram that equal a reference (longer ones share n-grams)."""
@@ -156,7 +151,7 @@ class ContaminationIndex:
         lo = np.searchsorted(self.short_hashes, hashes, side="left")
         hi = np.searchsorted(self.short_hashes, hashes, side="right")
         found = np.flatnonzero(hi > lo)
-        return _pairs(rows[found], lo[found], hi[found], self.short_owners)
+        return _pairs(rows[found], lo[found], hi[found], self.short_owners, None)
 
     def _verify(self, train: Record, ref: int) -> Hit | None:
         """The hit if the texts really are equal or share an n-gram (rules out hash collisions)."""
@@ -176,10 +171,42 @@ def _sorted(np: Any, hashes: list[Any], owners: list[Any]) -> tuple[Any, Any]:
     return flat[order], own[order]
 
 
-def _pairs(rows: Any, lo: Any, hi: Any, owners: Any) -> set[tuple[int, int]]:
+def _keys(np: Any, hashes: list[Any], owners: list[Any], size: int) -> tuple[Any, int]:
+    """The n-gram hashes with their low bits replaced by the owning reference, sorted; and how many bits that is.
+
+    One sort of one array (4x faster than argsort and a gather, and half the memory). The hash keeps 64 minus
+    the owner bits (over 40 for a million references): a collision costs one more verification, never a hit.
+    """
+    bits = max(1, (size - 1).bit_length())
+    keys = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+    keys >>= np.uint64(bits)
+    keys <<= np.uint64(bits)
+    if owners:
+        keys |= np.concatenate(owners).astype(np.uint64)
+    keys.sort()
+    return keys, bits
+
+
+def _bit_table(np: Any, keys: Any, owner_bits: int) -> tuple[Any, Any]:
+    """A bit table over the top bits of the keys' hashes, and the shift that gives a hash's bit.
+
+    16 bits per reference n-gram, small enough for the cache, reject ~94% of non-matching train n-grams before
+    the binary search.
+    """
+    bits = max(16, int(len(keys) * 16).bit_length())
+    shift = np.uint64(64 - bits)
+    slots = (keys >> np.uint64(owner_bits) << np.uint64(owner_bits)) >> shift  # never an owner's bit
+    table = np.zeros(1 << (bits - 3), np.uint8)
+    np.bitwise_or.at(table, slots >> np.uint64(3), np.left_shift(1, slots & np.uint64(7)).astype(np.uint8))
+    return table, shift
+
+
+def _pairs(rows: Any, lo: Any, hi: Any, owners: Any, mask: Any) -> set[tuple[int, int]]:
+    """(row, reference) for each row and the owners[lo:hi] it matched (their low bits under ``mask``)."""
     pairs: set[tuple[int, int]] = set()
     for row, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist(), strict=True):
-        pairs.update((row, ref) for ref in owners[a:b].tolist())
+        refs = owners[a:b] if mask is None else owners[a:b] & mask
+        pairs.update((row, ref) for ref in refs.tolist())
     return pairs
 
 
