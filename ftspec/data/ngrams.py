@@ -158,7 +158,7 @@ def load(aligned: np.ndarray, at: np.ndarray) -> np.ndarray:
     bits = (at & 7).astype(np.uint64)
     bits <<= np.uint64(3)
     word = at >> 3
-    low = aligned[word]
+    low: np.ndarray = aligned[word]
     low >>= bits
     word += 1
     high = aligned[word]
