@@ -11,6 +11,7 @@ real words before it is reported.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import os
 import re
 from collections.abc import Generator, Iterable, Iterator
@@ -212,15 +213,11 @@ class BitTable:
 
     @classmethod
     def of(cls, np: Any, hashes: Any, bits: int, multiplier: int) -> BitTable:
-        table = cls(
-            np.zeros(1 << (bits - 3), np.uint8),
-            np.uint64(64 - bits),
-            np.uint64(multiplier),
-            np.array([1, 2, 4, 8, 16, 32, 64, 128], np.uint8),
-        )
-        slots = table.slots(np, hashes)
-        np.bitwise_or.at(table.table, slots >> 3, table.bit[slots & 7])
-        return table
+        table = cls(None, np.uint64(64 - bits), np.uint64(multiplier), np.array([1 << k for k in range(8)], np.uint8))
+        # A byte per slot, packed: 2x faster than np.bitwise_or.at on the packed bytes.
+        flags = np.zeros(1 << bits, np.bool_)
+        flags[table.slots(np, hashes)] = True
+        return dataclasses.replace(table, table=np.packbits(flags, bitorder="little"))
 
     def slots(self, np: Any, hashes: Any) -> Any:
         mixed = hashes if self.multiplier == 1 else hashes * self.multiplier
