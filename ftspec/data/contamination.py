@@ -306,8 +306,11 @@ def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int
     jobs = [(path, rel, a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
     _SHARED = index
     try:
-        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
-            results = pool.map(_scan_range, jobs)
+        # This process scans the first range itself while the forked workers scan the others: one fork less,
+        # and no process left waiting.
+        with multiprocessing.get_context("fork").Pool(max(1, len(jobs) - 1)) as pool:
+            others = pool.map_async(_scan_range, jobs[1:])
+            results = [_scan_range(job) for job in jobs[:1]] + others.get()
     finally:
         _SHARED = None
     offset = 0
@@ -328,7 +331,8 @@ def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int
 
 
 def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int, tuple[str, int, str, str] | None]:
-    """(hits, number of lines, a malformed line's error) of one byte range; runs in a forked worker."""
+    """(hits, number of lines, a malformed line's error) of one byte range; runs in a forked worker (or, for the
+    first range, in the process that forked them)."""
     from ftspec.data.batches import jsonl_batches
     from ftspec.data.loading import DataError
 
