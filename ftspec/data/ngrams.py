@@ -60,12 +60,26 @@ def _clean(texts: pa.Array) -> pa.Array:
 
     if texts.null_count:  # (pa.scalar would import pandas, so nulls become empty strings this way)
         texts = pc.coalesce(texts, _constant(texts, "", len(texts)))
+    if _all_ascii_bytes(texts):
+        return texts
     ascii_ = pc.string_is_ascii(texts)
     if pc.all(ascii_).as_py():
         return texts
     mask = pc.invert(ascii_)
     sub = pc.replace_substring_regex(pc.utf8_lower(texts.filter(mask)), NON_WORD, " ")
     return pc.replace_with_mask(texts, mask, sub)
+
+
+def _all_ascii_bytes(texts: pa.Array) -> bool:
+    """Whether the texts' whole data buffer is ASCII: one vectorised max over the bytes, several times faster
+    than string_is_ascii text by text (False, and the per-text check, when in doubt)."""
+    import numpy as np
+    import pyarrow as pa
+
+    plain = pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)
+    buffers = texts.buffers() if isinstance(texts, pa.Array) and plain else [None]
+    data = buffers[-1]
+    return data is not None and int(np.frombuffer(data, np.uint8).max(initial=0)) < 128
 
 
 def _constant(like: pa.Array, text: str, count: int) -> pa.Array:
