@@ -321,3 +321,23 @@ def test_parallel_scan_with_more_workers_than_lines_and_crlf(
     monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
     hits = list(scan_file(index, path, "t", workers=workers))
     assert [(h.train.line, h.other.line) for h in hits] == [(2, 1)]
+
+
+def test_longest_shared_span_equals_comparing_every_ngram() -> None:
+    from ftspec.data.contamination import longest_shared_span
+
+    def every_ngram(mine: list[str], other: list[str], n: int) -> str:
+        theirs = {tuple(other[i : i + n]) for i in range(len(other) - n + 1)}
+        best, run = (0, 0), 0
+        for i in range(len(mine) - n + 1):
+            run = run + 1 if tuple(mine[i : i + n]) in theirs else 0
+            if run > best[1]:
+                best = (i - run + 1, run)
+        return " ".join(mine[best[0] : best[0] + best[1] + n - 1]) if best[1] else ""
+
+    rng = random.Random(4)
+    for _ in range(3000):
+        vocab = [str(i) for i in range(rng.randint(1, 6))]
+        mine, other = (rng.choices(vocab, k=rng.randint(0, 25)) for _ in range(2))
+        n = rng.randint(1, 5)
+        assert longest_shared_span(mine, other, n) == every_ngram(mine, other, n)
