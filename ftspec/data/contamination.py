@@ -305,27 +305,45 @@ def default_workers() -> int:
 
 # Below this size a second process costs more than it saves.
 PARALLEL_BYTES = 32 << 20
-_SHARED: ContaminationIndex | None = None  # the index, inherited by forked workers instead of pickled
+# More ranges than processes, taken one at a time: a process slowed by a core that something else keeps busy
+# takes fewer of them, instead of the others waiting for its half.
+RANGES_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What forked workers inherit instead of having it pickled: the index, the ranges, the next range to take."""
+
+    index: ContaminationIndex
+    jobs: list[tuple[Path, str, int, int]]
+    taken: Any  # a multiprocessing.Value("i"): how many ranges were handed out
+
+
+_SHARED: _Shared | None = None
 
 
 def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int) -> Iterator[Hit]:
-    """Scan byte ranges of a JSONL file in forked processes; lines are renumbered from each range's offset."""
+    """Scan byte ranges of a JSONL file in this and forked processes; lines are renumbered from each range's
+    offset."""
     import multiprocessing
 
     from ftspec.data.batches import split_points
 
     global _SHARED
-    points = split_points(path, workers)
+    context = multiprocessing.get_context("fork")
+    points = split_points(path, workers * RANGES_PER_WORKER)
     jobs = [(path, rel, a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
-    _SHARED = index
+    _SHARED = _Shared(index, jobs, context.Value("i", 0))
     try:
-        # This process scans the first range itself while the forked workers scan the others: one fork less,
-        # and no process left waiting.
-        with multiprocessing.get_context("fork").Pool(max(1, len(jobs) - 1)) as pool:
-            others = pool.map_async(_scan_range, jobs[1:])
-            results = [_scan_range(job) for job in jobs[:1]] + others.get()
+        # This process takes ranges too while the forked workers do: one fork less, and no process waiting.
+        with context.Pool(workers - 1) as pool:
+            others = [pool.apply_async(_take_ranges) for _ in range(workers - 1)]
+            done = dict(_take_ranges())
+            for other in others:
+                done.update(other.get())
     finally:
         _SHARED = None
+    results = [done[i] for i in range(len(jobs))]
     offset = 0
     for hits, lines, error in results:
         if error is not None:
@@ -343,9 +361,25 @@ def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int
         offset += lines
 
 
-def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int, tuple[str, int, str, str] | None]:
-    """(hits, number of lines, a malformed line's error) of one byte range; runs in a forked worker (or, for the
-    first range, in the process that forked them)."""
+RangeResult = tuple[list[Hit], int, tuple[str, int, str, str] | None]
+
+
+def _take_ranges() -> list[tuple[int, RangeResult]]:
+    """(range number, its result) of each range this process took, until none is left."""
+    assert _SHARED is not None
+    results: list[tuple[int, RangeResult]] = []
+    while True:
+        with _SHARED.taken.get_lock():
+            number = _SHARED.taken.value
+            _SHARED.taken.value += 1
+        if number >= len(_SHARED.jobs):
+            return results
+        results.append((number, _scan_range(_SHARED.jobs[number])))
+
+
+def _scan_range(job: tuple[Path, str, int, int]) -> RangeResult:
+    """(hits, number of lines, a malformed line's error) of one byte range; runs in a forked worker or in the
+    process that forked them."""
     from ftspec.data.batches import jsonl_batches
     from ftspec.data.loading import DataError
 
@@ -353,7 +387,7 @@ def _scan_range(job: tuple[Path, str, int, int]) -> tuple[list[Hit], int, tuple[
     assert _SHARED is not None
     hits: list[Hit] = []
     try:
-        lines = _scan_all(_SHARED, jsonl_batches(path, rel, start=start, end=end), hits)
+        lines = _scan_all(_SHARED.index, jsonl_batches(path, rel, start=start, end=end), hits)
     except DataError as exc:  # returned as plain values: the exception would not survive pickling
         return hits, 0, (exc.location.path, exc.location.line, exc.message, exc.fix)
     return hits, lines, None
