@@ -3,7 +3,8 @@
 The method of GPT-3 (Brown et al. 2020, appendix C) and lm-eval-harness's decontamination: lower-case, keep
 runs of letters and digits as words, and call a training record contaminated when it shares an n-word sequence
 with an eval record. The eval side (the references) is indexed in memory as a sorted array of 64-bit n-gram
-hashes (about 16 bytes per eval word) plus its normalised texts; the train side is streamed in batches, so
+hashes that carry their record in the low bits, plus two bit tables (about 11 bytes per eval word in all), and
+its texts; the train side is streamed in batches (over several processes for a large file), so
 memory is bounded by the eval side however large the training set is. Every hash match is verified against the
 real words before it is reported.
 """

@@ -1,12 +1,13 @@
 """Vectorised word and n-gram hashing (numpy over Arrow string buffers): the contamination engine's kernels.
 
 Words are the maximal runs of letters and digits of the lower-cased text, exactly as
-:func:`ftspec.data.contamination.normalise` splits them. ASCII records go through one ``bytes.translate``
-(case folding, punctuation to separators, at C speed); other records are lower-cased and their
-non-alphanumeric characters replaced by Arrow's regex kernel first. A word hashes to 64 bits from its bytes,
-an n-gram to a polynomial of its word hashes mod 2**64 built by doubling (O(log n) array passes); its top
-bits, the best mixed by the multiplications, index the prefilter table. Hash equality only nominates
-candidates: every hit is verified against the real text, so a collision can never report one.
+:func:`ftspec.data.contamination.normalise` splits them. A batch's bytes are folded by whole-array numpy
+operations (ASCII case folding, other ASCII to zero separators: :func:`fold`); records with non-ASCII text are
+lower-cased and their non-alphanumeric characters replaced by Arrow's regex kernel first. A word hashes to 64
+bits from its bytes, read 8 at a time, an n-gram to a polynomial of its word hashes mod 2**64 built by doubling
+(O(log n) array passes); its top bits, the best mixed by the multiplications, index the prefilter tables. Hash
+equality only nominates candidates: every hit is verified against the real text, so a collision can never
+report one.
 """
 
 from __future__ import annotations
