@@ -162,12 +162,15 @@ def peak_rss_mb() -> float:
 
 
 SCAN_RANGE = None
+MAIN_PID = os.getpid()
 
 
 def measured_scan_range(job):  # type: ignore[no-untyped-def]
-    """A worker's scan, then its peak RSS as a JSON line on stdout."""
+    """A forked worker's scan, then its peak RSS as a JSON line on stdout (the process that forked the workers
+    scans the first range itself: its peak is the run's own). One write: workers finish at the same time."""
     result = SCAN_RANGE(job)
-    print(json.dumps({"worker_peak_rss_mb": peak_rss_mb()}), flush=True)
+    if os.getpid() != MAIN_PID:
+        os.write(1, (json.dumps({"worker_peak_rss_mb": peak_rss_mb()}) + "\n").encode())
     return result
 
 

@@ -10,7 +10,7 @@ loading.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-CHUNK_BYTES = 8 << 20
+CHUNK_BYTES = 2 << 20
 FIELDS = ("prompt", "completion", "chosen", "rejected", "text")
 
 
@@ -95,10 +95,11 @@ def _split_paths(chunk: list[Record]) -> Iterator[Batch]:
 
 def jsonl_chunks(
     path: Path, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
-) -> Iterator[tuple[int, memoryview]]:
-    """(first line number, bytes) of consecutive chunks of whole lines of ``path[start:end]``.
+) -> Iterator[tuple[int, memoryview, int]]:
+    """(first line number, bytes, newlines in them) of consecutive chunks of whole lines of ``path[start:end]``.
 
-    ``start`` must be a line start; line numbers count from 1 at ``start``.
+    ``start`` must be a line start; line numbers count from 1 at ``start``. The newline count is the caller's
+    too (counting a chunk costs as much as a tenth of parsing it: once is enough).
     """
     line = 1
     with path.open("rb") as handle:
@@ -115,8 +116,17 @@ def jsonl_chunks(
             elif cut < len(block):
                 handle.seek(cut - len(block), 1)
             position += cut
-            yield line, memoryview(block)[:cut]
-            line += block.count(b"\n", 0, cut)
+            newlines = count_newlines(block, cut)
+            yield line, memoryview(block)[:cut], newlines
+            line += newlines
+
+
+def count_newlines(block: bytes, end: int) -> int:
+    """``block.count(b"\\n", 0, end)``, vectorised: bytes.count goes byte by byte for a one-byte pattern (5x
+    slower)."""
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(block, np.uint8, count=end) == 10))
 
 
 def split_points(path: Path, parts: int) -> list[int]:
@@ -133,22 +143,27 @@ def split_points(path: Path, parts: int) -> list[int]:
 
 def jsonl_batches(
     path: Path, rel: str, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
-) -> Iterator[Batch]:
-    """The texts of a JSONL file (or a range of it), chunk by chunk; a malformed line raises DataError."""
+) -> Generator[Batch, None, int]:
+    """The texts of a JSONL file (or a range of it), chunk by chunk; a malformed line raises DataError.
+
+    Returns (as the generator's value) the number of newlines read, which numbers the lines of the next range.
+    """
     import numpy as np
 
     shape: str | None = None
-    for first, chunk in jsonl_chunks(path, size, start, end):
+    lines = 0
+    for first, chunk, newlines in jsonl_chunks(path, size, start, end):
+        lines += newlines
         if shape is None:
             shape = _shape(bytes(chunk[: 1 << 16]))
         parsed = _arrow_texts(chunk, shape)
         # Arrow skips blank lines; when it returns fewer rows than lines, number the lines the slow way.
-        whole: bytes = chunk.obj  # type: ignore[assignment]  # the block the chunk views (no copy)
-        rows = whole.count(b"\n", 0, len(chunk)) + (bytes(chunk[-1:]) != b"\n")
+        rows = newlines + (bytes(chunk[-1:]) != b"\n")
         if parsed is not None and len(parsed[1]) - 1 == rows:
             yield Batch(rel, np.arange(first, first + rows), *parsed)
         else:
             yield _python_batch(rel, first, bytes(chunk))
+    return lines
 
 
 def _shape(head: bytes) -> str:

@@ -205,3 +205,139 @@ def test_strided_hashes_equal_every_step_th_ngram_hash(n: int, step: int) -> Non
 
     words = np.random.default_rng(n).integers(0, 2**63, 50, dtype=np.uint64)
     assert (strided_hashes(words, n, step) == ngram_hashes(words, n)[::step]).all()
+
+
+def test_fold_equals_the_translate_table_and_pads_with_zeros() -> None:
+    import numpy as np
+
+    from ftspec.data.ngrams import TABLE, fold
+
+    every = np.arange(256, dtype=np.uint8)
+    assert bytes(fold(every)[:256]) == bytes(range(256)).translate(TABLE)
+    rng = np.random.default_rng(0)
+    for size in range(0, 40):
+        raw = rng.integers(0, 256, size, dtype=np.uint8)
+        out = fold(raw)
+        assert bytes(out[:size]) == raw.tobytes().translate(TABLE)
+        assert len(out) % 8 == 0 and len(out) >= size + 16 and not out[size:].any()
+
+
+def test_load_reads_eight_bytes_at_every_offset() -> None:
+    import numpy as np
+
+    from ftspec.data.ngrams import load
+
+    raw = np.random.default_rng(1).integers(0, 256, 64, dtype=np.uint8)
+    at = np.arange(56)
+    expected = [int.from_bytes(raw[i : i + 8].tobytes(), "little") for i in at]
+    assert load(raw.view("<u8"), at).tolist() == expected
+
+
+def test_an_all_ascii_batch_is_recognised_from_its_bytes() -> None:
+    from ftspec.data.batches import string_array
+    from ftspec.data.ngrams import _all_ascii_bytes
+
+    assert _all_ascii_bytes(string_array(["Plain text.", "", "42"]))
+    assert not _all_ascii_bytes(string_array(["plain", "café"]))
+    assert not _all_ascii_bytes(string_array(["café", "plain"]).slice(1))  # in doubt: the per-text check
+
+
+def test_index_keys_with_many_owner_bits_still_find_every_shared_ngram() -> None:
+    refs = [Record("e", i + 1, f"filler {i} words here") for i in range(5000)]
+    refs.append(Record("e", 5001, "the quick brown fox jumps"))
+    index = ContaminationIndex(refs, n=3)
+    assert index.owner_bits == 13
+    hits = list(index.scan([Record("t", 7, "oh the QUICK brown fox!"), Record("t", 8, "filler 4999 words")]))
+    assert [(h.train.line, h.other.line) for h in hits] == [(7, 5001), (8, 5000)]
+
+
+def test_bit_tables_hold_every_indexed_hash() -> None:
+    import numpy as np
+
+    from ftspec.data.contamination import REMIX, BitTable
+
+    hashes = np.random.default_rng(2).integers(0, 2**63, 5000, dtype=np.uint64) << np.uint64(1)
+    for bits, multiplier in [(16, 1), (20, REMIX)]:
+        table = BitTable.of(np, hashes, bits, multiplier)
+        assert len(table.holds(np, hashes)) == len(hashes)
+        others = np.random.default_rng(3).integers(0, 2**63, 5000, dtype=np.uint64)
+        assert len(table.holds(np, others)) < len(others) // 4
+
+
+SPLIT_FILES = {
+    "empty": b"",
+    "one line, no newline": b'{"text": "a b c"}',
+    "no trailing newline": b'{"text": "a b c"}\n{"text": "d e f"}',
+    "crlf": b'{"text": "a b c"}\r\n{"text": "d e f"}\r\n{"text": "g h i"}\r\n',
+    "one long line straddling the middle": b'{"text": "x"}\n{"text": "' + b"y " * 200 + b'"}\n{"text": "z"}\n',
+}
+
+
+@pytest.mark.parametrize("name", SPLIT_FILES)
+@pytest.mark.parametrize("parts", [1, 2, 3, 8, 100])
+def test_split_points_cut_at_line_starts_and_cover_the_file(tmp_path: Path, name: str, parts: int) -> None:
+    from ftspec.data.batches import split_points
+
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(SPLIT_FILES[name])
+    data = SPLIT_FILES[name]
+    points = split_points(path, parts)
+    assert points[0] == 0 and points[-1] == len(data) and points == sorted(points)
+    assert all(p == len(data) or data[p - 1 : p] == b"\n" for p in points[1:-1])
+    ranges = [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    assert b"".join(ranges) == data
+
+
+@pytest.mark.parametrize("name", SPLIT_FILES)
+def test_ranges_read_every_line_once_and_count_their_newlines(tmp_path: Path, name: str) -> None:
+    from ftspec.data.batches import jsonl_batches, split_points
+
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(SPLIT_FILES[name])
+    texts, offset = [], 0
+    points = split_points(path, 3)
+    for start, end in zip(points, points[1:], strict=False):
+        batches = jsonl_batches(path, "f", size=16, start=start, end=end)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration as done:
+                offset += done.value
+                break
+            texts += [(int(line) + offset, batch.text(row)) for row, line in enumerate(batch.lines)]
+    whole = [(int(line), b.text(row)) for b in jsonl_batches(path, "f") for row, line in enumerate(b.lines)]
+    assert texts == whole
+    assert offset == SPLIT_FILES[name].count(b"\n")
+
+
+@pytest.mark.parametrize("workers", [2, 3, 50])
+def test_parallel_scan_with_more_workers_than_lines_and_crlf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    path = tmp_path / "train.jsonl"
+    rows = [{"text": "nothing shared"}, {"prompt": "the quick brown", "completion": "fox jumps"}, {"text": "x"}]
+    path.write_bytes(b"\r\n".join(json.dumps(r).encode() for r in rows))  # no trailing newline either
+    index = ContaminationIndex([Record("e", 1, "quick brown fox")], n=3)
+    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    hits = list(scan_file(index, path, "t", workers=workers))
+    assert [(h.train.line, h.other.line) for h in hits] == [(2, 1)]
+
+
+def test_longest_shared_span_equals_comparing_every_ngram() -> None:
+    from ftspec.data.contamination import longest_shared_span
+
+    def every_ngram(mine: list[str], other: list[str], n: int) -> str:
+        theirs = {tuple(other[i : i + n]) for i in range(len(other) - n + 1)}
+        best, run = (0, 0), 0
+        for i in range(len(mine) - n + 1):
+            run = run + 1 if tuple(mine[i : i + n]) in theirs else 0
+            if run > best[1]:
+                best = (i - run + 1, run)
+        return " ".join(mine[best[0] : best[0] + best[1] + n - 1]) if best[1] else ""
+
+    rng = random.Random(4)
+    for _ in range(3000):
+        vocab = [str(i) for i in range(rng.randint(1, 6))]
+        mine, other = (rng.choices(vocab, k=rng.randint(0, 25)) for _ in range(2))
+        n = rng.randint(1, 5)
+        assert longest_shared_span(mine, other, n) == every_ngram(mine, other, n)
