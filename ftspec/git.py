@@ -40,23 +40,26 @@ def head_sha(root: Path, key: str = "git:HEAD") -> str:
 
 
 def _gitdir(root: Path) -> Path | None:
-    for candidate in (root, *root.parents):
+    found = _repository(root)
+    return found[1] if found else None
+
+
+def _repository(start: Path) -> tuple[Path, Path] | None:
+    """(work tree, git directory) of the repository holding ``start``, from the files alone: a ``.git`` folder,
+    or the ``.git`` file of a worktree or submodule ("gitdir: <path>")."""
+    for candidate in (start, *start.parents):
         dotgit = candidate / ".git"
         if dotgit.is_dir():
-            return dotgit
-        if dotgit.is_file():  # a worktree or submodule: "gitdir: <path>"
-            text = dotgit.read_text(encoding="utf-8").strip()
+            return candidate, dotgit
+        if dotgit.is_file():
+            try:
+                text = dotgit.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                continue
             if text.startswith("gitdir: "):
                 path = Path(text[8:])
-                return path if path.is_absolute() else (candidate / path).resolve()
+                return candidate, path if path.is_absolute() else (candidate / path).resolve()
     return None
-
-
-def _is_gitfile(dotgit: Path) -> bool:
-    try:
-        return dotgit.read_text(encoding="utf-8").startswith("gitdir: ")
-    except (OSError, UnicodeDecodeError):
-        return False
 
 
 def _common_dir(gitdir: Path) -> Path:
@@ -77,12 +80,8 @@ def repo_root(path: Path) -> Path | None:
 
     if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
         return _toplevel_from_git(path)
-    start = path.resolve()
-    for candidate in (start, *start.parents):
-        dotgit = candidate / ".git"
-        if dotgit.is_dir() or (dotgit.is_file() and _is_gitfile(dotgit)):
-            return candidate
-    return None
+    found = _repository(path.resolve())
+    return found[0] if found else None
 
 
 def _toplevel_from_git(path: Path) -> Path | None:
