@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
 from ftspec.errors import ProjectNotFound
 
@@ -29,10 +30,10 @@ def stamp(path: Path) -> str:
     immune to same-size edits within one mtime tick), size and mtime of a large one (datasets), 'directory' or
     'missing'."""
     try:
-        stat = path.stat()
-        if path.is_dir():
+        stat = path.stat()  # one stat answers what is there: the cache stamps many files per check
+        if S_ISDIR(stat.st_mode):
             return "directory"  # read as "it exists": a listing of it is an input of its own
-        if stat.st_size < HASH_BELOW and path.is_file():
+        if stat.st_size < HASH_BELOW and S_ISREG(stat.st_mode):
             return f"{stat.st_size}:{hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()}"
     except OSError:
         return "missing"
