@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash.setdefault(CACHES, {})
 
 
+@pytest.hookimpl(trylast=True)  # after `ftspec check`'s recorder has stored what a replay needs: one write
 def pytest_sessionfinish(session: pytest.Session) -> None:
     for cache in session.config.stash.get(CACHES, {}).values():
         cache.save()

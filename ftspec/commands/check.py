@@ -81,9 +81,10 @@ class Recorder:
     """A pytest plugin object that turns test reports into GateResults, in run order, and (under
     --ftspec-record) stores what a later check needs to replay them."""
 
-    def __init__(self, root: Path, signature: str = "") -> None:
+    def __init__(self, root: Path, signature: str = "", gates_dir: str = "gates") -> None:
         self.root = root
         self.signature = signature
+        self.gates_dir = gates_dir
         self.results: dict[str, GateResult] = {}
         self.gate_results: dict[str, GateResult] = {}
         self.collection_failed = False
@@ -124,7 +125,6 @@ class Recorder:
         if collection is not None and not collection.impure and not self.collection_failed:
             items = [(nodeid, "" if r.phase == "project" else r.id) for nodeid, r in self.results.items()]
             cache.store_run(self.signature, items, self._collection_inputs(collection.paths))
-        cache.save()
 
     def _collection_inputs(self, paths: set[str]) -> dict[str, str]:
         """What the item list depends on: the manifest, pytest's files, every file of the gates folder and
@@ -132,8 +132,7 @@ class Recorder:
         inputs = file_inputs(self.root, paths | project_modules(self.root))
         for name in (MANIFEST, *PYTEST_FILES):
             inputs[f"file:{name}"] = stamp(self.root / name)
-        gates_dir = json.loads(self.signature)["gates_dir"]
-        inputs[f"value:tree:{gates_dir}"] = tree_stamp(self.root, f"tree:{gates_dir}")
+        inputs[f"value:tree:{self.gates_dir}"] = tree_stamp(self.root, f"tree:{self.gates_dir}")
         return inputs
 
 
@@ -258,7 +257,7 @@ def _exit_code(results: list[GateResult]) -> int:
 def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signature: str) -> CheckRun:
     import pytest
 
-    recorder = Recorder(root, signature)
+    recorder = Recorder(root, signature, hints.gates_dir)
     with _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
         args = plugin_args + pytest_args(root, hints, options)
         exit_code = int(pytest.main(args, plugins=[recorder]))
