@@ -81,18 +81,22 @@ class Recorder:
     """A pytest plugin object that turns test reports into GateResults, in run order, and (under
     --ftspec-record) stores what a later check needs to replay them."""
 
-    def __init__(self, root: Path, signature: str = "", gates_dir: str = "gates") -> None:
+    def __init__(self, root: Path, signature: str = "", gates_dir: str = "gates",
+                 cache: ResultCache | None = None) -> None:
         self.root = root
         self.signature = signature
         self.gates_dir = gates_dir
+        self.cache = cache
         self.results: dict[str, GateResult] = {}
         self.gate_results: dict[str, GateResult] = {}
         self.collection_failed = False
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        from ftspec.pytest_plugin import RESULTS
+        from ftspec.pytest_plugin import CACHES, RESULTS
 
         self.gate_results = config.stash.setdefault(RESULTS, {})
+        if self.cache is not None:  # the cache the replay attempt already read: the plugin uses it as it is
+            config.stash.setdefault(CACHES, {})[self.root] = self.cache
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -228,11 +232,12 @@ def run_check(options: CheckOptions) -> CheckRun:
     hints = ManifestHints.read(root)
     started = time.perf_counter()
     signature = run_signature(hints, options)
-    replayed = _replay(root, signature, options)
+    cache = ResultCache(root) if options.cache else None  # read once: a check that cannot replay runs with it
+    replayed = cache.replay(signature) if cache is not None and _replayable(options) else None
     if replayed is not None:
         run = CheckRun(hints.project, str(root), replayed, _exit_code(replayed))
     else:
-        run = _run_pytest(root, hints, options, signature)
+        run = _run_pytest(root, hints, options, signature, cache)
     run.duration = time.perf_counter() - started
     return run
 
@@ -243,10 +248,9 @@ def run_signature(hints: ManifestHints, options: CheckOptions) -> str:
                        "plugins": list(hints.plugins)}, sort_keys=True)
 
 
-def _replay(root: Path, signature: str, options: CheckOptions) -> list[GateResult] | None:
-    if not options.cache or options.junitxml or options.extra_args:
-        return None  # JUnit XML is written by pytest; extra pytest arguments may change anything
-    return ResultCache(root).replay(signature)
+def _replayable(options: CheckOptions) -> bool:
+    """JUnit XML is written by pytest; extra pytest arguments may change anything."""
+    return not (options.junitxml or options.extra_args)
 
 
 def _exit_code(results: list[GateResult]) -> int:
@@ -254,10 +258,11 @@ def _exit_code(results: list[GateResult]) -> int:
     return 1 if any(r.outcome == "failed" for r in results) else 0
 
 
-def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signature: str) -> CheckRun:
+def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signature: str,
+                cache: ResultCache | None) -> CheckRun:
     import pytest
 
-    recorder = Recorder(root, signature, hints.gates_dir)
+    recorder = Recorder(root, signature, hints.gates_dir, cache)
     with _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
         args = plugin_args + pytest_args(root, hints, options)
         exit_code = int(pytest.main(args, plugins=[recorder]))
