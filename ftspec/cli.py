@@ -94,21 +94,25 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
 
 @cli.command()
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--template", "-t", default="worked-example", show_default=True,
-              help="Template name (see --list).")
+@click.option("--template", "-t", default=None,
+              help="Template name (see --list); default worked-example, blank with --adopt.")
 @click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
 @click.option("--git/--no-git", "git_mode", default=None,
               help="Create a git repository and commit (default: only when DIRECTORY is not inside one).")
 @click.option("--hooks", type=click.Choice(["pre-commit", "git"]),
               help="Install ftspec's hooks: a .pre-commit-config.yaml, or plain scripts in .git/hooks.")
-def init(directory: Path, template: str, list_templates: bool, git_mode: bool | None, hooks: str | None) -> None:
+@click.option("--adopt", is_flag=True,
+              help="Adopt the existing repository DIRECTORY: recognise its artifacts, write only what is missing.")
+def init(directory: Path, template: str | None, list_templates: bool, git_mode: bool | None, hooks: str | None,
+         adopt: bool) -> None:
     """Scaffold a project in DIRECTORY from a template (--hooks on an existing project: hooks only)."""
     from ftspec.commands.init import init as run
     from ftspec.commands.init import list_templates as show
 
     if list_templates:
         run_command(show)
-    run_command(run, directory, template, git_mode=git_mode, hooks=hooks)
+    chosen = template or ("blank" if adopt else "worked-example")
+    run_command(run, directory, chosen, git_mode=git_mode, hooks=hooks, adopt=adopt)
 
 
 @cli.command()

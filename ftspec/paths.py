@@ -19,7 +19,8 @@ def find_root(start: Path) -> Path:
     for candidate in (start, *start.parents) if start.is_dir() else start.parents:
         if (candidate / MANIFEST).is_file():
             return candidate
-    raise ProjectNotFound(f"{start}: no {MANIFEST} here or above. run `ftspec init` to create a project")
+    raise ProjectNotFound(f"{start}: no {MANIFEST} here or above. run `ftspec init --adopt` to adopt an existing "
+                          "project in place (`ftspec init` scaffolds a new one)")
 
 
 HASH_BELOW = 1 << 20

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
-from ftspec import __version__, git
+from ftspec import git
 from ftspec.commands.schema import write_schemas
 from ftspec.decisions import decision_trailers
 from ftspec.errors import UsageError
@@ -15,17 +16,22 @@ from ftspec.templates import template_dir, template_names
 SCHEMA_DIR = ".ftspec/schema"
 SKIP = {"__pycache__", ".pytest_cache", ".git", ".ftspec"}  # .ftspec: caches; init writes its schemas
 HOOKS = ("pre-commit", "commit-msg", "pre-push")
-HOOK_REPO = "https://github.com/ftspec/ftspec"
-PRE_COMMIT_CONFIG = """\
+# The hooks as `repo: local` entries: they run the ftspec installed in the environment that runs pre-commit, so
+# they need no published tag (a `rev` must name a tag that exists; local hooks have none to get wrong). Keep the
+# ids, entries and files patterns in step with .pre-commit-hooks.yaml (tests/commands/test_adopt.py compares them).
+HOOK_FILES = (r"(^|/)(ftspec\.yaml|sidecar\.yaml|decision-log\.md|model-choice\.md|base-model-eval-results\.md|"
+              r"dvc\.yaml|params\.yaml)$|(^|/)config/.+\.(ya?ml|md)$|(^|/)phase-2-training/.+\.md$|"
+              r"(^|/)gates/test_[^/]+\.py$")
+LOCAL_HOOKS: tuple[dict[str, object], ...] = (
+    {"id": "ftspec-check", "name": "ftspec check", "entry": "ftspec hook check", "language": "system",
+     "files": HOOK_FILES, "require_serial": True, "stages": ["pre-commit", "pre-merge-commit", "pre-push", "manual"]},
+    {"id": "ftspec-decision-trailer", "name": "ftspec decision trailer", "entry": "ftspec hook commit-msg",
+     "language": "system", "stages": ["commit-msg"], "always_run": True},
+)
+PRE_COMMIT_HEADER = """\
 # ftspec's hooks: gates on every commit that changes a spec file, Decision-Id trailers on decision commits.
-# Install both stages with `pre-commit install` (default_install_hook_types below).
-default_install_hook_types: [pre-commit, commit-msg]
-repos:
-  - repo: {repo}
-    rev: v{version}
-    hooks:
-      - id: ftspec-check
-      - id: ftspec-decision-trailer
+# They run the `ftspec` installed where pre-commit runs (`repo: local`); `pre-commit install` installs both
+# stages (default_install_hook_types below).
 """
 
 
@@ -40,7 +46,8 @@ def planned_files(source: Path) -> list[Path]:
     return sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file() and not SKIP & set(p.parts))
 
 
-def init(directory: Path, template: str, git_mode: bool | None = None, hooks: str | None = None) -> int:
+def init(directory: Path, template: str, git_mode: bool | None = None, hooks: str | None = None,
+         adopt: bool = False) -> int:
     """Copy the template into ``directory``; commit when it is not inside a repository (or ``git_mode`` is True).
 
     ``git_mode``: None decides by whether ``directory`` is already inside a repository; True always creates a
@@ -48,6 +55,11 @@ def init(directory: Path, template: str, git_mode: bool | None = None, hooks: st
     hooks too (on an existing project: only the hooks). The scaffold commit carries a Decision-Id trailer for
     each decision the template's sidecar records, so the decision gates pass from the start.
     """
+    if adopt:
+        from ftspec.commands.adopt import adopt as adopt_existing
+
+        adopt_existing(directory, template)
+        return install_hooks(directory, hooks) if hooks else 0
     if hooks and (directory / MANIFEST).is_file():
         return install_hooks(directory, hooks)  # an existing project: hooks only
     source = template_dir(template)
@@ -56,7 +68,8 @@ def init(directory: Path, template: str, git_mode: bool | None = None, hooks: st
     if conflicts:
         listed = ", ".join(str(c) for c in conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
         raise UsageError(f"{directory}: {len(conflicts)} files already exist ({listed}). nothing was written; "
-                         "move them away or init into an empty directory")
+                         "to adopt an existing project in place run `ftspec init --adopt`, or init into an empty "
+                         "directory")
     inside_repo = git.repo_root(_existing_ancestor(directory.resolve()))
     directory.mkdir(parents=True, exist_ok=True)
     for rel in files:
@@ -127,12 +140,85 @@ def install_hooks(directory: Path, kind: str) -> int:
 
 
 def _write_pre_commit_config(directory: Path) -> None:
+    """Write .pre-commit-config.yaml, or merge ftspec's hooks into an existing one (comments and order kept)."""
+    from ftspec.commands.adopt import write_new
+
     path = directory / ".pre-commit-config.yaml"
-    if path.exists():
-        raise UsageError(f"{path} already exists. add the ftspec hooks to it by hand: repo {HOOK_REPO}, "
-                         "ids ftspec-check and ftspec-decision-trailer")
-    path.write_text(PRE_COMMIT_CONFIG.format(repo=HOOK_REPO, version=__version__), encoding="utf-8")
-    print(f"wrote {path}; run `pre-commit install` to activate it")
+    if path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link. nothing was written; add the ftspec hooks to its target by "
+                         "hand or replace the link with the file")
+    if not path.exists():
+        write_new(directory, path.name, _fresh_pre_commit_config(directory).encode())
+        print(f"wrote {path}; run `pre-commit install` to activate it")
+        return
+    added = merge_pre_commit_config(path)
+    if added:
+        print(f"added {', '.join(added)} to {path} (a `repo: local` entry); run `pre-commit install --hook-type "
+              "pre-commit --hook-type commit-msg` to activate them")
+    else:
+        print(f"{path} already has ftspec's hooks: left as it is")
+
+
+def _hook_for(directory: Path, hook: dict[str, object]) -> dict[str, object]:
+    """A hook entry whose `files` also matches the spec files an adopted manifest moved off the default paths."""
+    from ftspec.commands.adopt import manifest_paths
+
+    out = dict(hook)
+    moved = sorted(p for p in manifest_paths(directory / MANIFEST).values() if not p.startswith(("config/", "..")))
+    if "files" in out and moved:
+        out["files"] = f"{out['files']}|^({'|'.join(re.escape(p) for p in moved)})$"
+    return out
+
+
+def _fresh_pre_commit_config(directory: Path) -> str:
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+
+    out = StringIO()
+    yaml = YAML()
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.dump({"default_install_hook_types": ["pre-commit", "commit-msg"],
+               "repos": [{"repo": "local", "hooks": [_hook_for(directory, h) for h in LOCAL_HOOKS]}]}, out)
+    return PRE_COMMIT_HEADER + out.getvalue()
+
+
+def merge_pre_commit_config(path: Path) -> list[str]:
+    """Add the ftspec hooks an existing config lacks, as a `repo: local` entry; returns the ids added."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML()  # round trip: the user's comments, order and quoting survive
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)  # pre-commit's own documented layout
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise UsageError(f"{path}{line}: not valid YAML. nothing was written; fix it and rerun") from None
+    if data is None:
+        data = yaml.load("repos: []\n")
+    repos = data.get("repos") if hasattr(data, "get") else None
+    if not isinstance(repos, list):
+        raise UsageError(f"{path}: no `repos:` list. nothing was written; add `repos: []` and rerun")
+    present = {str(h.get("id")) for r in repos if hasattr(r, "get") for h in r.get("hooks") or [] if hasattr(h, "get")}
+    missing = [_hook_for(path.parent, h) for h in LOCAL_HOOKS if h["id"] not in present]
+    if not missing:
+        return []
+    local = next((r for r in repos if hasattr(r, "get") and r.get("repo") == "local"), None)
+    if local is None:
+        repos.append({"repo": "local", "hooks": missing})
+    else:
+        local.setdefault("hooks", []).extend(missing)
+    if "commit-msg" not in (data.get("default_install_hook_types") or ["pre-commit"]):
+        data["default_install_hook_types"] = [*(data.get("default_install_hook_types") or ["pre-commit"]),
+                                              "commit-msg"]
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    return [str(h["id"]) for h in missing]
 
 
 def hooks_source() -> Path:

@@ -1,0 +1,105 @@
+"""`ftspec init --adopt`: recognise an existing repository's artifacts, write only what is missing, merge hooks."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from ruamel.yaml import YAML
+
+from ftspec.commands.adopt import scan, write_new
+from ftspec.commands.init import LOCAL_HOOKS
+from ftspec.errors import UsageError
+
+Invoke = Callable[..., Result]
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "existing-project"
+REPO = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def existing(tmp_path: Path) -> Path:
+    target = tmp_path / "career-coach"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def test_scan_recognises_by_shape_and_names_what_it_cannot_read(existing: Path) -> None:
+    found = scan(existing)
+    assert found.found == {"taxonomy": "configs/taxonomy.yaml"}
+    notes = "\n".join(found.notes)
+    assert "rubric in Python: src/rubric.py" in notes and "rubric in Markdown: docs/rubric.md" in notes
+    assert "training script: scripts/train_qlora.py" in notes
+    assert "transcripts/conversations.jsonl" in notes
+
+
+def test_adopt_writes_only_what_is_missing_and_never_fails_on_existing_files(ftspec: Invoke, existing: Path) -> None:
+    before = {p: p.read_bytes() for p in existing.rglob("*") if p.is_file()}
+    result = ftspec("init", "--adopt", str(existing))
+    assert result.exit_code == 0, result.output
+    assert all(p.read_bytes() == data for p, data in before.items() if p.name != ".pre-commit-config.yaml")
+    manifest = YAML(typ="safe").load((existing / "ftspec.yaml").read_text())
+    assert manifest["project"] == "career-coach"
+    assert manifest["paths"]["taxonomy"] == "configs/taxonomy.yaml"
+    assert (existing / "config/rubric.yaml").is_file() and (existing / ".ftspec/schema/rubric.json").is_file()
+    assert "the rubric must be YAML" in result.output and "next: ftspec check" in result.output
+    again = ftspec("init", "--adopt", str(existing))  # a second run changes nothing and does not fail
+    assert again.exit_code == 0 and "ftspec.yaml exists: kept" in again.output
+    assert "wrote" not in again.output
+
+
+def test_adopted_check_finds_the_taxonomy_weights_error(ftspec: Invoke, existing: Path) -> None:
+    assert ftspec("init", "--adopt", str(existing)).exit_code == 0
+    check = ftspec("check", str(existing), "-k", "taxonomy.weights")
+    assert check.exit_code == 1
+    assert "configs/taxonomy.yaml:4:3: taxonomy.topics: topic weights sum to 1.05" in check.output
+
+
+def test_check_without_a_manifest_points_at_adopt(ftspec: Invoke, existing: Path) -> None:
+    result = ftspec("check", str(existing))
+    assert result.exit_code != 0 and "ftspec init --adopt" in result.output
+
+
+def test_hooks_merge_into_an_existing_pre_commit_config_keeps_comments(ftspec: Invoke, existing: Path) -> None:
+    result = ftspec("init", "--adopt", str(existing), "--hooks", "pre-commit")
+    assert result.exit_code == 0, result.output
+    text = (existing / ".pre-commit-config.yaml").read_text()
+    assert "# Our own hooks: keep them" in text and "rev: v0.6.9   # pinned on purpose" in text
+    data = YAML(typ="safe").load(text)
+    local = [r for r in data["repos"] if r["repo"] == "local"]
+    assert [h["id"] for h in local[0]["hooks"]] == ["ftspec-check", "ftspec-decision-trailer"]
+    assert all(r["repo"] == "local" or r["rev"] == "v0.6.9" for r in data["repos"])  # no invented rev
+    assert "configs/taxonomy" in local[0]["hooks"][0]["files"]  # the adopted path triggers the hook
+    again = ftspec("init", "--hooks", "pre-commit", str(existing))
+    assert again.exit_code == 0 and "already has ftspec's hooks" in again.output
+    assert (existing / ".pre-commit-config.yaml").read_text() == text
+
+
+def test_hooks_invalid_pre_commit_config_is_one_line(ftspec: Invoke, existing: Path) -> None:
+    (existing / ".pre-commit-config.yaml").write_text("repos: [\n")
+    result = ftspec("init", "--adopt", str(existing), "--hooks", "pre-commit")
+    assert result.exit_code != 0 and "not valid YAML. nothing was written" in result.output
+
+
+def test_local_hooks_match_the_published_hook_definitions() -> None:
+    published = {h["id"]: h for h in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    for hook in LOCAL_HOOKS:
+        ours = published[str(hook["id"])]
+        for key in ("entry", "files", "stages", "always_run", "require_serial"):
+            assert hook.get(key) == ours.get(key), (hook["id"], key)
+
+
+def test_write_new_refuses_symlinks(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "dangling.yaml").symlink_to(outside / "target.yaml")
+    assert not write_new(root, "dangling.yaml", b"x")
+    assert not (outside / "target.yaml").exists()
+    (root / "config").symlink_to(outside)
+    with pytest.raises(UsageError, match="symbolic link"):
+        write_new(root, "config/rubric.yaml", b"x")
+    assert write_new(root, "new/file.yaml", b"x") and (root / "new/file.yaml").read_bytes() == b"x"
