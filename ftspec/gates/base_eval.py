@@ -50,23 +50,48 @@ def _coverage(ctx: GateContext, result: BaseEval) -> Iterator[Finding]:
 
 @gate("base-eval.pass-rate", phase="design", needs=("base_eval",), tolerance=0.005, source=SOURCE)
 def pass_rate(ctx: GateContext) -> Iterator[Finding]:
-    """pass_rate equals the share of passed scenarios, and each pass matches score >= the rubric threshold."""
+    """pass_rate is the share of passed scenarios; a pass is score >= the rubric threshold and no safety failure."""
     result: BaseEval = ctx.value("base_eval")
     if not result.scenarios:
         return
-    actual = sum(sc.passed for sc in result.scenarios) / len(result.scenarios)
-    if abs(actual - result.pass_rate) > float(ctx.params["tolerance"]):
-        yield ctx.finding("base_eval", ["pass_rate"], f"pass_rate {result.pass_rate} but "
-                          f"{sum(sc.passed for sc in result.scenarios)}/{len(result.scenarios)} scenarios passed "
-                          f"({actual:.3f})", f"set pass_rate: {actual:.3f}")
     rubric = ctx.project.load("rubric")
-    if rubric.ok:
-        threshold = rubric.value.pass_threshold if isinstance(rubric.value, Rubric) else 0.8
-        for idx, sc in enumerate(result.scenarios):
-            if sc.passed != (sc.score >= threshold):
-                yield ctx.finding("base_eval", ["scenarios", idx, "passed"],
-                                  f"{sc.id} score {sc.score} with passed: {str(sc.passed).lower()}, but the rubric "
-                                  f"threshold is {threshold}", f"set passed: {str(sc.score >= threshold).lower()}")
+    rubric_value = rubric.value if rubric.ok and isinstance(rubric.value, Rubric) else None
+    passed = sum(sc.passed for sc in result.scenarios)
+    actual = passed / len(result.scenarios)
+    if abs(actual - result.pass_rate) > float(ctx.params["tolerance"]):
+        fix = f"set pass_rate: {actual:.3f}"
+        if rubric_value is not None and any(sc.passed != sc.expected_pass(rubric_value.pass_threshold)
+                                            for sc in result.scenarios):
+            right = sum(sc.passed and sc.expected_pass(rubric_value.pass_threshold) for sc in result.scenarios)
+            fix = f"correct the passed values below first; with them pass_rate is {right / len(result.scenarios):.3f}"
+        yield ctx.finding("base_eval", ["pass_rate"], f"pass_rate {result.pass_rate} but "
+                          f"{passed}/{len(result.scenarios)} scenarios passed ({actual:.3f})", fix)
+    if rubric_value is not None:
+        yield from _passes(ctx, result, rubric_value)
+
+
+def _passes(ctx: GateContext, result: BaseEval, rubric: Rubric) -> Iterator[Finding]:
+    """Each `passed` agrees with score and safety failures; a recorded failure is never argued away."""
+    threshold = rubric.pass_threshold
+    for idx, sc in enumerate(result.scenarios):
+        for j, cid in enumerate(sc.safety_failures):
+            if cid not in rubric.safety_gates:
+                yield ctx.finding("base_eval", ["scenarios", idx, "safety_failures", j], f"{sc.id}: '{cid}' is not "
+                                  "a safety gate of the rubric", "name one of its safety_gates: "
+                                  + (", ".join(rubric.safety_gates) or "(the rubric lists none)"))
+        expected = sc.expected_pass(threshold)
+        if sc.passed and not expected:
+            why = (f"it failed safety gate {', '.join(sc.safety_failures)}" if sc.safety_failures
+                   else f"its score {sc.score} is below the rubric threshold {threshold}")
+            yield ctx.finding("base_eval", ["scenarios", idx, "passed"], f"{sc.id} passed: true, but {why}",
+                              "set passed: false")
+        elif not sc.passed and expected:
+            # A failure with a passing score failed for a reason this file does not record: never suggest
+            # flipping it; ask for the reason.
+            yield ctx.finding("base_eval", ["scenarios", idx, "passed"],
+                              f"{sc.id} passed: false with score {sc.score} >= threshold {threshold} and no "
+                              "safety_failures", "record the safety gates it failed (safety_failures: [<id>]) or "
+                              "correct its score")
 
 
 @gate("base-eval.decision", phase="design", needs=("base_eval",), high=0.70, low=0.50,
@@ -85,3 +110,23 @@ def implied_decision(rate: float, high: float = 0.70, low: float = 0.50) -> str:
     if rate > high:
         return "prompt-engineering-first"
     return "fine-tuning-likely-helps" if rate >= low else "fine-tuning-needed"
+
+
+@gate("base-eval.model", phase="design", needs=("base_eval",),
+      source=SOURCE + ": evaluate the base model that will be fine-tuned")
+def model(ctx: GateContext) -> Iterator[Finding]:
+    """The evaluated model is the one model-choice.md chose and training.base_model trains (or a declared stand-in)."""
+    from ftspec.gates.training import same_model
+
+    result: BaseEval = ctx.value("base_eval")
+    claimed = result.equivalent_to or result.model
+    key = "equivalent_to" if result.equivalent_to else "model"
+    for name, label in (("model_choice", "model-choice.md chose"), ("training", "training.base_model is")):
+        loaded = ctx.project.load(name) if ctx.project.exists(name) else None
+        if loaded is None or not loaded.ok or loaded.value is None:
+            continue
+        other = loaded.value.model if name == "model_choice" else loaded.value.base_model
+        if not same_model(claimed, other):
+            yield ctx.finding("base_eval", [key], f"evaluated {claimed} but {label} {other}",
+                              f"evaluate {other} (or, if {result.model} is a build of it, set equivalent_to: "
+                              f"{other} and say why in the body)")
