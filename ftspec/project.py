@@ -103,7 +103,8 @@ class Project:
         self.track_file(self.path(name))
         key = f"parsed:{name}"
         if key not in self._cache:
-            self._cache[key] = _parse(self.path(name), self.rel(name), ARTIFACTS[name].kind)
+            spec = ARTIFACTS[name]
+            self._cache[key] = _parse(self.path(name), self.rel(name), spec.kind, (spec.description, spec.path_field))
         return self._cache[key]
 
     def required(self, name: str) -> bool:
@@ -121,10 +122,17 @@ def _load(path: Path, rel: str, kind: str, model: type[BaseModel] | None) -> Loa
     return _validated(parsed, model) if parsed.doc is not None else parsed
 
 
-def _parse(path: Path, rel: str, kind: str) -> Loaded:
+# Files a YAML artifact is often kept in before a project adopts ftspec (a rubric in Markdown or Python).
+NOT_YAML = {".md": "Markdown", ".markdown": "Markdown", ".py": "Python", ".txt": "text", ".json": "JSON"}
+
+
+def _parse(path: Path, rel: str, kind: str, what: tuple[str, str] = ("file", "")) -> Loaded:
     """Read and parse; the value is the document (YAML, or Markdown with its frontmatter)."""
     loaded = Loaded(name=rel, rel=rel, missing=not path.exists())
     try:
+        if kind == "yaml" and path.suffix.lower() in NOT_YAML:
+            raise SpecError(Location(rel, 1, 1), f"{rel} is {NOT_YAML[path.suffix.lower()]}: the {what[0]} must be "
+                            f"YAML", f"restate it as YAML in a .yaml file and point paths.{what[1]} in ftspec.yaml at it")
         if kind == "yaml":
             loaded.doc = load_mapping(path, rel)
         else:

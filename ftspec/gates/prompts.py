@@ -45,4 +45,6 @@ def placeholders(ctx: GateContext) -> Iterator[Finding]:
             if found not in known:
                 offer = ", ".join(sorted(known)) or "none"
                 yield Finding(Location(loaded.rel, loaded.doc.body_line + lineno - 1), f"unknown placeholder "
-                              f"{{{found}}}", f"the generator fills: {offer}; write {{{{{found}}}}} for literal braces")
+                              f"{{{found}}}", f"the generator fills: {offer}; if your generator fills {{{found}}}, "
+                              f"add it to `generator.extra_placeholders` in ftspec.yaml, else write {{{{{found}}}}} "
+                              "for literal braces")

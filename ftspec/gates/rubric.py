@@ -75,10 +75,15 @@ def calibration_examples(ctx: GateContext) -> Iterator[Finding]:
         where = ["criteria", cid, "calibration_examples"]
         examples = crit.calibration_examples
         types = {e.type for e in examples}
-        if not low <= len(examples) <= high:
+        if len(examples) > high:
+            yield ctx.finding("rubric", where, f"{cid} has {len(examples)} calibration examples, need {low}-{high}",
+                              f"remove {len(examples) - high} (keep a PASS, a FAIL and the most instructive), or "
+                              "raise the gate's `max` in ftspec.yaml")
+        elif len(examples) < low:
             yield ctx.finding("rubric", where if examples else ["criteria", cid],
                               f"{cid} has {len(examples)} calibration examples, need {low}-{high}",
-                              "add worked PASS/FAIL judgments with context, response and reasoning")
+                              f"add {low - len(examples)} worked PASS/FAIL judgments with context, response and "
+                              "reasoning")
         missing = [t for t in ("PASS", "FAIL") if t not in types]
         if missing and examples:
             yield ctx.finding("rubric", where, f"{cid} has no {' or '.join(missing)} example",
