@@ -131,8 +131,9 @@ def _parse(path: Path, rel: str, kind: str, what: tuple[str, str] = ("file", "")
     loaded = Loaded(name=rel, rel=rel, missing=not path.exists())
     try:
         if kind == "yaml" and path.suffix.lower() in NOT_YAML:
-            raise SpecError(Location(rel, 1, 1), f"{rel} is {NOT_YAML[path.suffix.lower()]}: the {what[0]} must be "
-                            f"YAML", f"restate it as YAML in a .yaml file and point paths.{what[1]} in ftspec.yaml at it")
+            shape = NOT_YAML[path.suffix.lower()]
+            raise SpecError(Location(rel, 1, 1), f"{rel} is {shape}: the {what[0]} must be YAML",
+                            f"restate it as YAML in a .yaml file and point paths.{what[1]} in ftspec.yaml at it")
         if kind == "yaml":
             loaded.doc = load_mapping(path, rel)
         else:

@@ -30,20 +30,45 @@ class Strict(BaseModel):
 
 def field_vocabulary(model: type[BaseModel]) -> set[str]:
     """Every key name used anywhere in a model tree; the pool for did-you-mean suggestions."""
-    names: set[str] = set()
+    return set(field_homes(model))
+
+
+def field_homes(model: type[BaseModel]) -> dict[str, set[str]]:
+    """Every key name used anywhere in a model tree -> the sections it belongs in ("" for the top level).
+
+    A model may accept library keys beyond its own fields (`library_keys()`, e.g. every TrainingArguments field
+    under `sft:`); they count as its keys here, so a key written in the wrong section is told where it belongs.
+    """
+    homes: dict[str, set[str]] = {}
     seen: set[type[BaseModel]] = set()
 
-    def visit(cls: type[BaseModel]) -> None:
+    def visit(cls: type[BaseModel], where: str) -> None:
         if cls in seen:
             return
         seen.add(cls)
+        extra = getattr(cls, "library_keys", None)
+        for key in extra() if callable(extra) else ():
+            homes.setdefault(str(key), set()).add(where)
         for name, info in cls.model_fields.items():
-            names.add(info.alias or name)
+            key = info.alias or name
+            homes.setdefault(key, set()).add(where)
             for sub in _nested_models(info.annotation):
-                visit(sub)
+                visit(sub, f"{where}.{key}" if where else key)
 
-    visit(model)
-    return names
+    visit(model, "")
+    return homes
+
+
+def unknown_key_fix(key: str, homes: dict[str, set[str]]) -> str:
+    """What to do about a key its section does not have: the section it belongs in, or the closest spelling.
+
+    Never suggests the key itself: a real key in the wrong place is told where it goes."""
+    elsewhere = sorted(homes.get(key, ()))
+    if 0 < len(elsewhere) <= 2:
+        sections = " or ".join(f"{h}:" if h else "the top level" for h in elsewhere)
+        return f"'{key}' belongs under {sections}; move it there"
+    close = difflib.get_close_matches(key, sorted(k for k in homes if k != key), n=1, cutoff=0.7)
+    return f"did you mean '{close[0]}'?" if close else "remove it or check the spelling"
 
 
 def _nested_models(annotation: Any) -> Iterator[type[BaseModel]]:
@@ -87,9 +112,9 @@ def validate(model: type[M], doc: YamlDoc, data: Any = None) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        vocab = field_vocabulary(model)
+        homes = field_homes(model)
         errors = _union_errors(list(exc.errors()))
-        raise SpecErrors([to_spec_error(err, doc, payload, vocab) for err in errors]) from None
+        raise SpecErrors([to_spec_error(err, doc, payload, homes) for err in errors]) from None
 
 
 def _union_errors(errors: list[Any]) -> list[Any]:
@@ -120,17 +145,16 @@ def _union_errors(errors: list[Any]) -> list[Any]:
     return out
 
 
-def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str]) -> SpecError:
-    """One pydantic error as a SpecError with a fix."""
+def to_spec_error(err: Any, doc: YamlDoc, data: Any, vocab: set[str] | dict[str, set[str]]) -> SpecError:
+    """One pydantic error as a SpecError with a fix (``vocab``: field_homes, or a plain set of key names)."""
     loc = tuple(err["loc"]) + _rule_keypath(err)
     kind = err["type"]
     keypath = data_keypath(data, loc)
     location = doc.locate(keypath)
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        close = difflib.get_close_matches(key, sorted(vocab), n=1, cutoff=0.7)
-        fix = f"did you mean '{close[0]}'?" if close else "remove it or check the spelling"
-        return SpecError(location, f"unknown key '{key}'", fix)
+        homes = vocab if isinstance(vocab, dict) else {k: set() for k in vocab}
+        return SpecError(location, f"unknown key '{key}'", unknown_key_fix(key, homes))
     if kind == "missing":
         return SpecError(location, f"required key '{loc[-1]}' is missing", f"add `{loc[-1]}:` here")
     message = str(err["msg"]).removeprefix("Value error, ")

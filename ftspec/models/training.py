@@ -2,18 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from ftspec.models import library_fields as lib
 from ftspec.models.base import RuleError, Strict
 
 Approach = Literal["sft", "dpo", "sft+dpo"]
 PeftMethod = Literal["full", "lora", "qlora"]
 
 
-class Peft(Strict):
+class LibrarySection(Strict):
+    """A section that also accepts every field of the library config it mirrors (values go to it unchanged).
+
+    A key that is neither a field here nor one of the library's is an unknown key like any other: did-you-mean,
+    or the section it belongs in. The library field lists are generated from the installed libraries
+    (ftspec.models.library_fields), so the check never imports them.
+    """
+
+    model_config = ConfigDict(json_schema_extra=lambda schema, cls: _library_properties(schema, cls))
+    library: ClassVar[str] = ""
+    library_args: SkipJsonSchema[dict[str, Any]] = Field(default_factory=dict, exclude=True)
+
+    @classmethod
+    def library_keys(cls) -> frozenset[str]:
+        """Keys of the mirrored library config(s) this section accepts beyond its own fields."""
+        return frozenset().union(*(getattr(lib, name) for name in cls.library.split())) - set(cls.model_fields)
+
+    @model_validator(mode="before")
+    @classmethod
+    def gather_library_args(cls, value: Any) -> Any:
+        """Library keys go to `library_args` (passed to the library as written); the rest is validated here."""
+        if not isinstance(value, dict):
+            return value
+        known = cls.library_keys()
+        out = {k: v for k, v in value.items() if k not in known or k == "library_args"}
+        out["library_args"] = {k: v for k, v in value.items() if k in known and k != "library_args"}
+        return out
+
+    @property
+    def library_extras(self) -> dict[str, Any]:
+        """The library keys written in this section beyond its own fields, for the library config."""
+        return dict(self.library_args)
+
+
+def _library_properties(schema: dict[str, Any], cls: Any) -> None:
+    """The JSON Schema lists the library keys too, so an editor accepts `save_strategy` under `sft:`."""
+    sources = ", ".join(lib.SOURCES[name] for name in cls.library.split())
+    properties = schema.setdefault("properties", {})
+    for key in sorted(cls.library_keys()):
+        properties.setdefault(key, {"description": f"passed unchanged to the library ({sources})"})
+
+
+class Peft(LibrarySection):
     """Parameter-efficient fine-tuning, as peft.LoraConfig names it (method `full` trains every weight)."""
+
+    library: ClassVar[str] = "LORA_CONFIG"
 
     method: PeftMethod = Field(description="full | lora | qlora (LoRA on a 4-bit quantized base).")
     r: int | None = Field(None, gt=0, description="LoRA rank; 4-16 to start, up to 256.")
@@ -33,8 +79,10 @@ class Peft(Strict):
         return self
 
 
-class Quantization(Strict):
+class Quantization(LibrarySection):
     """bitsandbytes quantization of the base model (transformers.BitsAndBytesConfig names); QLoRA only."""
+
+    library: ClassVar[str] = "BNB_CONFIG"
 
     load_in_4bit: bool = True
     bnb_4bit_quant_type: Literal["nf4", "fp4"] = "nf4"
@@ -42,8 +90,10 @@ class Quantization(Strict):
     bnb_4bit_compute_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
 
 
-class StageArgs(Strict):
+class StageArgs(LibrarySection):
     """Hyperparameters shared by SFT and DPO (TrainingArguments names)."""
+
+    library: ClassVar[str] = "TRAINING_ARGUMENTS"
 
     learning_rate: float = Field(gt=0)
     num_train_epochs: int | float = Field(gt=0)
@@ -66,11 +116,15 @@ class StageArgs(Strict):
 class SftArgs(StageArgs):
     """Supervised fine-tuning (trl.SFTConfig names)."""
 
+    library: ClassVar[str] = "TRAINING_ARGUMENTS SFT_CONFIG"
+
     packing: bool = False
 
 
 class DpoArgs(StageArgs):
     """Direct preference optimisation (trl.DPOConfig names); the base model is the reference."""
+
+    library: ClassVar[str] = "TRAINING_ARGUMENTS DPO_CONFIG"
 
     beta: float = Field(0.1, gt=0, description="Strength of the pull towards the reference model; 0.1-0.5.")
 
@@ -148,3 +202,4 @@ class Training(Strict):
         if "dpo" in self.approach and not self.data.dpo_train:
             raise RuleError(("data",), "approach includes dpo but data.dpo_train is not set")
         return self
+

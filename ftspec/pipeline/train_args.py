@@ -61,13 +61,18 @@ def lora_config(t: Training) -> Any:
         "lora_alpha": p.lora_alpha,
         "target_modules": targets if isinstance(targets, str) else list(targets) if targets else None,
     }
-    return LoraConfig(
-        lora_dropout=p.lora_dropout, task_type="CAUSAL_LM", **{k: v for k, v in kwargs.items() if v is not None}
-    )
+    kwargs = {"task_type": "CAUSAL_LM", **{k: v for k, v in kwargs.items() if v is not None},
+              **getattr(p, "library_extras", {})}  # any other LoraConfig field the spec sets (bias, use_rslora...)
+    return LoraConfig(lora_dropout=p.lora_dropout, **kwargs)
 
 
 def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool) -> dict[str, Any]:
-    """TrainingArguments shared by SFTConfig and DPOConfig."""
+    """TrainingArguments shared by SFTConfig and DPOConfig; trainer fields the spec sets beyond ftspec's own keys
+    (save_total_limit, report_to, assistant_only_loss, ...) are passed on and win over the defaults here."""
+    return {**_run_args(t, hp, out, max_steps, cuda, has_eval), **getattr(hp, "library_extras", {})}
+
+
+def _run_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool) -> dict[str, Any]:
     m = t.monitoring
     es = _early_stopping(t) and has_eval
     metric = m.early_stopping.metric if m.early_stopping is not None else "eval_loss"

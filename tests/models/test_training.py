@@ -144,3 +144,58 @@ def test_typos_and_types_are_reported_with_a_fix() -> None:
 def test_json_schema_has_descriptions() -> None:
     schema = Training.model_json_schema()
     assert "peft" in schema["required"] and "description" in schema["$defs"]["Peft"]["properties"]["r"]
+
+
+REAL = """\
+peft:
+  method: qlora
+  r: 16
+  lora_alpha: 32
+  bias: none
+  task_type: CAUSAL_LM
+  target_modules: all-linear
+sft:
+  learning_rate: 2.0e-4
+  num_train_epochs: 3
+  per_device_train_batch_size: 4
+  save_strategy: steps
+  save_total_limit: 2
+  report_to: none
+  assistant_only_loss: true
+"""
+
+
+def with_sections(extra: str) -> str:
+    """CONTRACT with its peft: and sft: sections replaced by ``extra``'s."""
+    head = CONTRACT.split("peft:")[0]
+    tail = "quantization:" + CONTRACT.split("quantization:")[1].split("sft:")[0]
+    rest = "monitoring:" + CONTRACT.split("monitoring:")[1]
+    return head + extra + tail + rest
+
+
+def test_library_fields_are_accepted_and_passed_on() -> None:
+    spec = load(with_sections(REAL))
+    assert spec.peft.library_extras == {"bias": "none", "task_type": "CAUSAL_LM"}
+    assert spec.sft is not None
+    assert spec.sft.library_extras == {"save_strategy": "steps", "save_total_limit": 2, "report_to": "none",
+                                       "assistant_only_loss": True}
+
+
+def test_a_key_in_the_wrong_section_says_where_it_belongs() -> None:
+    text = with_sections(REAL.replace("sft:\n", "sft:\n  beta: 0.1\n")) + "learning_rate: 1.0e-4\n"
+    found = errors(text)
+    assert any("learning_rate: unknown key 'learning_rate'. 'learning_rate' belongs under dpo: or sft:" in m
+               for m in found)
+    assert any("sft.beta: unknown key 'beta'. 'beta' belongs under dpo:" in m for m in found)
+    assert not any("did you mean 'learning_rate'" in m or "did you mean 'beta'" in m for m in found)
+
+
+def test_every_unknown_key_is_reported_with_did_you_mean() -> None:
+    found = errors(with_sections(REAL.replace("  bias: none", "  biass: none").replace("report_to", "reportto")))
+    assert any("peft.biass: unknown key 'biass'. did you mean 'bias'?" in m for m in found)
+    assert any("sft.reportto: unknown key 'reportto'. did you mean 'report_to'?" in m for m in found)
+
+
+def test_json_schema_lists_library_keys_for_editors() -> None:
+    props = Training.model_json_schema()["$defs"]["SftArgs"]["properties"]
+    assert {"save_strategy", "assistant_only_loss", "packing"} <= set(props) and "library_args" not in props
