@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ftspec.errors import Location, SpecError
-from ftspec.gates.context import GateContext, NotApplicable
+from ftspec.gates.context import GateContext
 
 SFT_SETS, DPO_SETS = ("train", "eval"), ("dpo_train", "dpo_eval")
 
@@ -60,14 +60,19 @@ def _budget(ctx: GateContext) -> int | None:
 
 
 def present(ctx: GateContext, roles: tuple[str, ...] | None = None) -> list[DataSet]:
-    """The configured data sets (of these roles) that exist; NotApplicable when none does yet."""
+    """The configured data sets (of these roles) that exist; NotApplicable when none does yet.
+
+    A declared file that is missing is a pipeline output not written yet (a dvc.yaml stage writes it), a hub
+    dataset id (ftspec downloads nothing), or a wrong path: that last one is a finding of data.format.
+    """
     sets = [s for s in configured(ctx) if roles is None or s.role in roles]
     for data_set in sets:
         track(ctx, data_set.path)
     found = [s for s in sets if s.path.exists()]
     if not found:
-        names = ", ".join(s.rel for s in sets) or "none configured"
-        raise NotApplicable(f"no data yet ({names}); the pipeline writes it")
+        from ftspec.gates.dataref import why_missing
+
+        raise why_missing(ctx, [(s.role, s.rel) for s in sets])
     return found
 
 

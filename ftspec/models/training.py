@@ -149,8 +149,9 @@ class Monitoring(Strict):
 class TrainingData(Strict):
     """Where the pipeline's split stage writes the datasets training reads."""
 
-    train: str | None = Field("data/train.jsonl", description="SFT train set (JSONL, Parquet, CSV or dataset dir).")
-    eval: str | None = "data/eval.jsonl"
+    train: str | None = Field("data/train.jsonl", description="SFT train set (JSONL, Parquet, CSV or dataset dir), "
+                              "or a hub dataset id (org/name: not downloaded, data gates skipped).")
+    eval: str | None = Field(None, description="SFT eval set; none unless declared.")
     dpo_train: str | None = Field(None, description="DPO preference pairs (prompt/chosen/rejected).")
     dpo_eval: str | None = None
     format: Literal["messages", "prompt-completion"] = "messages"
