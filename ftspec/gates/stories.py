@@ -29,16 +29,21 @@ def key_step(key: str) -> int | None:
     return int(match[1]) if match else None
 
 
-@gate("stories.per-step", phase="workflow", needs=("sidecar",), prefixes=PREFIXES, source=SOURCE)
+# Steps whose work an architecture does not have: no embeddings or retrieval in a fine-tuning-only project, no
+# training in a rag-only one. Their stories are optional (a project may still record a seam for later).
+NOT_APPLICABLE = {"fine-tuning": [4, 6], "rag-only": [TRAINING_STEP], "hybrid": []}
+
+
+@gate("stories.per-step", phase="workflow", needs=("sidecar",), prefixes=PREFIXES, not_applicable=NOT_APPLICABLE,
+      source=SOURCE + "; the steps the architecture runs")
 def per_step(ctx: GateContext) -> Iterator[Finding]:
-    """Every completed step that has a story prefix has stories (a rag-only project's skipped step 5 has none)."""
+    """Every completed step the architecture runs that has a story prefix has stories."""
     sidecar: Sidecar = ctx.value("sidecar")
     with_stories = {key_step(key) for key, items in sidecar.stories.items() if items}
+    skipped = {int(n) for n in dict(ctx.params["not_applicable"]).get(ctx.project.manifest.architecture, [])}
     for step in sorted(completed(sidecar)):
         prefix = prefixes(ctx).get(step)
-        if prefix is None or step in with_stories:
-            continue
-        if step == TRAINING_STEP and ctx.project.manifest.architecture == "rag-only":
+        if prefix is None or step in with_stories or step in skipped:
             continue
         yield ctx.finding("sidecar", ["stories"] if sidecar.stories else ["stepsCompleted"],
                           f"step {step} is completed but has no stories", f"add stories.step_{step}_<name> with "
