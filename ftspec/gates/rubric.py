@@ -14,22 +14,33 @@ from ftspec.results import Finding
 SOURCE = "finetune-design step 4; methodology.md section 1 (rubric)"
 AUX = r"(does|do|did|is|are|was|were|has|have|had|can|could|will|would|should)"
 YES_NO = re.compile(rf"^({AUX}\b|(when|if|where|while|given|for)\b[^?]*?,\s*{AUX}\b)", re.I)
+# Instruction form ("Assess whether ...") is binary when the criterion spells out its YES and NO rules.
+RULE = re.compile(r"\b(YES|NO|NA)\b\s*(\(|:|=|-|if\b|when\b|means\b|for\b)")
 SCALE = re.compile(r"\b(rate|rating|score|scale|on a scale|\d+\s*(-|to)\s*\d+|how (well|much|many|good)|"
                    r"to what (extent|degree))\b", re.I)
 
 
 @gate("rubric.binary", phase="design", needs=("rubric",), source=SOURCE + ": binary YES/NO/NA, no numeric scales")
 def binary(ctx: GateContext) -> Iterator[Finding]:
-    """Every criterion is a yes/no question, not a rating on a scale."""
+    """Every criterion is a yes/no question (or states its YES / NO rules), not a rating on a scale."""
     rubric: Rubric = ctx.value("rubric")
     for cid, crit in rubric.criteria.items():
         where = ["criteria", cid, "question"]
+        if has_rules(f"{crit.question}\n{crit.description}"):
+            continue
         if SCALE.search(crit.question):
             yield ctx.finding("rubric", where, f"'{crit.question}' asks for a rating",
                               "ask a yes/no question instead (binary judgments are reliable; scales are not)")
         elif not YES_NO.match(crit.question.strip()):
             yield ctx.finding("rubric", where, f"'{crit.question}' is not a yes/no question",
-                              "start it with Does/Is/Did/... so a judge can answer YES, NO or NA")
+                              "start it with Does/Is/Did/... so a judge can answer YES, NO or NA, or state the rules: "
+                              "YES if ...; NO if ... (NA if ...)")
+
+
+def has_rules(text: str) -> bool:
+    """The text states when to answer YES and when NO (upper case: the judge's answers)."""
+    answers = {m[1] for m in RULE.finditer(text)}
+    return {"YES", "NO"} <= answers
 
 
 @gate("rubric.category-weights", phase="design", needs=("rubric",), tolerance=0.001, source=SOURCE)

@@ -65,6 +65,9 @@ class Rubric(Strict):
     criteria: dict[str, Criterion] = Field(min_length=1)
     safety_gates: list[str] = Field(default_factory=list, description="Criteria whose failure auto-rejects.")
     pass_threshold: float = Field(0.80, description="Minimum weighted score to pass; in (0, 1].")
+    na_scores: Literal["omit", "pass"] = Field(
+        "omit", description="How a valid NA answer scores: omit (left out of its category) or pass (counts as YES)."
+    )
 
     @model_validator(mode="before")
     @classmethod

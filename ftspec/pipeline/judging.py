@@ -72,7 +72,8 @@ def score(rubric: Rubric, verdicts: dict[str, str]) -> dict[str, Any]:
     safety = sorted(cid for cid in rubric.safety_gates if verdicts.get(cid) == "NO")
     total = 0.0
     for cat in rubric.categories.values():
-        values = [1.0 if verdicts[cid] == "YES" else 0.0 for cid in cat.criteria if verdicts.get(cid) in ("YES", "NO")]
+        counted = ("YES", "NO", "NA") if getattr(rubric, "na_scores", "omit") == "pass" else ("YES", "NO")
+        values = [0.0 if verdicts[cid] == "NO" else 1.0 for cid in cat.criteria if verdicts.get(cid) in counted]
         total += cat.weight * (sum(values) / len(values) if values else 1.0)
     passed = not errors and not safety and total >= rubric.pass_threshold - 1e-9
     status = "error" if errors else "rejected" if safety else "pass" if passed else "fail"

@@ -125,3 +125,24 @@ def test_every_error_reported_sorted() -> None:
     found = errors(bad)
     assert len(found) == 2
     assert found[0].startswith("config/rubric.yaml:2:") and found[1].startswith("config/rubric.yaml:13:")
+
+
+@pytest.mark.parametrize("na_scores", ["omit", "pass"])
+def test_na_scores_decides_how_a_valid_na_counts(na_scores: str) -> None:
+    from ftspec.pipeline.judging import score
+
+    rubric = Rubric.model_validate({
+        "categories": {"a": {"weight": 0.5, "criteria": ["C1", "C2"]}, "b": {"weight": 0.5, "criteria": ["C3"]}},
+        "criteria": {c: {"name": c, "question": "Does it?", "na_valid": True} for c in ("C1", "C2", "C3")},
+        "na_scores": na_scores,
+    })
+    # C1 NO, C2 NA: omit leaves C2 out (a = 0/1), pass counts it as YES (a = 1/2); C3 YES in both.
+    only_na = score(rubric, {"C1": "NO", "C2": "NA", "C3": "YES"})["score"]
+    assert only_na == pytest.approx(0.75 if na_scores == "pass" else 0.5)
+
+
+def test_na_scores_accepts_only_pass_or_omit() -> None:
+    with pytest.raises(SpecErrors) as info:
+        validate(Rubric, parse_yaml("categories: {a: {weight: 1.0, criteria: [C1]}}\ncriteria:\n  C1:\n"
+                                    "    name: x\n    question: Does it\nna_scores: yes\n", "r.yaml"))
+    assert "na_scores" in str(info.value)
