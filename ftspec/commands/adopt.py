@@ -32,6 +32,7 @@ class Scan:
 
     found: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    rubric_restatements: list[str] = field(default_factory=list)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -133,8 +134,9 @@ def _markdown(result: Scan, rel: str, stem: str) -> None:
         result.found[name] = rel
         return
     if "rubric" in stem:
+        result.rubric_restatements.append(rel)
         result.notes.append(f"rubric in Markdown: {rel} -- the rubric must be YAML; restate it in the rubric file "
-                            f"and set gates.rubric.drift.restatements: [{rel}] to keep the two in step")
+                            "(gate rubric.drift then keeps this Markdown in step with it)")
 
 
 def _python(result: Scan, path: Path, rel: str, stem: str) -> None:
@@ -149,7 +151,7 @@ def _python(result: Scan, path: Path, rel: str, stem: str) -> None:
                                 "the training config (keys named as peft, transformers and trl name them)")
 
 
-def manifest_text(project: str, found: dict[str, str]) -> str:
+def manifest_text(project: str, found: dict[str, str], restatements: list[str] | None = None) -> str:
     """The adopted project's ftspec.yaml: its name and a `paths:` entry per recognised artifact."""
     lines = [
         "# yaml-language-server: $schema=.ftspec/schema/manifest.json",
@@ -165,7 +167,10 @@ def manifest_text(project: str, found: dict[str, str]) -> str:
             lines.append(f"  {name}: {_quote(found[name])}")
         elif name != "gates":
             lines.append(f"  {name}: {_quote(getattr(defaults, name))}   # default path: nothing like it was found")
-    lines.append("gates: {}")
+    if restatements:
+        lines += ["gates:", f"  rubric.drift: {{restatements: [{', '.join(_quote(r) for r in restatements)}]}}"]
+    else:
+        lines.append("gates: {}")
     return "\n".join(lines) + "\n"
 
 
@@ -213,7 +218,7 @@ def adopt(directory: Path, template: str = "blank") -> int:
     root = directory.resolve()
     found = scan(root)
     manifest = root / MANIFEST
-    if write_new(root, MANIFEST, manifest_text(project_name(root), found.found).encode()):
+    if write_new(root, MANIFEST, manifest_text(project_name(root), found.found, found.rubric_restatements).encode()):
         print(f"wrote {MANIFEST} with paths for {len(found.found)} artifacts found: "
               + (", ".join(f"{k}={v}" for k, v in found.found.items()) or "none"))
     else:

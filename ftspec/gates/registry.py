@@ -28,6 +28,7 @@ GATE_MODULES = (
     "stories",
     "training",
     "drift",
+    "restated",
     "decisions",
     "data",
     "contamination",
