@@ -125,13 +125,14 @@ def init(directory: Path, template: str | None, list_templates: bool, git_mode: 
 @click.option("--supersedes", help="Id(s) of the decision(s) this one replaces.")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="Project directory (default: here).")
+@click.option("--date", "date", help="When it was decided, YYYY-MM-DD (default: today); for back-filling decisions.")
 def decide(decision_id: str, paths: tuple[Path, ...], title: str, choice: str, rationale: str,
-           step: str | None, supersedes: str | None, project: Path) -> None:
+           step: str | None, supersedes: str | None, project: Path, date: str | None) -> None:
     """Record decision ID: log entry, sidecar decision and PATHs in one commit with Decision-Id trailers."""
     from ftspec.commands.decide import DecideOptions
     from ftspec.commands.decide import decide as run
 
-    options = DecideOptions(decision_id, title, choice, rationale, step, supersedes, list(paths), project)
+    options = DecideOptions(decision_id, title, choice, rationale, step, supersedes, list(paths), project, date)
     run_command(run, options)
 
 

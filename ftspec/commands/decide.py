@@ -41,6 +41,7 @@ class DecideOptions:
     supersedes: str | None = None
     paths: list[Path] = field(default_factory=list)
     project: Path = Path(".")
+    date: str | None = None  # when the decision was made (back-filling decisions older than the project's adoption)
 
 
 @dataclass
@@ -116,8 +117,9 @@ def make_plan(project: Project, options: DecideOptions) -> Plan:
     if options.supersedes:
         _check_supersedes(tree, options.supersedes, log_text, sidecar_text)
     step = options.step or _current_step(sidecar_text)
+    day = _decision_date(options.date)
     entry = format_entry(
-        decision_id, options.title, options.choice, _today(), step, options.rationale, options.supersedes
+        decision_id, options.title, options.choice, day, step, options.rationale, options.supersedes
     )
     new_sidecar = add_sidecar_decision(
         sidecar_text,
@@ -223,6 +225,19 @@ def _current_step(sidecar_text: str) -> str:
 
 def _today() -> str:
     return datetime.date.today().isoformat()
+
+
+def _decision_date(given: str | None) -> str:
+    """The log entry's date: today, or a past date given as YYYY-MM-DD for a decision made before adoption."""
+    if given is None:
+        return _today()
+    try:
+        day = datetime.date.fromisoformat(given.strip())
+    except ValueError:
+        raise UsageError(f"--date {given}: not a date. write it as YYYY-MM-DD, e.g. 2025-03-14") from None
+    if day > datetime.date.today():
+        raise UsageError(f"--date {given} is in the future. give the day the decision was made")
+    return day.isoformat()
 
 
 def _abs(path: Path) -> Path:
