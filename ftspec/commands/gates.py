@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ftspec.gates.registry import all_gates
+from ftspec.method import citation, doc_path
 
 
 def gates(fmt: str = "text") -> int:
@@ -12,12 +13,15 @@ def gates(fmt: str = "text") -> int:
     registry = all_gates()
     if fmt == "json":
         rows = [{"id": g.id, "phase": g.phase, "severity": g.severity, "description": g.description,
-                 "source": g.source, "defaults": g.defaults} for g in registry.values()]
+                 "source": g.source, "method": citation(g.id), "method_page": str(doc_path() or ""),
+                 "defaults": g.defaults} for g in registry.values()]
         print(json.dumps(rows, indent=2))
         return 0
     width = max(len(g.id) for g in registry.values())
     for g in registry.values():
         print(f"{g.id:<{width}}  {g.phase:<8}  {g.severity:<7}  {g.description}")
         extras = ", ".join(f"{k}={v}" for k, v in g.defaults.items())
-        print(f"{'':<{width}}  {'':<8}  {'':<7}  source: {g.source}" + (f"; defaults: {extras}" if extras else ""))
+        method = f"; method: {citation(g.id)}" if citation(g.id) else ""
+        print(f"{'':<{width}}  {'':<8}  {'':<7}  source: {g.source}{method}"
+              + (f"; defaults: {extras}" if extras else ""))
     return 0
