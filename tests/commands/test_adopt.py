@@ -103,3 +103,47 @@ def test_write_new_refuses_symlinks(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="symbolic link"):
         write_new(root, "config/rubric.yaml", b"x")
     assert write_new(root, "new/file.yaml", b"x") and (root / "new/file.yaml").read_bytes() == b"x"
+
+
+WORKED = REPO / "spec-templates" / "worked-example"
+
+
+def test_adopt_check_and_fix_until_every_gate_passes(ftspec: Invoke, existing: Path) -> None:
+    """The whole adoption: init --adopt, check, and follow each message until the check passes."""
+    assert ftspec("init", "--adopt", str(existing), "--hooks", "pre-commit").exit_code == 0
+    first = ftspec("check", str(existing))
+    assert first.exit_code == 1
+    assert "configs/taxonomy.yaml:4:3: taxonomy.topics: topic weights sum to 1.05, not 1.0" in first.stdout
+    assert "not filled in yet" in first.stdout  # the template files adopt wrote say what to fill in
+    # The weights: as the finding says, adjust them to add up to 1.0.
+    taxonomy = existing / "configs/taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text().replace("weight: 0.30", "weight: 0.25", 1))
+    # The files adopt wrote from the template: filled in (here with the worked example's content).
+    for rel in ("model-choice.md", "config/rubric.yaml", "config/persona-template.yaml", "config/system-prompt.md",
+                "config/prompts/user_sim.md", "config/prompts/assistant.md", "base-model-eval-results.md",
+                "sidecar.yaml", "config/training.yaml"):
+        shutil.copyfile(WORKED / rel, existing / rel)
+    second = ftspec("check", str(existing))
+    assert second.exit_code == 1
+    out = second.stdout
+    # The Markdown rubric, declared by adopt, now disagrees with the YAML rubric: the drift gate says how.
+    assert "docs/rubric.md:8: CQ2 is under 'helpfulness' here but in category 'comprehension'" in out
+    assert "CQ3, CQ4, CQ5, CQ6, CQ7, CQ8, CQ9 of the rubric not restated here" in out
+    assert "decision-log.md is missing" in out and "training-spec.md is missing" in out  # step 5's outputs
+    fix = "add `token_budget: {max_tokens_per_example: 8192}` to ftspec.yaml"
+    assert fix in out
+    manifest = existing / "ftspec.yaml"
+    manifest.write_text(manifest.read_text() + "token_budget: {max_tokens_per_example: 8192}\n")
+    rubric_md = existing / "docs/rubric.md"
+    rows = "\n".join(f"| {cid} | {cat} | {name} |" for cid, cat, name in (
+        ("CQ1", "comprehension", "Stays on the user's question"), ("CQ2", "comprehension", "Ends with a next step"),
+        ("CQ3", "connection", "Acknowledges"), ("CQ4", "usefulness", "Next step"), ("CQ5", "usefulness", "Fits"),
+        ("CQ6", "communication", "Length"), ("CQ7", "communication", "Plain words"), ("CQ8", "safety", "Refers"),
+        ("CQ9", "safety", "Distress")))
+    rubric_md.write_text(rubric_md.read_text().split("| id |")[0] + "| id | category | criterion |\n|--|--|--|\n"
+                         + rows + "\n")
+    for rel in ("decision-log.md", "phase-2-training/training-spec.md"):
+        (existing / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(WORKED / rel, existing / rel)
+    third = ftspec("check", str(existing))
+    assert third.exit_code == 0, third.stdout
