@@ -101,10 +101,16 @@ TRAIN_SCRIPT = re.compile(r"\b(from|import)\s+(trl|peft|transformers)\b")
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json", ".parquet")
 
 
+# A YAML file named like an artifact but not of its shape: taken for it all the same (its schema gate then says
+# what differs), except a training config, which is usually another tool's (axolotl, a trainer's own YAML).
+NAMED = {"taxonomy": "taxonomy", "rubric": "rubric", "personas": "persona"}
+
+
 def scan(root: Path) -> Scan:
     """Recognise each artifact (the shallowest fitting file wins) and note the files ftspec cannot read as such."""
     result = Scan()
     transcripts: list[str] = []
+    by_name: dict[str, str] = {}
     for path in _walk(root):
         rel = path.relative_to(root).as_posix()
         stem = path.stem.lower()
@@ -112,12 +118,23 @@ def scan(root: Path) -> Scan:
         for name, fits in YAML_SHAPES.items():
             if data is not None and name not in result.found and fits(data):
                 result.found[name] = rel
+        for name, word in NAMED.items():
+            if isinstance(data, dict) and word in stem:
+                by_name.setdefault(name, rel)
+        if isinstance(data, dict) and "train" in stem and not _is_training(data):
+            result.notes.append(f"training configuration of another shape: {rel} -- restate it in the training "
+                                "config (keys named as peft, transformers and trl name them)")
         if path.suffix == ".md":
             _markdown(result, rel, stem)
         elif path.suffix == ".py":
             _python(result, path, rel, stem)
         elif path.suffix in TRANSCRIPT_SUFFIXES and re.search(r"transcript|conversation|train|eval", rel, re.I):
             transcripts.append(rel)
+    for name, rel in by_name.items():
+        if name not in result.found:
+            result.found[name] = rel
+            result.notes.append(f"{rel}: taken for the {name} by its name, not its shape -- its schema gate says "
+                                "what differs")
     if transcripts:
         result.notes.append(f"transcripts/data: {', '.join(transcripts[:5])}{' ...' if len(transcripts) > 5 else ''}"
                             " -- declare the training sets under `data:` in the training config")

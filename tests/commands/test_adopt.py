@@ -147,3 +147,14 @@ def test_adopt_check_and_fix_until_every_gate_passes(ftspec: Invoke, existing: P
         shutil.copyfile(WORKED / rel, existing / rel)
     third = ftspec("check", str(existing))
     assert third.exit_code == 0, third.stdout
+
+
+def test_a_file_named_like_an_artifact_is_taken_by_name(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf/rubric_v2.yaml").write_text("items: [{id: CQ1}]\n")
+    (tmp_path / "conf/train_config.yaml").write_text("model_name_or_path: Qwen/Qwen3-14B\n")
+    found = scan(tmp_path)
+    assert found.found == {"rubric": "conf/rubric_v2.yaml"}
+    notes = "\n".join(found.notes)
+    assert "taken for the rubric by its name, not its shape" in notes
+    assert "training configuration of another shape: conf/train_config.yaml" in notes

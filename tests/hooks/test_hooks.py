@@ -219,8 +219,9 @@ def test_init_hooks_pre_commit_writes_config(tmp_path: Path) -> None:
     config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())
     assert [h["id"] for h in config["repos"][0]["hooks"]] == ["ftspec-check", "ftspec-decision-trailer"]
     assert config["default_install_hook_types"] == ["pre-commit", "commit-msg"]
-    with pytest.raises(FtspecError, match="already exists"):
-        init(repo, "worked-example", hooks="pre-commit")
+    before = (repo / ".pre-commit-config.yaml").read_text()
+    assert init(repo, "worked-example", hooks="pre-commit") == 0  # already there: merged, nothing added
+    assert (repo / ".pre-commit-config.yaml").read_text() == before
 
 
 def test_initial_commit_carries_the_template_decisions(tmp_path: Path) -> None:
