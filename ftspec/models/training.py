@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
@@ -29,7 +30,7 @@ class LibrarySection(Strict):
     @classmethod
     def library_keys(cls) -> frozenset[str]:
         """Keys of the mirrored library config(s) this section accepts beyond its own fields."""
-        return frozenset().union(*(getattr(lib, name) for name in cls.library.split())) - set(cls.model_fields)
+        return _library_keys(cls.library, frozenset(cls.model_fields))
 
     @model_validator(mode="before")
     @classmethod
@@ -46,6 +47,11 @@ class LibrarySection(Strict):
     def library_extras(self) -> dict[str, Any]:
         """The library keys written in this section beyond its own fields, for the library config."""
         return dict(self.library_args)
+
+
+@functools.cache
+def _library_keys(names: str, own: frozenset[str]) -> frozenset[str]:
+    return frozenset().union(*(getattr(lib, name) for name in names.split())) - own
 
 
 def _library_properties(schema: dict[str, Any], cls: Any) -> None:
