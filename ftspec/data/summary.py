@@ -14,11 +14,27 @@ from typing import Any
 
 from ftspec.data.contamination import normalise
 from ftspec.data.formats import problems
-from ftspec.data.pii import PiiMatch, find_pii
-from ftspec.data.records import metadata, record_text
+from ftspec.data.pii import Allowlist, PiiMatch, find_pii
+from ftspec.data.records import content_text, metadata, record_text
 from ftspec.data.tokens import TokenCounter
 
 CAP = 50
+RATIO_BINS = (1.0, 1.5, 2.0, 3.0)  # reply/user word ratio bin edges: <1, 1-1.5 (the method's target), 1.5-2, 2-3, 3+
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The gate settings a pass over the data depends on (part of the summary's cache key)."""
+
+    ratio_limit: float = 2.0
+    ratio_share: float = 0.5
+    artifacts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ignore_artifacts: tuple[str, ...] = ()
+    artifact_roles: tuple[str, ...] = ("user", "assistant")
+    languages: tuple[str, ...] = ("en",)
+    min_words: int = 12
+    pii_allow: tuple[str, ...] = ()
+    max_record_bytes: int | None = None
 
 
 @dataclass
@@ -49,26 +65,52 @@ class Summary:
     edge_flagged: int = 0  # rows that say whether they are an edge case
     edge_cases: int = 0
     sources: dict[str, int] = field(default_factory=dict)  # source_id -> first line
+    ratio_bins: list[int] = field(default_factory=lambda: [0] * (len(RATIO_BINS) + 1))  # user->reply pairs
+    ratio_over: int = 0  # pairs whose reply exceeds the limit
+    long_replies: Capped = field(default_factory=Capped)  # (line, pairs over the limit, pairs)
+    artifacts: Capped = field(default_factory=Capped)  # (line, message index, role, kind, matched text)
+    foreign: Capped = field(default_factory=Capped)  # (line, language, turns in it, turns judged)
+
+    @property
+    def ratio_pairs(self) -> int:
+        return sum(self.ratio_bins)
+
+    def ratio_distribution(self) -> str:
+        """The reply/user word ratios of every exchange, binned: '<1x 20%, 1-1.5x 30%, ...'."""
+        edges = ("0", *(f"{e:g}" for e in RATIO_BINS), "")
+        names = [f"{lo}-{hi}x" if hi else f">{lo}x" for lo, hi in zip(edges, edges[1:], strict=False)]
+        names[0] = f"<{RATIO_BINS[0]:g}x"
+        total = self.ratio_pairs or 1
+        return ", ".join(f"{n} {100 * c / total:.0f}%" for n, c in zip(names, self.ratio_bins, strict=True))
 
 
 _CACHE: dict[tuple[Any, ...], Summary] = {}
 
 
 def summarise(
-    path: Path, rel: str, shape: str, counter: TokenCounter, max_length: int | None, tokenizer: str | None
+    path: Path,
+    rel: str,
+    shape: str,
+    counter: TokenCounter,
+    max_length: int | None,
+    tokenizer: str | None,
+    checks: Checks | None = None,
 ) -> Summary:
     """The summary of a data file, computed once per file version and settings."""
     from ftspec.data.loading import iter_rows
 
+    checks = checks or Checks()
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, shape, max_length, tokenizer)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, shape, max_length, tokenizer, checks)
     if key in _CACHE:
         return _CACHE[key]
     summary = Summary(rel)
     seen: dict[bytes, int] = {}
     errors: list[Any] = []
-    for line, row in iter_rows(path, rel, errors):
+    turns = Turns(checks)
+    for line, row in iter_rows(path, rel, errors, checks.max_record_bytes):
         _one(summary, line, row, shape, counter, max_length, seen)
+        turns.record(summary, line, row)
     for error in errors:
         summary.errors.add(error)
     _CACHE[key] = summary
@@ -93,8 +135,6 @@ def _one(
         summary.longest = max(summary.longest, tokens)
         if tokens > max_length:
             summary.too_long.add((line, tokens))
-    for match in find_pii(text):
-        summary.pii.add((line, match))
     digest = hashlib.blake2b(normalise(text).encode(), digest_size=16).digest()
     if digest in seen:
         summary.duplicates.add((line, seen[digest]))
@@ -109,4 +149,70 @@ def _one(
         summary.sources.setdefault(str(source), line)
 
 
-__all__ = ["PiiMatch", "Summary", "summarise"]
+Verdicts = tuple[int, "tuple[str, str] | None", "str | None", tuple[PiiMatch, ...]]
+
+
+class Turns:
+    """The per-message checks: reply length ratio, generation artifacts, language.
+
+    Sliced data repeats each conversation's messages in every slice, so a message's verdicts are computed once
+    and remembered by (role, text hash) for the rest of the pass.
+    """
+
+    def __init__(self, checks: Checks) -> None:
+        from ftspec.data.artifacts import ArtifactFinder
+        from ftspec.data.language import LanguageCheck
+
+        self.checks = checks
+        self.artifacts = ArtifactFinder(dict(checks.artifacts), checks.ignore_artifacts)
+        self.language = LanguageCheck(checks.languages, checks.min_words)
+        self.allow = Allowlist(checks.pii_allow)
+        self.memo: dict[int, Verdicts] = {}
+
+    def message(self, role: str, text: str) -> Verdicts:
+        """(words, artifact or None, foreign language or None, PII) of one message."""
+        key = hash((role, text))
+        found = self.memo.get(key)
+        if found is None:
+            artifact = self.artifacts.find(text) if role in self.checks.artifact_roles else None
+            foreign = self.language.foreign(text) if role == "assistant" else None
+            found = self.memo[key] = (len(text.split()), artifact, foreign, tuple(find_pii(text, self.allow)))
+        return found
+
+    def record(self, summary: Summary, line: int, row: dict[str, Any]) -> None:
+        messages = row.get("messages")
+        if not isinstance(messages, list):
+            for match in find_pii(record_text(row), self.allow):
+                summary.pii.add((line, match))
+            return
+        pairs = over = judged = 0
+        languages: dict[str, int] = {}
+        previous: tuple[str, int] | None = None
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict):
+                continue
+            role, text = str(message.get("role")), content_text(message.get("content"))
+            words, artifact, foreign, pii = self.message(role, text)
+            for match in pii:
+                summary.pii.add((line, match))
+            if artifact:
+                summary.artifacts.add((line, index, role, *artifact))
+            if role == "assistant":
+                judged += foreign is not None or len(text.split(None, self.checks.min_words)) > self.checks.min_words
+                if foreign:
+                    languages[foreign] = languages.get(foreign, 0) + 1
+                if previous and previous[0] == "user":
+                    ratio = words / max(previous[1], 1)
+                    summary.ratio_bins[sum(ratio > edge for edge in RATIO_BINS)] += 1
+                    pairs += 1
+                    over += ratio > self.checks.ratio_limit
+            previous = (role, words)
+        summary.ratio_over += over
+        if pairs and over > self.checks.ratio_share * pairs:
+            summary.long_replies.add((line, over, pairs))
+        off = sum(languages.values())
+        if judged and off > judged / 2:
+            summary.foreign.add((line, max(languages, key=languages.__getitem__), off, judged))
+
+
+__all__ = ["Checks", "PiiMatch", "Summary", "summarise"]

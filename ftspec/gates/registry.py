@@ -31,6 +31,8 @@ GATE_MODULES = (
     "decisions",
     "data",
     "contamination",
+    "content",
+    "evaluation",
 )
 
 
