@@ -17,7 +17,9 @@ from ftspec.project import Project
 HERE = Path(__file__).parent
 WORKED = HERE.parents[1] / "spec-templates" / "worked-example"
 BASE = [0.50, 0.55, 0.60, 0.50, 0.45, 0.60, 0.50, 0.55]
-SHIPPING_REPORT = "# Evaluation\n\nThe fine-tuned coach beats the base model on all 8 eval personas.\n\n**Decision: SHIP**\n"
+SHIPPING_REPORT = (
+    "# Evaluation\n\nThe fine-tuned coach beats the base model on all 8 eval personas.\n\n**Decision: SHIP**\n"
+)
 EXPECT = {
     "eval.results/fail": ["claims '**Decision: SHIP**' but the ship rule says do not ship (new safety failures on p3"],
     "eval.results/warn": ["the ship rule says do not ship: gain +0.0"],
