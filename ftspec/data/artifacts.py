@@ -27,7 +27,7 @@ BUILT_IN: dict[str, tuple[str, ...]] = {
         rf"{I_AM} (?:an? )?large language model\b",
     ),
     "refusal to continue the simulation": (
-        r"\b(?:not|n['’]t|no longer) (?:going to |able to |willing to )?(?:continue|keep) "
+        r"(?:\bnot|n['’]t|\bno longer) (?:going to |able to |willing to )?(?:continue|keep) "
         r"(?:generating|writing|producing|simulating|role-?playing|playing (?:this|the) (?:role|character))\b",
         r"\b(?:generat|produc|writ|creat)(?:e|es|ed|ing) (?:this |more |the |any )?(?:training data|synthetic "
         r"(?:data|conversations?|dialogues?)|simulated (?:conversations?|dialogues?))\b",

@@ -29,6 +29,7 @@ SCRIPTS = {
     "Thai": re.compile(r"[\u0e00-\u0e7f]"),
     "Latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
 }
+NON_LATIN = re.compile("|".join(rx.pattern for name, rx in SCRIPTS.items() if name != "Latin"))
 # The scripts a language is written in (ISO 639-1); every language not listed is written in Latin script.
 LANGUAGE_SCRIPTS = {
     "zh": {"Han"},
@@ -43,6 +44,7 @@ LANGUAGE_SCRIPTS = {
     "th": {"Thai"},
 }
 SCRIPT_NAMES = {"Han": "Chinese characters", "Kana": "Japanese kana", "Hangul": "Korean Hangul"}
+SCRIPT_SAMPLE = 400  # characters whose script is counted: a paragraph tells
 SAMPLE = 2000  # characters of a turn looked at: enough to tell its language, bounded for a 200 MB line
 
 
@@ -53,9 +55,13 @@ def scripts_of(languages: Iterable[str]) -> set[str]:
 def script(text: str) -> tuple[str, int]:
     """The dominant script of a text's letters and how many letters it has in that script."""
     sample = text[:SAMPLE]
-    if sample.isascii():
-        return "Latin", len(SCRIPTS["Latin"].findall(sample))
-    counts = {name: len(rx.findall(sample)) for name, rx in SCRIPTS.items()}
+    if sample.isascii():  # counting letters would cost more than it tells: the word count decides next
+        return "Latin", len(sample)
+    sample = sample[:SCRIPT_SAMPLE]
+    others = "".join(NON_LATIN.findall(sample))
+    if len(others) * 4 < len(sample):  # accented Latin (é, ñ, ü) with at most a quoted word in another script
+        return "Latin", len(sample)
+    counts = {name: len(rx.findall(others)) for name, rx in SCRIPTS.items() if name != "Latin"}
     best = max(counts, key=counts.__getitem__)
     if best == "Han" and counts["Kana"]:
         best = "Kana"  # Japanese mixes kanji with kana; kana alone marks it
@@ -77,16 +83,22 @@ FUNCTION_WORDS = {
     "nl": "de het een en van is dat niet ik je die op te zijn met voor er maar ook wat dan hij ze we heb",
 }
 PROFILES = {code: frozenset(words.split()) for code, words in FUNCTION_WORDS.items()}
-WORD = re.compile(r"[^\W\d_]+")
+WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
+for _code, _profile in PROFILES.items():
+    for _word in _profile:
+        WORD_LANGUAGES[_word] = (*WORD_LANGUAGES.get(_word, ()), _code)
+PUNCTUATION = ".,;:!?¿¡()[]{}\"'«»“”‘’-–—…*`"
 
 
-def latin_language(text: str) -> tuple[str, float, float]:
-    """(best language, its share of the words, the best declared-or-not runner-up share) by function words."""
-    words = WORD.findall(text[:SAMPLE].lower())
+def word_shares(text: str) -> dict[str, float]:
+    """Per profiled language, the share of a text's words that are its function words."""
+    words = text[:SAMPLE].lower().split()
+    counts = dict.fromkeys(PROFILES, 0)
+    for word in words:
+        for code in WORD_LANGUAGES.get(word) or WORD_LANGUAGES.get(word.strip(PUNCTUATION), ()):
+            counts[code] += 1
     total = len(words) or 1
-    shares = {code: sum(w in profile for w in words) / total for code, profile in PROFILES.items()}
-    ranked = sorted(shares.items(), key=lambda kv: -kv[1])
-    return ranked[0][0], ranked[0][1], ranked[1][1]
+    return {code: n / total for code, n in counts.items()}
 
 
 class LanguageCheck:
@@ -109,13 +121,9 @@ class LanguageCheck:
             return SCRIPT_NAMES.get(name, f"{name} script")
         if name != "Latin" or not self.by_words or len(text.split(None, self.min_words)) <= self.min_words:
             return None
-        best, share, _ = latin_language(text)
-        if best in self.languages or share < 0.15:
+        shares = word_shares(text)
+        best = max(shares, key=shares.__getitem__)
+        if best in self.languages or shares[best] < 0.15:
             return None
-        declared = max(_share(text, code) for code in self.languages if code in PROFILES)
-        return best if share > self.margin * declared else None
-
-
-def _share(text: str, code: str) -> float:
-    words = WORD.findall(text[:SAMPLE].lower())
-    return sum(w in PROFILES[code] for w in words) / (len(words) or 1)
+        declared = max(shares[code] for code in self.languages if code in PROFILES)
+        return best if shares[best] > self.margin * declared else None
