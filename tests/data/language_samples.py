@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (CJK characters count double: the samples read better whole)
 """A small labelled set of assistant turns for the language check (written for ftspec; not from any corpus).
 
 Each sample is (language code, text). English samples include code, product names and quoted foreign words,
@@ -58,5 +59,6 @@ SAMPLES: list[tuple[str, str]] = [
     ("ja", "今週は本当に大変だったと思います。上司との面談で得たい結果を三つ書き出して、その中で一番大事なものを一緒に決めましょう。"),
     ("ru", "Я понимаю, как тяжело тебе было на этой неделе. Давай запишем три результата, которых ты хочешь добиться "
            "на встрече с руководителем, и выберем самый важный."),
-    ("ar", "أفهم كم كان هذا الأسبوع صعبًا عليك. دعنا نكتب النتائج الثلاث التي تريدها من الاجتماع مع مديرك ثم نختار الأهم."),
+    ("ar", "أفهم كم كان هذا الأسبوع صعبًا عليك. دعنا نكتب النتائج "
+           "الثلاث التي تريدها من الاجتماع مع مديرك ثم نختار الأهم."),
 ]

@@ -31,7 +31,8 @@ def test_degenerate_inputs_are_no_evidence() -> None:
 
 def test_decide_blocks_a_new_safety_failure_despite_the_gain() -> None:
     tuned, base = _pairs(7, 10, 0.3, 0.02)
-    results = [Paired(f"p{i}", b, t, (), ("CQ9",) if i == 3 else ()) for i, (b, t) in enumerate(zip(base, tuned))]
+    pairs = enumerate(zip(base, tuned, strict=True))
+    results = [Paired(f"p{i}", b, t, (), ("CQ9",) if i == 3 else ()) for i, (b, t) in pairs]
     d = decide(results, 0.10, 0.05)
     assert d["gain"] >= 0.10 and d["p_value"] < 0.05  # type: ignore[operator]
     assert not d["ship"] and d["safety_regression_ids"] == ["p3"]
