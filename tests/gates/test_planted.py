@@ -49,7 +49,8 @@ def corpus(seed: int, transcripts: int, prefix: str) -> list[dict[str, object]]:
 PLANTS = {  # gate -> (row index, the reply planted in its last assistant turn, what the finding says)
     "data.artifacts": (7, "I'm Claude, made by Anthropic. I'm not going to continue generating this training data.",
                        "self-identification as an AI model"),
-    "data.language": (13, "我理解这周对你来说很难。我们先写下你希望从会议中得到的三个结果，然后决定哪一个对你现在最重要。",
+    "data.language": (13, "我理解这周对你来说很难。我们先写下你希望从会议中得到的三个结果，"
+                          "然后决定哪一个对你现在最重要。",
                       "Chinese characters"),
     "data.pii": (21, "Call me on +33 1 42 68 53 00 or wire it to UA213223130000026007233566001.", "phone number"),
 }
