@@ -18,73 +18,100 @@ VENDOR_MODELS = r"(?:Claude|ChatGPT|GPT-?[345](?:\.\d)?o?|Gemini|Bard|Llama ?\d*
 VENDORS = r"(?:Anthropic|OpenAI|Google(?: DeepMind)?|Meta(?: AI)?|Mistral AI|Alibaba(?: Cloud)?|DeepSeek|Microsoft)"
 I_AM = r"\b(?:I am|I['’]m|this is|my name is)"
 
-BUILT_IN: dict[str, tuple[str, ...]] = {
+MODELS = ("claude", "chatgpt", "gpt", "gemini", "bard", "llama", "qwen", "mistral", "deepseek", "copilot")
+COMPANIES = ("anthropic", "openai", "google", "meta", "mistral", "alibaba", "deepseek", "microsoft")
+GOING_ON = tuple(
+    f"{a} {b}" for a in ("continue", "keep") for b in ("generat", "writ", "produc", "simulat", "rol", "play")
+)
+# kind -> (pattern, triggers): the pattern is searched only in a message whose lower-cased text holds one of its
+# triggers (substring tests run in C, and most messages hold none), so the check costs little on normal chat.
+BUILT_IN: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "self-identification as an AI model": (
-        rf"{I_AM} {VENDOR_MODELS}\b",
-        rf"\b(?:made|created|developed|trained|built) by {VENDORS}\b",
-        r"\bas an AI(?: language)? model\b",
-        rf"{I_AM} (?:an? |just an? )?(?:AI|artificial intelligence) (?:language )?model\b",
-        rf"{I_AM} (?:an? )?large language model\b",
+        (rf"{I_AM} {VENDOR_MODELS}\b", MODELS),
+        (rf"\b(?:made|created|developed|trained|built) by {VENDORS}\b", COMPANIES),
+        (r"\bas an AI(?: language)? model\b", ("ai model", "ai language")),
+        (rf"{I_AM} (?:an? |just an? )?(?:AI|artificial intelligence) (?:language )?model\b",
+         ("ai model", "ai language", "intelligence")),
+        (rf"{I_AM} (?:an? )?large language model\b", ("language model",)),
     ),
     "refusal to continue the simulation": (
-        r"(?:\bnot|n['’]t|\bno longer) (?:going to |able to |willing to )?(?:continue|keep) "
-        r"(?:generating|writing|producing|simulating|role-?playing|playing (?:this|the) (?:role|character))\b",
-        r"\b(?:generat|produc|writ|creat)(?:e|es|ed|ing) (?:this |more |the |any )?(?:training data|synthetic "
-        r"(?:data|conversations?|dialogues?)|simulated (?:conversations?|dialogues?))\b",
-        r"\b(?:break|breaking|step(?:ping)? out of) "
-        r"(?:character\b(?!\s+(?:traits?|strengths?|flaws?|arc))|the role-?play\b|the simulation\b)",
+        (r"(?:\bnot|n['’]t|\bno longer) (?:going to |able to |willing to )?(?:continue|keep) "
+         r"(?:generating|writing|producing|simulating|role-?playing|playing (?:this|the) (?:role|character))\b",
+         GOING_ON),
+        (r"\b(?:generat|produc|writ|creat)(?:e|es|ed|ing) (?:this |more |the |any )?(?:training data|synthetic "
+         r"(?:data|conversations?|dialogues?)|simulated (?:conversations?|dialogues?))\b",
+         ("training data", "synthetic", "simulated")),
+        (r"\b(?:break|breaking|step(?:ping)? out of) "
+         r"(?:character\b(?!\s+(?:traits?|strengths?|flaws?|arc))|the role-?play\b|the simulation\b)",
+         ("character", "role-play", "roleplay", "simulation")),
     ),
     "simulator instructions or persona metadata": (
-        r"\b(?:primary|secondary) flaw(?: pattern)?\b",
-        r"\bflaw pattern\b",
-        r"\(\s*\d{1,3} ?% (?:likelihood|probability|chance)\s*\)",
-        r"\bword (?:limit|count|budget)\s*[:=(]",
-        r"\b(?:communication style|persona|user simulator|simulated user|system prompt)\s*:\s*\S",
-        r"\((?:terse|casual|formal|stream[- ]of[- ]consciousness)\b[^)\n]{0,20}\d+\s*[-–]\s*\d+ words\)",
+        (r"\b(?:primary|secondary) flaw(?: pattern)?\b", ("flaw",)),
+        (r"\bflaw pattern\b", ("flaw",)),
+        (r"\(\s*\d{1,3} ?% (?:likelihood|probability|chance)\s*\)", ("likelihood", "probability", "chance")),
+        (r"\bword (?:limit|count|budget)\s*[:=(]", ("word limit", "word count", "word budget")),
+        (r"\b(?:communication style|persona|user simulator|simulated user|system prompt)\s*:\s*\S",
+         ("communication style", "persona", "user simulator", "simulated user", "system prompt")),
+        (r"\((?:terse|casual|formal|stream[- ]of[- ]consciousness)\b[^)\n]{0,20}\d+\s*[-–]\s*\d+ words\)",
+         (" words)",)),
     ),
     "tool footer": (
-        r"(?im)^\s*Co-Authored-By:",
-        r"(?im)^\s*Signed-off-by:",
-        r"\bGenerated (?:with|by) \[?Claude(?: Code)?\b",
-        r"🤖 Generated with",
+        (r"(?im)^\s*Co-Authored-By:", ("co-authored",)),
+        (r"(?im)^\s*Signed-off-by:", ("signed-off",)),
+        (r"\bGenerated (?:with|by) \[?Claude(?: Code)?\b", ("generated",)),
+        (r"🤖 Generated with", ("🤖",)),
     ),
     "unfilled template slot": (
-        r"(?<![{\w$%])\{[a-z][a-z0-9]*(?:_[a-z0-9]+)*\}(?!\})",
-        r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}",
-        r"\[\[[^\[\]\n]{1,60}\]\]",
-        r"\[(?:INSERT|PLACEHOLDER|YOUR|TODO|TBD)\b[^\]\n]{0,60}\]",
-        r"<(?:INSERT|PLACEHOLDER)\b[^>\n]{0,60}>",
+        (r"(?<![{\w$%])\{[a-z][a-z0-9]*(?:_[a-z0-9]+)*\}(?!\})", ("{",)),
+        (r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}", ("{{",)),
+        (r"\[\[[^\[\]\n]{1,60}\]\]", ("[[",)),
+        (r"\[(?:INSERT|PLACEHOLDER|YOUR|TODO|TBD)\b[^\]\n]{0,60}\]",
+         ("[insert", "[placeholder", "[your", "[todo", "[tbd")),
+        (r"<(?:INSERT|PLACEHOLDER)\b[^>\n]{0,60}>", ("<insert", "<placeholder")),
     ),
 }
+Rule = tuple[str, "tuple[str, ...] | None", re.Pattern[str]]
 
 
 class ArtifactFinder:
-    """Every configured pattern compiled into one alternation per kind; finds the first artifact of a text."""
+    """The built-in patterns (each behind its triggers) and a project's own; finds a text's first artifact."""
 
     def __init__(self, extra: Mapping[str, Iterable[str]] | None = None, ignore: Iterable[str] = ()) -> None:
-        kinds: dict[str, list[str]] = {k: list(v) for k, v in BUILT_IN.items() if k not in set(ignore)}
+        skip = set(ignore)
+        self.rules: list[Rule] = [
+            (kind, triggers, _compile(pattern))
+            for kind, rules in BUILT_IN.items() if kind not in skip
+            for pattern, triggers in rules
+        ]
         for kind, patterns in (extra or {}).items():
-            kinds.setdefault(kind, []).extend([patterns] if isinstance(patterns, str) else patterns)
-        self.kinds = [(kind, [_compile(p) for p in patterns]) for kind, patterns in kinds.items() if patterns]
-        # A cheap pre-filter: most messages contain none of these characters/words and skip every pattern.
-        self._any = re.compile("|".join(f"(?:{p.pattern})" for _k, ps in self.kinds for p in ps if not _inline(p)),
-                               re.IGNORECASE)
-        self._inline = [(k, p) for k, ps in self.kinds for p in ps if _inline(p)]
+            if kind not in skip:  # a project's patterns have no triggers: they always run
+                listed = [patterns] if isinstance(patterns, str) else list(patterns)
+                self.rules += [(kind, None, _compile(p)) for p in listed if _valid(p)]
+
+        self.triggers = tuple(sorted({t for _kind, triggers, _p in self.rules for t in triggers or ()}))
+        self.always = any(triggers is None for _kind, triggers, _p in self.rules)
 
     def find(self, text: str) -> tuple[str, str] | None:
         """(kind, matched text) of the first artifact in a text, or None."""
-        for kind, pattern in self._inline:
+        lower = text.lower()
+        has = lower.__contains__  # map() over a C method: no Python frame per trigger
+        if not self.always and not any(map(has, self.triggers)):
+            return None
+        for kind, triggers, pattern in self.rules:
+            if triggers is not None and not any(map(has, triggers)):
+                continue
             m = pattern.search(text)
             if m:
                 return kind, m.group(0)
-        if not self._any.search(text):
-            return None
-        for kind, patterns in self.kinds:
-            for pattern in patterns:
-                m = pattern.search(text)
-                if m:
-                    return kind, m.group(0)
         return None
+
+
+def _valid(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False  # data.artifacts reports it; the other gates sharing the pass go on without it
+    return True
 
 
 FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
@@ -92,11 +119,6 @@ FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, 0 if FLAGS.match(pattern) else re.IGNORECASE)
-
-
-def _inline(pattern: re.Pattern[str]) -> bool:
-    """Patterns with their own inline flags cannot join the alternation (global flags must lead a pattern)."""
-    return bool(FLAGS.match(pattern.pattern))
 
 
 def invalid_patterns(extra: Mapping[str, Iterable[str]]) -> list[str]:

@@ -45,6 +45,7 @@ LANGUAGE_SCRIPTS = {
 }
 SCRIPT_NAMES = {"Han": "Chinese characters", "Kana": "Japanese kana", "Hangul": "Korean Hangul"}
 SCRIPT_SAMPLE = 400  # characters whose script is counted: a paragraph tells
+WORD_SAMPLE = 800  # characters whose words are counted: ~130 words
 SAMPLE = 2000  # characters of a turn looked at: enough to tell its language, bounded for a 200 MB line
 
 
@@ -83,22 +84,14 @@ FUNCTION_WORDS = {
     "nl": "de het een en van is dat niet ik je die op te zijn met voor er maar ook wat dan hij ze we heb",
 }
 PROFILES = {code: frozenset(words.split()) for code, words in FUNCTION_WORDS.items()}
-WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
-for _code, _profile in PROFILES.items():
-    for _word in _profile:
-        WORD_LANGUAGES[_word] = (*WORD_LANGUAGES.get(_word, ()), _code)
 PUNCTUATION = ".,;:!?¿¡()[]{}\"'«»“”‘’-–—…*`"
 
 
 def word_shares(text: str) -> dict[str, float]:
     """Per profiled language, the share of a text's words that are its function words."""
-    words = text[:SAMPLE].lower().split()
-    counts = dict.fromkeys(PROFILES, 0)
-    for word in words:
-        for code in WORD_LANGUAGES.get(word) or WORD_LANGUAGES.get(word.strip(PUNCTUATION), ()):
-            counts[code] += 1
+    words = [w.strip(PUNCTUATION) for w in text[:WORD_SAMPLE].lower().split()]
     total = len(words) or 1
-    return {code: n / total for code, n in counts.items()}
+    return {code: sum(map(profile.__contains__, words)) / total for code, profile in PROFILES.items()}
 
 
 class LanguageCheck:

@@ -37,6 +37,7 @@ NINO = re.compile(
 # National ids with a check digit that python-stdnum validates: Spanish DNI/NIE, Italian codice fiscale,
 # French NIR (social security number).
 NATIONAL = re.compile(r"\b(?:[XYZ]?\d{7,8}-?[A-Z]|[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2})\b")
+FISCAL_PREFIX = re.compile(r"\d\d[A-EHLMPR-T]\d\d[A-Z]\d\d\d")
 FISCAL_CODE = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b")
 # Candidates only: a text without '@' or a run of digits cannot hold any of the above, and most text has none.
 DIGITS = re.compile(r"\d[\d .()/-]{5,}\d")
@@ -122,14 +123,15 @@ def _candidates(text: str) -> Iterator[PiiMatch]:
         for m in EMAIL.finditer(text):
             if not RESERVED_DOMAINS.search(m.group(1)):
                 yield PiiMatch("e-mail address", m.group(0))
-    if DIGITS.search(text):
+    if DIGITS.search(text):  # every number below, and every IBAN, holds a run of 7+ digits (or separators)
         yield from _numbers(text)
-    for m in IBAN.finditer(text):
-        if _iban().is_valid(m.group(0)):
-            yield PiiMatch("IBAN", m.group(0))
-    for m in FISCAL_CODE.finditer(text):
-        if national_id_ok(m.group(0)):
-            yield PiiMatch("national id number", m.group(0))
+        for m in IBAN.finditer(text):
+            if _iban().is_valid(m.group(0)):
+                yield PiiMatch("IBAN", m.group(0))
+    if FISCAL_PREFIX.search(text):
+        for m in FISCAL_CODE.finditer(text):
+            if national_id_ok(m.group(0)):
+                yield PiiMatch("national id number", m.group(0))
 
 
 def _numbers(text: str) -> Iterator[PiiMatch]:

@@ -8,15 +8,16 @@ mtime, the tokenizer and the length limit). Lists of findings are capped; counts
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ftspec.data.contamination import normalise
 from ftspec.data.formats import problems
 from ftspec.data.pii import Allowlist, PiiMatch, find_pii
 from ftspec.data.records import content_text, metadata, record_text
-from ftspec.data.tokens import TokenCounter
+from ftspec.data.tokens import TokenCounter, approximate_tokens
 
 CAP = 50
 RATIO_BINS = (1.0, 1.5, 2.0, 3.0)  # reply/user word ratio bin edges: <1, 1-1.5 (the method's target), 1.5-2, 2-3, 3+
@@ -105,41 +106,21 @@ def summarise(
     if key in _CACHE:
         return _CACHE[key]
     summary = Summary(rel)
-    seen: dict[bytes, int] = {}
     errors: list[Any] = []
-    turns = Turns(checks)
+    turns = Turns(checks, counter, max_length)
     for line, row in iter_rows(path, rel, errors, checks.max_record_bytes):
-        _one(summary, line, row, shape, counter, max_length, seen)
+        summary.rows += 1
+        for problem in problems(row, shape):
+            summary.shape.add((line, problem))
         turns.record(summary, line, row)
+        _metadata(summary, line, row)
     for error in errors:
         summary.errors.add(error)
     _CACHE[key] = summary
     return summary
 
 
-def _one(
-    summary: Summary,
-    line: int,
-    row: dict[str, Any],
-    shape: str,
-    counter: TokenCounter,
-    max_length: int | None,
-    seen: dict[bytes, int],
-) -> None:
-    summary.rows += 1
-    for problem in problems(row, shape):
-        summary.shape.add((line, problem))
-    text = record_text(row)
-    if max_length is not None:
-        tokens = counter.count(row)
-        summary.longest = max(summary.longest, tokens)
-        if tokens > max_length:
-            summary.too_long.add((line, tokens))
-    digest = hashlib.blake2b(normalise(text).encode(), digest_size=16).digest()
-    if digest in seen:
-        summary.duplicates.add((line, seen[digest]))
-    else:
-        seen[digest] = line
+def _metadata(summary: Summary, line: int, row: dict[str, Any]) -> None:
     meta = metadata(row)
     if isinstance(meta.get("edge_case"), bool):
         summary.edge_flagged += 1
@@ -149,70 +130,127 @@ def _one(
         summary.sources.setdefault(str(source), line)
 
 
-Verdicts = tuple[int, "tuple[str, str] | None", "str | None", tuple[PiiMatch, ...]]
+class Message(NamedTuple):
+    """What the checks found in one message; computed once per distinct message of a pass."""
+
+    words: int
+    chars: int
+    artifact: tuple[str, str] | None
+    foreign: str | None
+    pii: tuple[PiiMatch, ...]
+    digest: bytes  # of its normalised text (duplicates)
+
+
+MEMO_LIMIT = 400_000  # distinct messages remembered: bounded memory on a corpus of any size
 
 
 class Turns:
-    """The per-message checks: reply length ratio, generation artifacts, language.
+    """Every check that reads messages: PII, duplicates, token length, reply length ratio, artifacts, language.
 
-    Sliced data repeats each conversation's messages in every slice, so a message's verdicts are computed once
-    and remembered by (role, text hash) for the rest of the pass.
+    Sliced data repeats each conversation's messages in every slice (a 40-exchange transcript sliced five times
+    holds each early message five times), so a message's verdicts are computed once and remembered by (role,
+    text hash) for the rest of the pass; a record's verdicts are then sums and joins of its messages'.
     """
 
-    def __init__(self, checks: Checks) -> None:
+    def __init__(self, checks: Checks, counter: TokenCounter, max_length: int | None) -> None:
         from ftspec.data.artifacts import ArtifactFinder
         from ftspec.data.language import LanguageCheck
+        from ftspec.data.tokens import Approximate
 
-        self.checks = checks
+        self.checks, self.counter, self.max_length = checks, counter, max_length
+        self.approximate = isinstance(counter, Approximate)
         self.artifacts = ArtifactFinder(dict(checks.artifacts), checks.ignore_artifacts)
         self.language = LanguageCheck(checks.languages, checks.min_words)
         self.allow = Allowlist(checks.pii_allow)
-        self.memo: dict[int, Verdicts] = {}
+        self.memo: dict[int, Message] = {}
+        self.seen: dict[bytes, int] = {}  # record digest -> first line
 
-    def message(self, role: str, text: str) -> Verdicts:
-        """(words, artifact or None, foreign language or None, PII) of one message."""
+    def message(self, role: str, text: str) -> Message:
         key = hash((role, text))
         found = self.memo.get(key)
         if found is None:
-            artifact = self.artifacts.find(text) if role in self.checks.artifact_roles else None
-            foreign = self.language.foreign(text) if role == "assistant" else None
-            found = self.memo[key] = (len(text.split()), artifact, foreign, tuple(find_pii(text, self.allow)))
+            if len(self.memo) >= MEMO_LIMIT:
+                self.memo.clear()
+            found = self.memo[key] = Message(
+                len(text.split()),
+                len(text),
+                self.artifacts.find(text) if role in self.checks.artifact_roles else None,
+                self.language.foreign(text) if role == "assistant" else None,
+                tuple(find_pii(text, self.allow)),
+                _digest(normalise(text)),
+            )
         return found
 
     def record(self, summary: Summary, line: int, row: dict[str, Any]) -> None:
         messages = row.get("messages")
         if not isinstance(messages, list):
-            for match in find_pii(record_text(row), self.allow):
-                summary.pii.add((line, match))
+            self._plain(summary, line, row)
             return
+        digests, words, chars, parts = [], 0, 0, 0
         pairs = over = judged = 0
         languages: dict[str, int] = {}
         previous: tuple[str, int] | None = None
         for index, message in enumerate(messages):
-            if not isinstance(message, dict):
+            if not isinstance(message, Mapping):
                 continue
             role, text = str(message.get("role")), content_text(message.get("content"))
-            words, artifact, foreign, pii = self.message(role, text)
-            for match in pii:
+            found = self.message(role, text)
+            parts += 1
+            words, chars = words + found.words, chars + found.chars
+            if found.words:
+                digests.append(found.digest)
+            for match in found.pii:
                 summary.pii.add((line, match))
-            if artifact:
-                summary.artifacts.add((line, index, role, *artifact))
+            if found.artifact:
+                summary.artifacts.add((line, index, role, *found.artifact))
             if role == "assistant":
-                judged += foreign is not None or len(text.split(None, self.checks.min_words)) > self.checks.min_words
-                if foreign:
-                    languages[foreign] = languages.get(foreign, 0) + 1
+                judged += found.foreign is not None or found.words > self.checks.min_words
+                if found.foreign:
+                    languages[found.foreign] = languages.get(found.foreign, 0) + 1
                 if previous and previous[0] == "user":
-                    ratio = words / max(previous[1], 1)
-                    summary.ratio_bins[sum(ratio > edge for edge in RATIO_BINS)] += 1
+                    ratio = found.words / max(previous[1], 1)
+                    summary.ratio_bins[sum(ratio >= edge for edge in RATIO_BINS)] += 1
                     pairs += 1
                     over += ratio > self.checks.ratio_limit
-            previous = (role, words)
+            previous = (role, found.words)
         summary.ratio_over += over
         if pairs and over > self.checks.ratio_share * pairs:
             summary.long_replies.add((line, over, pairs))
         off = sum(languages.values())
         if judged and off > judged / 2:
             summary.foreign.add((line, max(languages, key=languages.__getitem__), off, judged))
+        self._duplicate(summary, line, _digest(b"".join(digests)))
+        if self.max_length is not None:
+            if self.approximate:  # the Approximate formula over the joined text, from the messages' sums
+                chars += max(parts - 1, 0)
+                tokens = approximate_tokens(words, chars, len(messages))
+            else:
+                tokens = self.counter.count(row)
+            self._length(summary, line, tokens)
+
+    def _plain(self, summary: Summary, line: int, row: dict[str, Any]) -> None:
+        """A prompt/completion or preference row: one text, no turns."""
+        text = record_text(row)
+        for match in find_pii(text, self.allow):
+            summary.pii.add((line, match))
+        self._duplicate(summary, line, _digest(normalise(text)))
+        if self.max_length is not None:
+            self._length(summary, line, self.counter.count(row))
+
+    def _duplicate(self, summary: Summary, line: int, digest: bytes) -> None:
+        if digest in self.seen:
+            summary.duplicates.add((line, self.seen[digest]))
+        else:
+            self.seen[digest] = line
+
+    def _length(self, summary: Summary, line: int, tokens: int) -> None:
+        summary.longest = max(summary.longest, tokens)
+        if self.max_length is not None and tokens > self.max_length:
+            summary.too_long.add((line, tokens))
+
+
+def _digest(data: str | bytes) -> bytes:
+    return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=16).digest()
 
 
 __all__ = ["Checks", "PiiMatch", "Summary", "summarise"]
