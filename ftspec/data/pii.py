@@ -25,7 +25,7 @@ RESERVED_DOMAINS = re.compile(
 # one written with separators or brackets (a bare run of digits is an id, an amount or a year far more often).
 PHONE = re.compile(
     r"(?<![\w+])(?:\+|00)\d(?:[ .\-/]?\(?\d\)?){6,16}(?![\w-])"
-    r"|(?<![\w+.,/-])(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){1,3}(?![\w-]|[.,/]\d)"
+    r"|(?<![\w+.,/-])(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])(?:\d{2,4}(?:[ .-]\d{2,4}){1,3}|\d{5,8})(?![\w-]|[.,/]\d)"
 )
 CARD = re.compile(r"(?<![\d+-])\d(?:[ -]?\d){12,18}(?![\d-])")
 CARD_PREFIX = re.compile(r"^(4|5[1-5]|2[2-7]|3[47]|6011|65|35|30[0-5]|36|38)")
@@ -156,8 +156,8 @@ def _numbers(text: str) -> Iterator[PiiMatch]:
 
 
 def phone_ok(candidate: str) -> bool:
-    """A valid number (libphonenumber's metadata) from its country code, or in one of REGIONS; NANP 555
-    numbers are fictional."""
+    """A valid number (libphonenumber's metadata) from its country code, or in one of REGIONS; NANP
+    555-0100..0199 numbers are fictional."""
     import phonenumbers
 
     digits = _digits(candidate)
@@ -176,7 +176,7 @@ def phone_ok(candidate: str) -> bool:
             continue
         if phonenumbers.is_valid_number(number):
             national = str(number.national_number)
-            return not (number.country_code == 1 and national[3:6] == "555")
+            return not (number.country_code == 1 and national[3:7] == "5550" and national[7] == "1")
     return False
 
 
