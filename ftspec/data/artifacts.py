@@ -88,14 +88,20 @@ class ArtifactFinder:
                 listed = [patterns] if isinstance(patterns, str) else list(patterns)
                 self.rules += [(kind, None, _compile(p)) for p in listed if _valid(p)]
 
-        self.triggers = tuple(sorted({t for _kind, triggers, _p in self.rules for t in triggers or ()}))
-        self.always = any(triggers is None for _kind, triggers, _p in self.rules)
+        triggers = {t for _kind, listed, _p in self.rules for t in listed or ()}
+        # Model names take suffixes (Qwen2, Llama3, GPT-4o): those stay substring tests.
+        self.word_triggers = frozenset(t for t in triggers if t.isalpha() and t not in MODELS)
+        self.text_triggers = tuple(sorted(triggers - self.word_triggers))
+        self.always = any(listed is None for _kind, listed, _p in self.rules)
 
-    def find(self, text: str) -> tuple[str, str] | None:
-        """(kind, matched text) of the first artifact in a text, or None."""
-        lower = text.lower()
+    def find(self, text: str, lower: str | None = None, words: Iterable[str] | None = None) -> tuple[str, str] | None:
+        """(kind, matched text) of the first artifact in a text, or None; ``lower`` and ``words`` (its lower-case
+        words without punctuation) may be passed when the caller has them already."""
+        lower = text.lower() if lower is None else lower
         has = lower.__contains__  # map() over a C method: no Python frame per trigger
-        if not self.always and not any(map(has, self.triggers)):
+        # A whole-word trigger is a set lookup; a trigger with a space or a symbol, a substring test.
+        if not self.always and self.word_triggers.isdisjoint(lower.split() if words is None else words) \
+                and not any(map(has, self.text_triggers)):
             return None
         for kind, triggers, pattern in self.rules:
             if triggers is not None and not any(map(has, triggers)):

@@ -46,6 +46,7 @@ LANGUAGE_SCRIPTS = {
 SCRIPT_NAMES = {"Han": "Chinese characters", "Kana": "Japanese kana", "Hangul": "Korean Hangul"}
 SCRIPT_SAMPLE = 400  # characters whose script is counted: a paragraph tells
 WORD_SAMPLE = 800  # characters whose words are counted: ~130 words
+WORDS_JUDGED = 130
 SAMPLE = 2000  # characters of a turn looked at: enough to tell its language, bounded for a 200 MB line
 
 
@@ -87,9 +88,13 @@ PROFILES = {code: frozenset(words.split()) for code, words in FUNCTION_WORDS.ite
 PUNCTUATION = ".,;:!?¿¡()[]{}\"'«»“”‘’-–—…*`"
 
 
-def word_shares(text: str) -> dict[str, float]:
-    """Per profiled language, the share of a text's words that are its function words."""
-    words = [w.strip(PUNCTUATION) for w in text[:WORD_SAMPLE].lower().split()]
+def word_shares(text: str, words: list[str] | None = None) -> dict[str, float]:
+    """Per profiled language, the share of a text's first words that are its function words (``words``: the
+    text's lower-case words without punctuation, when the caller has them)."""
+    if words is None:
+        words = [w.strip(PUNCTUATION) for w in text[:WORD_SAMPLE].lower().split()]
+    else:
+        words = words[:WORDS_JUDGED]
     total = len(words) or 1
     return {code: sum(map(profile.__contains__, words)) / total for code, profile in PROFILES.items()}
 
@@ -105,7 +110,7 @@ class LanguageCheck:
         latin = {code for code in self.languages if "Latin" in LANGUAGE_SCRIPTS.get(code, {"Latin"})}
         self.by_words = bool(latin) and latin <= set(PROFILES)
 
-    def foreign(self, text: str) -> str | None:
+    def foreign(self, text: str, words: list[str] | None = None) -> str | None:
         """The language or script a turn is written in when it is not a declared one, else None."""
         name, letters = script(text)
         if letters < 2 * self.min_words:
@@ -114,7 +119,7 @@ class LanguageCheck:
             return SCRIPT_NAMES.get(name, f"{name} script")
         if name != "Latin" or not self.by_words or len(text.split(None, self.min_words)) <= self.min_words:
             return None
-        shares = word_shares(text)
+        shares = word_shares(text, words)
         best = max(shares, key=shares.__getitem__)
         if best in self.languages or shares[best] < 0.15:
             return None

@@ -7,7 +7,9 @@ mtime, the tokenizer and the length limit). Lists of findings are capped; counts
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +143,8 @@ class Message(NamedTuple):
     digest: bytes  # of its normalised text (duplicates)
 
 
+# Normalising for duplicates: lower case, punctuation (ASCII and common typographic marks) as spaces.
+PUNCTUATION = str.maketrans(dict.fromkeys(string.punctuation + "¿¡«»“”‘’–—…", " "))
 MEMO_LIMIT = 400_000  # distinct messages remembered: bounded memory on a corpus of any size
 
 
@@ -171,13 +175,15 @@ class Turns:
         if found is None:
             if len(self.memo) >= MEMO_LIMIT:
                 self.memo.clear()
+            lower = text.lower()
+            words = lower.translate(PUNCTUATION).split()  # lower-case words without punctuation, shared
             found = self.memo[key] = Message(
                 len(text.split()),
                 len(text),
-                self.artifacts.find(text) if role in self.checks.artifact_roles else None,
-                self.language.foreign(text) if role == "assistant" else None,
+                self.artifacts.find(text, lower, words) if role in self.checks.artifact_roles else None,
+                self.language.foreign(text, words) if role == "assistant" else None,
                 tuple(find_pii(text, self.allow)),
-                _digest(normalise(text)),
+                _digest(" ".join(words)),
             )
         return found
 
@@ -209,7 +215,7 @@ class Turns:
                     languages[found.foreign] = languages.get(found.foreign, 0) + 1
                 if previous and previous[0] == "user":
                     ratio = found.words / max(previous[1], 1)
-                    summary.ratio_bins[sum(ratio >= edge for edge in RATIO_BINS)] += 1
+                    summary.ratio_bins[bisect.bisect_right(RATIO_BINS, ratio)] += 1
                     pairs += 1
                     over += ratio > self.checks.ratio_limit
             previous = (role, found.words)
