@@ -12,7 +12,16 @@ normal-chat sentences they must not match); a project adds its own with ``gates:
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Mapping
+
+# Lower-case text to words: punctuation (ASCII and common typographic marks) becomes spaces.
+PUNCTUATION = str.maketrans(dict.fromkeys(string.punctuation + "¿¡«»“”‘’–—…", " "))
+
+
+def plain_words(lower: str) -> list[str]:
+    """The words of a lower-cased text without punctuation (shared by duplicates, triggers and language)."""
+    return lower.translate(PUNCTUATION).split()
 
 VENDOR_MODELS = r"(?:Claude|ChatGPT|GPT-?[345](?:\.\d)?o?|Gemini|Bard|Llama ?\d*|Qwen\d*|Mistral|DeepSeek|Copilot)"
 VENDORS = r"(?:Anthropic|OpenAI|Google(?: DeepMind)?|Meta(?: AI)?|Mistral AI|Alibaba(?: Cloud)?|DeepSeek|Microsoft)"
@@ -20,27 +29,24 @@ I_AM = r"\b(?:I am|I['’]m|this is|my name is)"
 
 MODELS = ("claude", "chatgpt", "gpt", "gemini", "bard", "llama", "qwen", "mistral", "deepseek", "copilot")
 COMPANIES = ("anthropic", "openai", "google", "meta", "mistral", "alibaba", "deepseek", "microsoft")
-GOING_ON = tuple(
-    f"{a} {b}" for a in ("continue", "keep") for b in ("generat", "writ", "produc", "simulat", "rol", "play")
-)
-# kind -> (pattern, triggers): the pattern is searched only in a message whose lower-cased text holds one of its
-# triggers (substring tests run in C, and most messages hold none), so the check costs little on normal chat.
+# kind -> (pattern, triggers): the pattern is searched only in a message that holds one of its triggers, a
+# lower-case word (a set lookup) or, for model names and symbols, a substring; most messages hold none, so the
+# check costs little on normal chat.
 BUILT_IN: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "self-identification as an AI model": (
         (rf"{I_AM} {VENDOR_MODELS}\b", MODELS),
         (rf"\b(?:made|created|developed|trained|built) by {VENDORS}\b", COMPANIES),
-        (r"\bas an AI(?: language)? model\b", ("ai model", "ai language")),
-        (rf"{I_AM} (?:an? |just an? )?(?:AI|artificial intelligence) (?:language )?model\b",
-         ("ai model", "ai language", "intelligence")),
-        (rf"{I_AM} (?:an? )?large language model\b", ("language model",)),
+        (r"\bas an AI(?: language)? model\b", ("model",)),
+        (rf"{I_AM} (?:an? |just an? )?(?:AI|artificial intelligence) (?:language )?model\b", ("model",)),
+        (rf"{I_AM} (?:an? )?large language model\b", ("model",)),
     ),
     "refusal to continue the simulation": (
         (r"(?:\bnot|n['’]t|\bno longer) (?:going to |able to |willing to )?(?:continue|keep) "
          r"(?:generating|writing|producing|simulating|role-?playing|playing (?:this|the) (?:role|character))\b",
-         GOING_ON),
+         ("continue", "keep")),
         (r"\b(?:generat|produc|writ|creat)(?:e|es|ed|ing) (?:this |more |the |any )?(?:training data|synthetic "
          r"(?:data|conversations?|dialogues?)|simulated (?:conversations?|dialogues?))\b",
-         ("training data", "synthetic", "simulated")),
+         ("training", "synthetic", "simulated")),
         (r"\b(?:break|breaking|step(?:ping)? out of) "
          r"(?:character\b(?!\s+(?:traits?|strengths?|flaws?|arc))|the role-?play\b|the simulation\b)",
          ("character", "role-play", "roleplay", "simulation")),
@@ -51,7 +57,7 @@ BUILT_IN: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         (r"\(\s*\d{1,3} ?% (?:likelihood|probability|chance)\s*\)", ("likelihood", "probability", "chance")),
         (r"\bword (?:limit|count|budget)\s*[:=(]", ("word limit", "word count", "word budget")),
         (r"\b(?:communication style|persona|user simulator|simulated user|system prompt)\s*:\s*\S",
-         ("communication style", "persona", "user simulator", "simulated user", "system prompt")),
+         ("style", "persona", "simulator", "simulated", "prompt")),
         (r"\((?:terse|casual|formal|stream[- ]of[- ]consciousness)\b[^)\n]{0,20}\d+\s*[-–]\s*\d+ words\)",
          (" words)",)),
     ),
@@ -63,11 +69,10 @@ BUILT_IN: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     ),
     "unfilled template slot": (
         (r"(?<![{\w$%])\{[a-z][a-z0-9]*(?:_[a-z0-9]+)*\}(?!\})", ("{",)),
-        (r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}", ("{{",)),
-        (r"\[\[[^\[\]\n]{1,60}\]\]", ("[[",)),
-        (r"\[(?:INSERT|PLACEHOLDER|YOUR|TODO|TBD)\b[^\]\n]{0,60}\]",
-         ("[insert", "[placeholder", "[your", "[todo", "[tbd")),
-        (r"<(?:INSERT|PLACEHOLDER)\b[^>\n]{0,60}>", ("<insert", "<placeholder")),
+        (r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}", ("{",)),
+        (r"\[\[[^\[\]\n]{1,60}\]\]", ("[",)),
+        (r"\[(?:INSERT|PLACEHOLDER|YOUR|TODO|TBD)\b[^\]\n]{0,60}\]", ("[",)),
+        (r"<(?:INSERT|PLACEHOLDER)\b[^>\n]{0,60}>", ("<",)),
     ),
 }
 Rule = tuple[str, "tuple[str, ...] | None", re.Pattern[str]]
@@ -100,7 +105,7 @@ class ArtifactFinder:
         lower = text.lower() if lower is None else lower
         has = lower.__contains__  # map() over a C method: no Python frame per trigger
         # A whole-word trigger is a set lookup; a trigger with a space or a symbol, a substring test.
-        if not self.always and self.word_triggers.isdisjoint(lower.split() if words is None else words) \
+        if not self.always and self.word_triggers.isdisjoint(plain_words(lower) if words is None else words) \
                 and not any(map(has, self.text_triggers)):
             return None
         for kind, triggers, pattern in self.rules:

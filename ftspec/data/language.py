@@ -47,6 +47,7 @@ SCRIPT_NAMES = {"Han": "Chinese characters", "Kana": "Japanese kana", "Hangul": 
 SCRIPT_SAMPLE = 400  # characters whose script is counted: a paragraph tells
 WORD_SAMPLE = 800  # characters whose words are counted: ~130 words
 WORDS_JUDGED = 130
+CLEARLY = 0.25  # a declared language's function words are a quarter of the words: no other language comes near
 SAMPLE = 2000  # characters of a turn looked at: enough to tell its language, bounded for a 200 MB line
 
 
@@ -88,15 +89,17 @@ PROFILES = {code: frozenset(words.split()) for code, words in FUNCTION_WORDS.ite
 PUNCTUATION = ".,;:!?¿¡()[]{}\"'«»“”‘’-–—…*`"
 
 
-def word_shares(text: str, words: list[str] | None = None) -> dict[str, float]:
-    """Per profiled language, the share of a text's first words that are its function words (``words``: the
-    text's lower-case words without punctuation, when the caller has them)."""
+def judged_words(text: str, words: list[str] | None = None) -> list[str]:
+    """The first lower-case words of a text without punctuation (``words``: all of them, when known)."""
     if words is None:
-        words = [w.strip(PUNCTUATION) for w in text[:WORD_SAMPLE].lower().split()]
-    else:
-        words = words[:WORDS_JUDGED]
+        return [w.strip(PUNCTUATION) for w in text[:WORD_SAMPLE].lower().split()]
+    return words[:WORDS_JUDGED]
+
+
+def word_shares(words: list[str], codes: Iterable[str] = PROFILES) -> dict[str, float]:
+    """Per profiled language, the share of the words that are its function words."""
     total = len(words) or 1
-    return {code: sum(map(profile.__contains__, words)) / total for code, profile in PROFILES.items()}
+    return {code: sum(map(PROFILES[code].__contains__, words)) / total for code in codes}
 
 
 class LanguageCheck:
@@ -119,9 +122,10 @@ class LanguageCheck:
             return SCRIPT_NAMES.get(name, f"{name} script")
         if name != "Latin" or not self.by_words or len(text.split(None, self.min_words)) <= self.min_words:
             return None
-        shares = word_shares(text, words)
-        best = max(shares, key=shares.__getitem__)
-        if best in self.languages or shares[best] < 0.15:
+        judged = judged_words(text, words)
+        declared = max(word_shares(judged, self.languages & PROFILES.keys()).values())
+        if declared >= CLEARLY:
             return None
-        declared = max(shares[code] for code in self.languages if code in PROFILES)
-        return best if shares[best] > self.margin * declared else None
+        shares = word_shares(judged, PROFILES.keys() - self.languages)
+        best = max(shares, key=shares.__getitem__)
+        return best if shares[best] >= 0.15 and shares[best] > self.margin * declared else None

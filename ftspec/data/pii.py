@@ -40,7 +40,8 @@ NATIONAL = re.compile(r"\b(?:[XYZ]?\d{7,8}-?[A-Z]|[12] ?\d{2} ?\d{2} ?\d{2} ?\d{
 FISCAL_PREFIX = re.compile(r"\d\d[A-EHLMPR-T]\d\d[A-Z]\d\d\d")
 FISCAL_CODE = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b")
 # Candidates only: a text without '@' or a run of digits cannot hold any of the above, and most text has none.
-DIGITS = re.compile(r"\d[\d .()/-]{5,}\d")
+LONG_DIGITS = re.compile(r"\d[\d .()/-]{5,}\d")
+DIGITS = re.compile(r"\d(?:[\d .()/-]{5,}\d|\d[A-EHLMPR-T]\d\d[A-Z]\d\d\d)")
 # Phone regions tried for numbers written without a country code (+44 ...), in this order.
 REGIONS = ("US", "GB", "DE", "FR", "CA", "AU", "IE", "ES", "IT", "NL")
 # Public helplines a transcript may rightly give out: not personal data (extend with gates.data.pii.allow).
@@ -123,7 +124,9 @@ def _candidates(text: str) -> Iterator[PiiMatch]:
         for m in EMAIL.finditer(text):
             if not RESERVED_DOMAINS.search(m.group(1)):
                 yield PiiMatch("e-mail address", m.group(0))
-    if DIGITS.search(text):  # every number below, and every IBAN, holds a run of 7+ digits (or separators)
+    if not DIGITS.search(text):  # one scan: every number, IBAN and fiscal code holds one of its shapes
+        return
+    if LONG_DIGITS.search(text):  # every number below, and every IBAN, holds a run of 7+ digits (or separators)
         yield from _numbers(text)
         for m in IBAN.finditer(text):
             if _iban().is_valid(m.group(0)):

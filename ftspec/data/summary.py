@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import string
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ftspec.data.artifacts import plain_words
 from ftspec.data.contamination import normalise
 from ftspec.data.formats import problems
 from ftspec.data.pii import Allowlist, PiiMatch, find_pii
@@ -143,8 +142,6 @@ class Message(NamedTuple):
     digest: bytes  # of its normalised text (duplicates)
 
 
-# Normalising for duplicates: lower case, punctuation (ASCII and common typographic marks) as spaces.
-PUNCTUATION = str.maketrans(dict.fromkeys(string.punctuation + "¿¡«»“”‘’–—…", " "))
 MEMO_LIMIT = 400_000  # distinct messages remembered: bounded memory on a corpus of any size
 
 
@@ -176,7 +173,7 @@ class Turns:
             if len(self.memo) >= MEMO_LIMIT:
                 self.memo.clear()
             lower = text.lower()
-            words = lower.translate(PUNCTUATION).split()  # lower-case words without punctuation, shared
+            words = plain_words(lower)  # for duplicates (normalised text), artifact triggers and language
             found = self.memo[key] = Message(
                 len(text.split()),
                 len(text),
@@ -197,7 +194,7 @@ class Turns:
         languages: dict[str, int] = {}
         previous: tuple[str, int] | None = None
         for index, message in enumerate(messages):
-            if not isinstance(message, Mapping):
+            if not isinstance(message, dict):  # JSON and table rows are dicts; an ABC check costs 5x more
                 continue
             role, text = str(message.get("role")), content_text(message.get("content"))
             found = self.message(role, text)
