@@ -136,9 +136,9 @@ def invalid_patterns(extra: Mapping[str, Iterable[str]]) -> list[str]:
     """The configured patterns that do not compile, with the reason."""
     bad = []
     for kind, patterns in extra.items():
-        for p in [patterns] if isinstance(patterns, str) else patterns:
+        for p in [patterns] if isinstance(patterns, str) else patterns or ():
             try:
-                re.compile(p)
+                re.compile(str(p))
             except re.error as exc:
                 bad.append(f"{kind}: {p!r}: {exc}")
     return bad

@@ -63,11 +63,13 @@ def artifacts(ctx: GateContext) -> Iterator[Finding]:
     from ftspec.data.artifacts import invalid_patterns
 
     patterns = ctx.params.get("patterns") or {}
+    where = ctx.at("manifest", ["gates", "data.artifacts", "patterns"])
     if not isinstance(patterns, dict):
-        raise NotApplicable("gates.data.artifacts.patterns must map a kind to a regex or a list of regexes")
+        yield Finding(where, "gates.data.artifacts.patterns is not a mapping",
+                      "write it as {kind: regex} or {kind: [regex, ...]}")
+        patterns = {}
     for problem in invalid_patterns(patterns):
-        yield Finding(ctx.at("manifest", ["gates", "data.artifacts", "patterns"]), f"bad pattern {problem}",
-                      "fix the regular expression (Python re syntax)")
+        yield Finding(where, f"bad pattern {problem}", "fix the regular expression (Python re syntax)")
     for ds in present(ctx):
         s = summary(ctx, ds)
         found = [

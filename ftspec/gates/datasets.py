@@ -115,11 +115,15 @@ def checks(ctx: GateContext) -> Any:
     lang = gate_params(ctx, "data.language", "ftspec.gates.content")
     pii = gate_params(ctx, "data.pii", "ftspec.gates.data")
     fmt = gate_params(ctx, "data.format", "ftspec.gates.data")
-    patterns = found.get("patterns") or {}
+    listed = found.get("patterns")
+    patterns: dict[str, Any] = listed if isinstance(listed, dict) else {}  # data.artifacts reports a bad one
     return Checks(
         ratio_limit=float(ratio["limit"]),
         ratio_share=float(ratio["share"]),
-        artifacts=tuple((str(k), tuple([v] if isinstance(v, str) else v)) for k, v in sorted(patterns.items())),
+        artifacts=tuple(
+            (str(k), tuple(str(p) for p in ([v] if isinstance(v, str) else v or ())))
+            for k, v in sorted(patterns.items())
+        ),
         ignore_artifacts=tuple(found.get("ignore") or ()),
         artifact_roles=tuple(found["roles"]),
         languages=tuple(ctx.project.manifest.languages),

@@ -120,3 +120,12 @@ def test_a_record_over_the_size_limit_is_one_finding(project: Path) -> None:
     (found,) = findings(project, "data.format")
     assert found.startswith("data/train.jsonl:3:") and "over the 4,000-byte limit" in found
     assert findings(project, "data.pii") == []  # the other gates read past it
+
+
+def test_a_bad_artifact_pattern_is_a_finding_on_the_manifest(project: Path) -> None:
+    write(project, corpus(1, 3, "t"))
+    (project / "ftspec.yaml").write_text((project / "ftspec.yaml").read_text()
+                                         + "  data.artifacts: {patterns: {note: '(unclosed'}}\n")
+    (found,) = findings(project, "data.artifacts")
+    assert found.startswith("ftspec.yaml:") and "bad pattern note: '(unclosed'" in found
+    assert findings(project, "data.pii") == []  # the shared pass goes on without the broken pattern
