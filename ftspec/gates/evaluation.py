@@ -164,11 +164,13 @@ def _ship_claims(ctx: GateContext, reports: list[str]) -> Iterator[tuple[Locatio
 )
 def assessment_freshness(ctx: GateContext) -> Iterator[Finding]:
     """Every assessment was judged with the current rubric and answers every criterion its transcript reaches."""
-    from ftspec.pipeline.common import fingerprint
-
     rubric = ctx.value("rubric")
     rel = str(ctx.params["assessments"])
     records = list(rows(ctx, rel))
+    # Imported only when there are assessments: the pipeline's helpers load the training model, which a check
+    # that reruns the rubric gates should not build.
+    from ftspec.pipeline.common import fingerprint
+
     transcripts = _transcripts(ctx, str(ctx.params["conversations"]))
     rubric_fp = fingerprint(rubric.model_dump())
     judges = ctx.project.manifest.backends.judges if ctx.project.manifest.backends else []
