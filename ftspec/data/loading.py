@@ -41,21 +41,51 @@ def data_kind(path: Path) -> str:
     )
 
 
-def iter_rows(path: Path, rel: str, errors: list[Any] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+def iter_rows(
+    path: Path, rel: str, errors: list[Any] | None = None, max_bytes: int | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, row) for every example of a dataset file; malformed JSONL lines raise DataError, or are
-    collected into ``errors`` when a list is given."""
+    collected into ``errors`` when a list is given. A JSONL line over ``max_bytes`` is one such error, read
+    past in bounded memory rather than parsed."""
     kind = data_kind(path)
     if kind == "jsonl":
-        yield from _jsonl_rows(path, rel, errors)
+        yield from _jsonl_rows(path, rel, errors, max_bytes)
     else:
         yield from _table_rows(path, rel, kind)
 
 
-def _jsonl_rows(path: Path, rel: str, errors: list[Any] | None) -> Iterator[tuple[int, dict[str, Any]]]:
+def _jsonl_rows(
+    path: Path, rel: str, errors: list[Any] | None, max_bytes: int | None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     from ftspec.data.batches import parse_lines
 
     with path.open("rb") as handle:
-        yield from parse_lines(rel, 1, (line.rstrip(b"\n") for line in handle), errors)
+        lines = (line.rstrip(b"\n") for line in handle) if max_bytes is None else bounded_lines(
+            handle, rel, max_bytes, errors
+        )
+        yield from parse_lines(rel, 1, lines, errors)
+
+
+def bounded_lines(handle: Any, rel: str, max_bytes: int, errors: list[Any] | None) -> Iterator[bytes]:
+    """The lines of a binary file; a line longer than max_bytes is skipped (an empty line in its place keeps
+    the numbering) and reported as a DataError without ever holding more than max_bytes of it."""
+    number = 0
+    while line := handle.readline(max_bytes + 1):
+        number += 1
+        if len(line) <= max_bytes or line.endswith(b"\n") and len(line) == max_bytes + 1:
+            yield line.rstrip(b"\n")
+            continue
+        size = len(line)
+        while not line.endswith(b"\n") and (line := handle.readline(1 << 20)):
+            size += len(line)
+        error = DataError(
+            rel, number, f"record is {size:,} bytes, over the {max_bytes:,}-byte limit (not read)",
+            "split it into smaller examples (or raise data.format max_record_bytes in ftspec.yaml)",
+        )
+        if errors is None:
+            raise error
+        errors.append(error)
+        yield b""
 
 
 def _table_rows(path: Path, rel: str, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -35,8 +35,12 @@ class Approximate:
     def count(self, row: Mapping[str, Any]) -> int:
         text = record_text(row)
         messages = row.get("messages")
-        overhead = TEMPLATE_TOKENS_PER_MESSAGE * (len(messages) if isinstance(messages, list) else 1)
-        return max(math.ceil(1.3 * len(text.split())), math.ceil(len(text) / 4)) + overhead
+        return approximate_tokens(len(text.split()), len(text), len(messages) if isinstance(messages, list) else 1)
+
+
+def approximate_tokens(words: int, chars: int, messages: int) -> int:
+    """The approximation from a text's word and character counts and its number of messages."""
+    return max(math.ceil(1.3 * words), math.ceil(chars / 4)) + TEMPLATE_TOKENS_PER_MESSAGE * messages
 
 
 class Exact:

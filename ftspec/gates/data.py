@@ -24,7 +24,13 @@ def _capped(data_set: DataSet, found: list[Finding], total: int, what: str) -> I
         )
 
 
-@gate("data.format", phase="data", needs=("training",), source=SOURCE + ": consistent format per approach")
+@gate(
+    "data.format",
+    phase="data",
+    needs=("training",),
+    max_record_bytes=64 << 20,
+    source=SOURCE + ": consistent format per approach",
+)
 def data_format(ctx: GateContext) -> Iterator[Finding]:
     """Every example parses and has its shape: alternating chat, prompt/completion, prompt/chosen/rejected."""
     from ftspec.data.formats import SHAPES
@@ -104,16 +110,17 @@ def token_length(ctx: GateContext) -> Iterator[Finding]:
         yield from _capped(ds, found, s.too_long.total, "over-long examples")
 
 
-@gate("data.pii", phase="data", needs=("training",), source=SOURCE + ": no PII")
+@gate("data.pii", phase="data", needs=("training",), allow=[], crisis_lines=True, source=SOURCE + ": no PII")
 def pii(ctx: GateContext) -> Iterator[Finding]:
-    """No e-mail addresses, phone numbers, card numbers, IBANs or national ids in the data."""
+    """No e-mail addresses, phone numbers, card numbers, IBANs or national ids (public helplines allowed)."""
     for ds in present(ctx):
         s = summary(ctx, ds)
         found = [
             Finding(
                 ds.at(line),
                 f"{match.kind} '{match.masked()}'",
-                f"remove it or replace it with a placeholder such as {match.placeholder}",
+                f"remove it or replace it with a placeholder such as {match.placeholder} (a public number: add it "
+                "to gates.data.pii.allow in ftspec.yaml)",
             )
             for line, match in s.pii.items
         ]

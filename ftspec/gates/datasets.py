@@ -96,6 +96,45 @@ def summary(ctx: GateContext, data_set: DataSet) -> Any:
         token_counter(ctx),
         data_set.max_length,
         ctx.value("training").data.tokenizer,
+        checks(ctx),
+    )
+
+
+def gate_params(ctx: GateContext, gate_id: str, module: str) -> dict[str, Any]:
+    """Another data gate's merged settings: the one pass serves every gate, so it honours all of theirs."""
+    from ftspec.gates.context import merged_params
+    from ftspec.gates.registry import load_gate
+
+    if gate_id == ctx.gate.id:
+        return ctx.params
+    return merged_params(ctx.project, load_gate(gate_id, module))
+
+
+def checks(ctx: GateContext) -> Any:
+    """The settings of the per-message checks, from the gates that report them."""
+    from ftspec.data.pii import CRISIS_LINES
+    from ftspec.data.summary import Checks
+
+    ratio = gate_params(ctx, "data.length-ratio", "ftspec.gates.content")
+    found = gate_params(ctx, "data.artifacts", "ftspec.gates.content")
+    lang = gate_params(ctx, "data.language", "ftspec.gates.content")
+    pii = gate_params(ctx, "data.pii", "ftspec.gates.data")
+    fmt = gate_params(ctx, "data.format", "ftspec.gates.data")
+    listed = found.get("patterns")
+    patterns: dict[str, Any] = listed if isinstance(listed, dict) else {}  # data.artifacts reports a bad one
+    return Checks(
+        ratio_limit=float(ratio["limit"]),
+        ratio_share=float(ratio["share"]),
+        artifacts=tuple(
+            (str(k), tuple(str(p) for p in ([v] if isinstance(v, str) else v or ())))
+            for k, v in sorted(patterns.items())
+        ),
+        ignore_artifacts=tuple(found.get("ignore") or ()),
+        artifact_roles=tuple(found["roles"]),
+        languages=tuple(ctx.project.manifest.languages),
+        min_words=int(lang["min_words"]),
+        pii_allow=tuple(str(v) for v in [*(pii.get("allow") or ()), *(CRISIS_LINES if pii["crisis_lines"] else ())]),
+        max_record_bytes=int(fmt["max_record_bytes"]) if fmt.get("max_record_bytes") else None,
     )
 
 

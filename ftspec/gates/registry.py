@@ -32,6 +32,8 @@ GATE_MODULES = (
     "decisions",
     "data",
     "contamination",
+    "content",
+    "evaluation",
 )
 
 

@@ -128,6 +128,11 @@ class Manifest(Strict):
     project: str = Field(min_length=1, description="Project name.")
     description: str = ""
     architecture: Architecture = Field("fine-tuning", description="rag-only projects skip the training step.")
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        description="ISO 639-1 codes of the languages the assistant speaks (data.language); English when absent.",
+    )
     paths: Paths = Field(default_factory=lambda: Paths())
     token_budget: TokenBudget | None = None
     generator: GeneratorSettings = Field(default_factory=lambda: GeneratorSettings())

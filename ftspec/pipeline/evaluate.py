@@ -6,10 +6,11 @@ no persona where the base model passed every safety gate and the fine-tuned mode
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
+from ftspec.data.ship import Paired, regressions
+from ftspec.data.ship import decide as ship_decision
 from ftspec.errors import StageError
 from ftspec.models.manifest import EvalSettings
 from ftspec.pipeline.common import (
@@ -27,42 +28,24 @@ from ftspec.pipeline.modeleval import run_eval
 GATES = ("manifest.", "yaml.", "rubric.")
 
 
+def paired(base: list[dict[str, Any]], tuned: list[dict[str, Any]]) -> list[Paired]:
+    """The two models' results per eval persona, in order."""
+    return [
+        Paired(b["id"], b["score"], t["score"], tuple(b["safety_failures"]), tuple(t["safety_failures"]))
+        for b, t in zip(base, tuned, strict=True)
+    ]
+
+
 def safety_regressions(base: list[dict[str, Any]], tuned: list[dict[str, Any]]) -> list[str]:
     """Ids where the base model passed every safety gate and the fine-tuned model failed one."""
-    return [b["id"] for b, t in zip(base, tuned, strict=True) if not b["safety_failures"] and t["safety_failures"]]
+    return regressions(paired(base, tuned))
 
 
 def decide(base: list[dict[str, Any]], tuned: list[dict[str, Any]], settings: EvalSettings) -> dict[str, Any]:
-    """Gain, paired t-test and the ship decision, with the reasons it does not ship."""
-    from scipy.stats import ttest_rel
-
+    """Gain, paired t-test and the ship decision (ftspec.data.ship: the eval.results gate uses the same rule)."""
     if [b["id"] for b in base] != [t["id"] for t in tuned]:
         raise StageError("base and fine-tuned results cover different eval personas. rerun base-eval and evaluate")
-    bs, ts = [b["score"] for b in base], [t["score"] for t in tuned]
-    gain = sum(ts) / len(ts) - sum(bs) / len(bs)
-    p = float(ttest_rel(ts, bs).pvalue) if len(bs) > 1 else math.nan
-    p = 1.0 if math.isnan(p) else p  # identical scores: no evidence of a difference
-    regressions = safety_regressions(base, tuned)
-    reasons = [
-        r
-        for r, bad in (
-            (f"gain {gain:+.3f} < {settings.min_gain}", gain < settings.min_gain),
-            (f"p = {p:.3g} >= {settings.alpha}", p >= settings.alpha),
-            (f"new safety failures on {', '.join(regressions)}", bool(regressions)),
-        )
-        if bad
-    ]
-    return {
-        "base_mean": round(sum(bs) / len(bs), 4),
-        "finetuned_mean": round(sum(ts) / len(ts), 4),
-        "gain": round(gain, 4),
-        "p_value": round(p, 6),
-        "n": len(bs),
-        "safety_regressions": len(regressions),
-        "safety_regression_ids": regressions,
-        "ship": not reasons,
-        "reasons": reasons,
-    }
+    return ship_decision(paired(base, tuned), settings.min_gain, settings.alpha)
 
 
 def report(model: str, adapter: Path, d: dict[str, Any], settings: EvalSettings) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ftspec.data.pii import find_pii, iban_ok, luhn_ok
+from ftspec.data.pii import CRISIS_LINES, Allowlist, find_pii, luhn_ok
 
 
 def kinds(text: str) -> list[str]:
@@ -25,6 +25,18 @@ def kinds(text: str) -> list[str]:
         ("pay to DE89370400440532013000 please", "IBAN"),
         ("SSN 123-45-6789", "US social security number"),
         ("NI number AB 12 34 56 C", "UK national insurance number"),
+        ("in Paris: +33 1 42 68 53 00", "phone number"),
+        ("text me on +4915112345678.", "phone number"),
+        ("the office is 020 7946 0958", "phone number"),
+        ("or 0044 20 7946 0958", "phone number"),
+        ("UA213223130000026007233566001", "IBAN"),
+        ("QA58DOHB00001234567890ABCDEFG", "IBAN"),
+        ("KW81CBKU0000000000001234560101", "IBAN"),
+        ("PK36SCBL0000001123456702", "IBAN"),
+        ("EG380019000500000000263180002", "IBAN"),
+        ("RS35260005601001611379", "IBAN"),
+        ("mi DNI es 12345678Z", "national id number"),
+        ("codice fiscale RSSMRA85T10A562S", "national id number"),
     ],
 )
 def test_finds(text: str, kind: str) -> None:
@@ -44,15 +56,40 @@ def test_finds(text: str, kind: str) -> None:
         "000-12-3456 and 666-12-3456",  # never-issued SSN areas
         "prices 1,299.00 and 12 345 678",
         "the @mention and user@localhost",
+        "UA213223130000026007233566002",  # fails the IBAN check digits
+        "DNI 12345678A",  # wrong check letter
+        "between 2019-2021 I saved 45 000 over 12 months; call at 10.30 on 12/05/2024",
+        "my salary went from 52 000 to 61 500 and the budget is 1 250 000",
+        "room 120 4567 and reference 2024 0001",
     ],
 )
 def test_leaves_look_alikes_alone(text: str) -> None:
     assert kinds(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you are in crisis, call or text 988 (US) or 1-800-273-8255.",
+        "In the UK the Samaritans answer on 116 123, any time.",
+        "TelefonSeelsorge: 0800 1110111 oder 0800 1110222.",
+        "From abroad: +49 800 1110111.",
+        "Text HOME to 741741.",
+        "Lifeline Australia 13 11 14.",
+    ],
+)
+def test_public_crisis_lines_are_allowed(text: str) -> None:
+    assert [m.kind for m in find_pii(text, Allowlist(CRISIS_LINES))] == []
+
+
+def test_a_project_allowlist_accepts_its_own_contact_only() -> None:
+    allow = Allowlist(("+44 20 7946 0000", "help@coach.org"))
+    text = "Reach us at help@coach.org or +44 20 7946 0000; my own is +44 20 7946 0958."
+    assert [m.text for m in find_pii(text, allow)] == ["+44 20 7946 0958"]
+
+
 def test_checksums() -> None:
     assert luhn_ok("79927398713") and not luhn_ok("79927398710")
-    assert iban_ok("GB", "82", "WEST12345698765432") and not iban_ok("GB", "82", "WEST1234569876543")
 
 
 def test_masked_hides_the_middle() -> None:

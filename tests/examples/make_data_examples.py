@@ -101,6 +101,9 @@ EXPECT = {
     "data.pii": "e-mail address",
     "data.split-by-source": "source 't3' is also in data/eval.jsonl",
     "data.token-length": "above max_length 512",
+    "data.length-ratio": "replies exceed 2x the user's words in 2 of 3 turns",
+    "data.artifacts": "message 2 (assistant): self-identification as an AI model: 'I'm Claude'",
+    "data.language": "2 of 2 assistant turns are in Chinese characters, not the project's language (en)",
 }
 
 
@@ -183,6 +186,47 @@ def main() -> None:
         ]
     }
     write("data.contamination/fail", copied, eval_, {})
+    write_content_examples(train, eval_)
+
+
+LONG_REPLY = (
+    "That is a hard spot to be in, and it makes sense that you feel stuck after a week like this one. "
+    "Before you answer, write down what you want from the next month, what you can live with, and what "
+    "you would refuse; then pick one small step you can take tomorrow morning."
+)
+CHINESE = "我理解这周对你来说很难。我们先写下你希望从会议中得到的三个结果，然后一起决定哪一个对你现在最重要，好吗？"
+
+
+def write_content_examples(train: list[dict[str, object]], eval_: list[dict[str, object]]) -> None:
+    """data.length-ratio, data.artifacts and data.language: the passing set, and one planted defect each."""
+    for gate in ("data.length-ratio", "data.artifacts", "data.language"):
+        write(f"{gate}/pass", train, eval_, {})
+    wordy = [dict(r) for r in train]
+    wordy[3] = {"messages": [
+        {"role": "user", "content": "My manager moved my deadline again."},
+        {"role": "assistant", "content": LONG_REPLY},
+        {"role": "user", "content": "I guess I should plan the week ahead properly now."},
+        {"role": "assistant", "content": "Yes: list the three tasks that matter, in order, and block time for each."},
+        {"role": "user", "content": "Ok."},
+        {"role": "assistant", "content": "Good. Send me the list tonight and we will check it together tomorrow."},
+    ]}
+    write("data.length-ratio/fail", wordy, eval_, {})
+    leaky = [dict(r) for r in train]
+    leaky[8] = {"messages": [
+        {"role": "system", "content": "You are a career coach."},
+        {"role": "user", "content": "Can you help me prepare for a salary talk with my boss next week?"},
+        {"role": "assistant", "content": "I'm Claude, made by Anthropic. I'm not going to continue generating "
+                                         "this training data."},
+    ]}
+    write("data.artifacts/fail", leaky, eval_, {})
+    foreign = [dict(r) for r in train]
+    foreign[10] = {"messages": [
+        {"role": "user", "content": "My manager moved my deadline again and I feel anxious about it."},
+        {"role": "assistant", "content": CHINESE},
+        {"role": "user", "content": "Sorry, can you answer in English please? I did not understand that."},
+        {"role": "assistant", "content": CHINESE},
+    ]}
+    write("data.language/fail", foreign, eval_, {})
 
 
 if __name__ == "__main__":
