@@ -34,6 +34,12 @@ def run_command(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
         click.echo("ftspec: interrupted", err=True)
         code = int(ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, traceback to a file
+        from ftspec.extras import missing_extra
+
+        hint = missing_extra(exc)  # an optional dependency that is not installed: name the extra
+        if hint is not None:
+            click.echo(f"ftspec: this command {hint}", err=True)
+            sys.exit(int(ExitCode.USAGE_ERROR))
         log = _write_crash_log()
         click.echo(f"ftspec: internal error: {type(exc).__name__}: {exc}. traceback in {log}; please report it",
                    err=True)

@@ -212,10 +212,7 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
         args += ["-k", options.keyword]
     if options.exitfirst:
         args.append("-x")
-    if options.junitxml:
-        args.append(f"--junitxml={options.junitxml}")
-    else:
-        args += ["-p", "no:junitxml"]
+    args += ["-p", "no:junitxml"]  # ftspec writes JUnit itself (report/junit.py): pytest's fails junit-10.xsd
     if not options.cache:
         args.append("--ftspec-no-cache")
     elif not options.extra_args:
@@ -239,6 +236,10 @@ def run_check(options: CheckOptions) -> CheckRun:
     else:
         run = _run_pytest(root, hints, options, signature, cache)
     run.duration = time.perf_counter() - started
+    if options.junitxml:
+        from ftspec.report.junit import write_junit
+
+        write_junit(run, options.junitxml)
     return run
 
 
