@@ -42,6 +42,7 @@ class CheckOptions:
     output: Path | None = None
     cache: bool = True
     extra_args: list[str] = field(default_factory=list)
+    verbosity: int = 0  # -q: -1, -v: 1 (the text report only)
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,11 @@ def check(options: CheckOptions) -> int:
     if options.format not in REPORTERS:
         raise UsageError(f"unknown format '{options.format}'. use one of: {', '.join(REPORTERS)}")
     run = run_check(options)
+    run.verbosity = options.verbosity
+    if options.output is None:
+        from ftspec.report.text import use_color
+
+        run.color = use_color()
     text = REPORTERS[options.format](run)
     if options.output:
         options.output.write_text(text + "\n", encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ftspec.gates.registry import all_gates
+from ftspec.report.model import JSON_SCHEMA_VERSION
 
 
 def gates(fmt: str = "text") -> int:
@@ -13,7 +14,7 @@ def gates(fmt: str = "text") -> int:
     if fmt == "json":
         rows = [{"id": g.id, "phase": g.phase, "severity": g.severity, "description": g.description,
                  "source": g.source, "defaults": g.defaults} for g in registry.values()]
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"schema_version": JSON_SCHEMA_VERSION, "gates": rows}, indent=2))
         return 0
     width = max(len(g.id) for g in registry.values())
     for g in registry.values():
