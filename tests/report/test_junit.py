@@ -3,6 +3,9 @@ classname, failures carrying the findings, warnings visible."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
@@ -78,3 +81,15 @@ def test_warnings_and_skips_are_visible(tmp_path: Path) -> None:
     assert properties["warned"] == "1"
     assert skipped.find("skipped") is not None and skipped.find("skipped").get("message") == "no data yet"  # type: ignore[union-attr]
     assert (own.get("classname"), own.get("name")) == ("demo.gates.test_tone", "test_tone")
+
+
+def test_plain_pytest_junitxml_is_valid_too(tmp_path: Path) -> None:
+    """`pytest --junitxml` in a project (the plugin's items, no ftspec command) writes no <properties> into a
+    testcase either."""
+    case = make_project(tmp_path / "p")
+    out = tmp_path / "plain.xml"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "rubric",
+                           f"--junitxml={out}"], cwd=case, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rubric.binary" in {c.get("name") for c in validate(out.read_text(encoding="utf-8")).iter("testcase")}
