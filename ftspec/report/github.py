@@ -13,6 +13,7 @@ from ftspec.report.model import CheckRun
 from ftspec.results import Finding, GateResult
 
 MAX_PER_KIND = 10  # GitHub: 10 error and 10 warning annotations per step
+MAX_SUMMARY_ROWS = 1000  # a step's summary holds at most 1 MiB; a row is a few hundred bytes
 
 
 def _escape_data(text: str) -> str:
@@ -92,8 +93,12 @@ def step_summary(run: CheckRun) -> str:
     parts = [f"{summary[k]} {k}" for k in ("passed", "failed", "warned", "skipped") if summary[k]]
     out = [f"## ftspec check: {run.project}", "", ", ".join(parts) or "no gates ran", ""]
     rows = [(r, f) for r in run.results for f in r.findings]
+    more = len(rows) - MAX_SUMMARY_ROWS
+    rows = rows[:MAX_SUMMARY_ROWS]
     if rows:
         out += ["| level | gate | where | finding |", "|---|---|---|---|"]
         out += [f"| {_kind(f)} | `{r.id}` | `{_cell(f.location.prefix())}` | "
                 f"{_cell(f.message.rstrip('.') + '.' + (' ' + f.fix if f.fix else ''))} |" for r, f in rows]
+    if more > 0:
+        out += ["", f"{more} more findings: run `ftspec check` for all of them."]
     return "\n".join(out) + "\n\n"

@@ -80,3 +80,12 @@ def test_every_finding_goes_to_the_step_summary(tmp_path: Path, monkeypatch: pyt
     assert text.startswith("earlier step\n## ftspec check: demo")  # appended, never overwritten
     assert "| error | `rubric.binary` | `config/rubric.yaml:12` | error 11. |" in text
     assert text.count("| error |") == 12
+
+
+def test_the_step_summary_stays_under_githubs_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    REPORTERS["github"](many(tmp_path, 1005, 0))
+    text = summary.read_text()
+    assert text.count("| error |") == 1000 and "5 more findings: run `ftspec check` for all of them." in text
+    assert len(text.encode()) < 1024 * 1024
