@@ -32,8 +32,9 @@ def test_runs_check_on_pull_requests_and_writes_the_review_summary() -> None:
     assert "ftspec review" in scripts and '>> "$GITHUB_STEP_SUMMARY"' in scripts
 
 
-def test_init_scaffolds_the_workflow(tmp_path: Path) -> None:
-    init(tmp_path / "p", "worked-example", git_mode=False)
+@pytest.mark.parametrize("name", ["worked-example", "blank"])
+def test_init_scaffolds_the_workflow(tmp_path: Path, name: str) -> None:
+    init(tmp_path / "p", name, git_mode=False)
     assert (tmp_path / "p" / ".github" / "workflows" / "ftspec.yml").is_file()
 
 
