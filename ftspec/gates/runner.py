@@ -40,6 +40,9 @@ def _evaluate(gate: Gate, project: Project) -> GateResult:
         if hint is None:
             raise
         result.outcome, result.reason = "skipped", f"this gate {hint}"
+        # No resolver knows this value, so the cache never replays the skip: once the extra is installed, the
+        # gate runs (ftspec/cache.py: an input it cannot resolve is stale).
+        project.track_value(f"missing-module:{exc.name}", "missing")
         return result
     except SpecErrors as exc:
         findings = [Finding.from_error(e) for e in exc.errors]
