@@ -34,6 +34,12 @@ def run_command(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
         click.echo("ftspec: interrupted", err=True)
         code = int(ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, traceback to a file
+        from ftspec.extras import missing_extra
+
+        hint = missing_extra(exc)  # an optional dependency that is not installed: name the extra
+        if hint is not None:
+            click.echo(f"ftspec: this command {hint}", err=True)
+            sys.exit(int(ExitCode.USAGE_ERROR))
         log = _write_crash_log()
         click.echo(f"ftspec: internal error: {type(exc).__name__}: {exc}. traceback in {log}; please report it",
                    err=True)
@@ -81,14 +87,16 @@ def run_command_quietly(func: Callable[[], None]) -> None:
 @click.option("--junitxml", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--no-cache", is_flag=True, help="Run every gate; do not reuse results whose inputs are unchanged.")
+@click.option("-q", "--quiet", is_flag=True, help="Text report: only failing and warning gates, and the summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Text report: every gate's description and time too.")
 def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: str | None,
-          output: Path | None, no_cache: bool) -> None:
+          output: Path | None, no_cache: bool, quiet: bool, verbose: bool) -> None:
     """Run every gate on the project at PATH (default: here)."""
     from ftspec.commands.check import CheckOptions
     from ftspec.commands.check import check as run
 
     options = CheckOptions(path=path, keyword=keyword, exitfirst=exitfirst, format=fmt, junitxml=junitxml,
-                           output=output, cache=not no_cache)
+                           output=output, cache=not no_cache, verbosity=int(verbose) - int(quiet))
     run_command(run, options)
 
 
@@ -224,16 +232,24 @@ def contamination(train: Path, eval_: Path, ngram: int, fmt: str, rubric: Path |
     """Find TRAIN records that equal or share an n-gram with EVAL records; exit 1 when any does."""
     from ftspec.commands.contamination import contamination as run
 
-    run_command(run, train, eval_, ngram=ngram, fmt=fmt, rubric=rubric, workers=workers)
+    run_command(run, train, eval_, ngram=ngram, fmt=fmt, rubric=rubric, workers=workers,
+                progress=sys.stderr.isatty())  # step by step on a terminal; CI logs and pipes stay clean
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                               "help_option_names": []})
 @click.argument("stage")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def run(stage: str, args: tuple[str, ...]) -> None:
+@click.pass_context
+def run(ctx: click.Context, stage: str, args: tuple[str, ...]) -> None:
     """Run pipeline STAGE (tiny-base, generate, assess, split, base-eval, train, evaluate); `STAGE -h` for options."""
     from ftspec.commands.run import run as run_stage
+
+    if stage in ("-h", "--help"):  # the stage's own -h goes through to it; here, before a stage, it is ours
+        from ftspec.pipeline import STAGES
+
+        click.echo(ctx.get_help() + "\n\nStages (each takes -h):\n" + "\n".join(f"  {s}" for s in STAGES))
+        ctx.exit(0)
 
     run_command(run_stage, stage, list(args))
 

@@ -193,7 +193,6 @@ class GateItem(pytest.Item):
     def runtest(self) -> None:
         result = self.evaluate()
         self.config.stash[RESULTS][self.nodeid] = result
-        self.user_properties.append(("outcome", result.outcome))
         if result.outcome == "skipped":
             pytest.skip(result.reason)
         if result.outcome == "failed":

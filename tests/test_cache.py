@@ -254,7 +254,7 @@ def test_options_that_change_the_run_are_not_replayed_from_another(own_gates: Pa
     assert spy.calls == 1
     junit = own_gates / "junit.xml"
     run_check(CheckOptions(path=own_gates, junitxml=str(junit)))
-    assert spy.calls == 2 and junit.is_file()
+    assert spy.calls == 1 and junit.is_file()  # JUnit is written from the replayed results
 
 
 def test_a_rerun_builds_only_the_models_its_gates_read(worked_example: Path) -> None:

@@ -42,6 +42,7 @@ class CheckOptions:
     output: Path | None = None
     cache: bool = True
     extra_args: list[str] = field(default_factory=list)
+    verbosity: int = 0  # -q: -1, -v: 1 (the text report only)
 
 
 @dataclass(frozen=True)
@@ -212,10 +213,7 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
         args += ["-k", options.keyword]
     if options.exitfirst:
         args.append("-x")
-    if options.junitxml:
-        args.append(f"--junitxml={options.junitxml}")
-    else:
-        args += ["-p", "no:junitxml"]
+    args += ["-p", "no:junitxml"]  # ftspec writes JUnit itself (report/junit.py): pytest's fails junit-10.xsd
     if not options.cache:
         args.append("--ftspec-no-cache")
     elif not options.extra_args:
@@ -239,6 +237,10 @@ def run_check(options: CheckOptions) -> CheckRun:
     else:
         run = _run_pytest(root, hints, options, signature, cache)
     run.duration = time.perf_counter() - started
+    if options.junitxml:
+        from ftspec.report.junit import write_junit
+
+        write_junit(run, options.junitxml)
     return run
 
 
@@ -249,8 +251,8 @@ def run_signature(hints: ManifestHints, options: CheckOptions) -> str:
 
 
 def _replayable(options: CheckOptions) -> bool:
-    """JUnit XML is written by pytest; extra pytest arguments may change anything."""
-    return not (options.junitxml or options.extra_args)
+    """Extra pytest arguments may change anything (JUnit XML is written from the results, replayed or not)."""
+    return not options.extra_args
 
 
 def _exit_code(results: list[GateResult]) -> int:
@@ -291,6 +293,11 @@ def check(options: CheckOptions) -> int:
     if options.format not in REPORTERS:
         raise UsageError(f"unknown format '{options.format}'. use one of: {', '.join(REPORTERS)}")
     run = run_check(options)
+    run.verbosity = options.verbosity
+    if options.output is None:
+        from ftspec.report.text import use_color
+
+        run.color = use_color()
     text = REPORTERS[options.format](run)
     if options.output:
         options.output.write_text(text + "\n", encoding="utf-8")

@@ -9,6 +9,7 @@ from pathlib import Path
 from ftspec import git
 from ftspec.decisions import TRAILER_ID, TRAILER_SUPERSEDES, LogEntry, parse_log, split_ids, trailer_values
 from ftspec.project import Project, find_root
+from ftspec.report.model import JSON_SCHEMA_VERSION
 
 
 @dataclass
@@ -67,7 +68,7 @@ def _row(
 
 def render(rows: list[DecisionRow], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([asdict(r) for r in rows], indent=2)
+        return json.dumps({"schema_version": JSON_SCHEMA_VERSION, "decisions": [asdict(r) for r in rows]}, indent=2)
     if fmt == "md":
         lines = [
             "| id | title | choice | commit | author | date | superseded by |",

@@ -6,6 +6,7 @@ import json
 
 from ftspec.gates.registry import all_gates
 from ftspec.method import citation, doc_path
+from ftspec.report.model import JSON_SCHEMA_VERSION
 
 
 def gates(fmt: str = "text") -> int:
@@ -15,7 +16,7 @@ def gates(fmt: str = "text") -> int:
         rows = [{"id": g.id, "phase": g.phase, "severity": g.severity, "description": g.description,
                  "source": g.source, "method": citation(g.id), "method_page": str(doc_path() or ""),
                  "defaults": g.defaults} for g in registry.values()]
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"schema_version": JSON_SCHEMA_VERSION, "gates": rows}, indent=2))
         return 0
     width = max(len(g.id) for g in registry.values())
     for g in registry.values():

@@ -13,6 +13,7 @@ from ftspec import git
 from ftspec.decisions import TRAILER_ID, TRAILER_SUPERSEDES, parse_log, split_ids, trailer_values
 from ftspec.errors import FtspecError, UsageError
 from ftspec.project import MANIFEST, Project, find_root
+from ftspec.report.model import JSON_SCHEMA_VERSION
 from ftspec.results import GateResult
 
 DVC_FILES = ("dvc.yaml", "params.yaml")
@@ -188,7 +189,8 @@ def review(rev_range: str, fmt: str = "md", project: Path = Path("."), output: P
     from ftspec.report.review import render_md
 
     result = build(find_root(project), rev_range)
-    text = json.dumps(asdict(result), indent=2, default=str) if fmt == "json" else render_md(result)
+    payload = {"schema_version": JSON_SCHEMA_VERSION, **asdict(result)}
+    text = json.dumps(payload, indent=2, default=str) if fmt == "json" else render_md(result)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from ftspec.errors import SpecError, SpecErrors
+from ftspec.extras import missing_extra
 from ftspec.gates.context import GateContext, Unavailable, merged_params
 from ftspec.gates.registry import Gate
 from ftspec.project import Project
@@ -33,6 +34,15 @@ def _evaluate(gate: Gate, project: Project) -> GateResult:
         findings = list(gate.func(ctx))
     except Unavailable as exc:
         result.outcome, result.reason = "skipped", str(exc)
+        return result
+    except ModuleNotFoundError as exc:  # e.g. the data gates without numpy (a pre-commit hook's bare install)
+        hint = missing_extra(exc)
+        if hint is None:
+            raise
+        result.outcome, result.reason = "skipped", f"this gate {hint}"
+        # No resolver knows this value, so the cache never replays the skip: once the extra is installed, the
+        # gate runs (ftspec/cache.py: an input it cannot resolve is stale).
+        project.track_value(f"missing-module:{exc.name}", "missing")
         return result
     except SpecErrors as exc:
         findings = [Finding.from_error(e) for e in exc.errors]

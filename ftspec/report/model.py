@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from ftspec.results import GateResult
 
+# Every JSON document ftspec prints carries this; it changes when a field changes meaning or goes away.
+JSON_SCHEMA_VERSION = 1
+
 
 @dataclass
 class CheckRun:
@@ -17,6 +20,8 @@ class CheckRun:
     results: list[GateResult] = field(default_factory=list)
     exit_code: int = 0
     duration: float = 0.0
+    verbosity: int = 0  # -q: -1 (failures and the summary only), -v: 1 (timings and descriptions too)
+    color: bool = False  # ANSI colours in the text report (a terminal without NO_COLOR)
 
     def counts(self) -> Counter[str]:
         return Counter(r.outcome for r in self.results)

@@ -27,7 +27,7 @@ def test_json_joins_history_and_log(decision_repo: Path, capsys: pytest.CaptureF
     )
     capsys.readouterr()
     decisions(decision_repo, "json")
-    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)["decisions"]}
     first_sha = git(decision_repo, "rev-parse", "HEAD~1").strip()
     assert rows["TRAIN-001"]["commit"] == first_sha
     assert rows["TRAIN-001"]["superseded_by"] == "TRAIN-002"
@@ -64,11 +64,11 @@ def test_a_decision_only_history_knows_is_listed(
         "Decision-Id: DATA-001",
     )
     decisions(decision_repo, "json")
-    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)["decisions"]}
     assert rows["DATA-001"]["logged"] is False and rows["DATA-001"]["title"] == "DATA-001: quick call"
 
 
 def test_outside_git_lists_the_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(FIXTURES / "decisions", tmp_path / "p")
     decisions(tmp_path / "p", "json")
-    assert json.loads(capsys.readouterr().out)[0]["commit"] == ""
+    assert json.loads(capsys.readouterr().out)["decisions"][0]["commit"] == ""

@@ -22,7 +22,7 @@ def test_text_lists_every_gate(ftspec: Callable[..., Result]) -> None:
 
 
 def test_json(ftspec: Callable[..., Result]) -> None:
-    rows = json.loads(ftspec("gates", "--format", "json").stdout)
+    rows = json.loads(ftspec("gates", "--format", "json").stdout)["gates"]
     assert [r["id"] for r in rows] == list(all_gates())
     by_id = {r["id"]: r for r in rows}
     assert by_id["taxonomy.edge-case-share"]["defaults"] == {"target": 0.15, "tolerance": 0.05}

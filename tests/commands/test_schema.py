@@ -53,7 +53,7 @@ def test_list(ftspec: Invoke) -> None:
 def test_schema_is_valid(ftspec: Invoke, name: str) -> None:
     schema = schema_of(ftspec, name)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == f"ftspec:{name}"
+    assert schema["$id"] == f"{name}.json"  # the file `ftspec schema --output` writes: resolves beside it
     assert schema["type"] == "object" and schema["additionalProperties"] is False
     if jsonschema is not None:
         jsonschema.Draft202012Validator.check_schema(schema)

@@ -39,20 +39,23 @@ MUST_MATCH = [
     "gates/test_tone.py",
     "dvc.yaml",
     "params.yaml",
+    # a manifest may move any artifact (`paths:`), gates live in subfolders, conftest.py changes how they run
+    "specs/rubric.yaml",
+    "docs/model.md",
+    "gates/sub/test_x.py",
+    "gates/helpers.py",
+    "conftest.py",
+    "proj/pytest.ini",
+    "proj/pyproject.toml",
 ]
 MUST_NOT_MATCH = [
-    "README.md",
     "ftspec.yaml.bak",
-    "my-ftspec.yaml",
-    "config.yaml",
-    "src/config.py",
-    "configs/rubric.yaml",
-    "gates/helpers.py",
     "gates/sub/test_x.txt",
     "data/train.jsonl",
+    "data/train.parquet",
     "notes/decision-log.md.orig",
-    "ftspec/cli.py",
     "config/rubric.json",
+    "models/adapter.safetensors",
 ]
 
 
@@ -69,6 +72,11 @@ def test_check_hook_ignores_other_files(path: str) -> None:
 def test_plain_hook_uses_the_same_pattern() -> None:
     script = (ROOT / "hooks" / "pre-commit").read_text()
     assert re.search(r"grep -E '([^']+)'", script).group(1) == HOOKS["ftspec-check"]["files"]  # type: ignore[union-attr]
+
+
+def test_hooks_declare_the_pre_commit_version_their_stage_names_need() -> None:
+    """`stages: [pre-commit, pre-push]` are pre-commit >= 3.2 names; older versions reject the manifest."""
+    assert all(h["minimum_pre_commit_version"] == "3.2.0" for h in HOOKS.values())
 
 
 def test_trailer_hook_runs_at_commit_msg() -> None:
@@ -247,3 +255,27 @@ def test_scaffolded_project_passes_every_gate_with_history(tmp_path: Path, templ
             else ("passed", "skipped")
         )
         assert result.outcome in want, (gate_id, result.reason, [f.render() for f in result.findings])
+
+
+@pytest.mark.slow
+def test_try_repo_runs_the_hook_on_custom_paths_and_conftest(tmp_path: Path, pre_commit_home: Path) -> None:
+    """`pre-commit try-repo` on this working tree (uncommitted changes included): the hook manifest and its
+    `files:` pattern work in a project that moved its rubric (`paths:`) and has a conftest.py."""
+    repo = project_repo(tmp_path / "proj")
+    (repo / "specs").mkdir()
+    (repo / "config" / "rubric.yaml").rename(repo / "specs" / "rubric.yaml")
+    manifest = repo / "ftspec.yaml"
+    manifest.write_text(manifest.read_text() + "paths:\n  rubric: specs/rubric.yaml\n")
+    (repo / "conftest.py").write_text("")
+    rubric = repo / "specs" / "rubric.yaml"
+    rubric.write_text(rubric.read_text().replace("pass_threshold: 0.80", "pass_threshold: 1.5"))
+    git(repo, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
+    # One call (each try-repo builds a fresh hook environment): conftest.py alone selects the project, whose
+    # check then reports the broken rubric at its custom path.
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "ftspec-check", "--files", "conftest.py"],
+        cwd=repo, env=env, capture_output=True, text=True,
+    )
+    assert done.returncode == 1 and "specs/rubric.yaml:5" in done.stdout, done.stdout + done.stderr
+    assert "internal error" not in done.stdout and "Traceback" not in done.stdout
