@@ -24,6 +24,7 @@ SECTIONS: dict[int, str] = {
     10: "Workflow state, stories and decisions",
     11: "One source of truth per fact",
     12: "Adopting an existing project",
+    13: "Evaluating the fine-tuned model",
 }
 
 # Exact gate ids first, then families (the part before the first dot); schema gates by suffix.
@@ -35,6 +36,7 @@ BY_ID: dict[str, int] = {
 BY_FAMILY: dict[str, int] = {
     "manifest": 1, "model-choice": 2, "tokens": 2, "taxonomy": 3, "rubric": 4, "personas": 5, "prompts": 6,
     "base-eval": 7, "training": 8, "data": 9, "workflow": 10, "stories": 10, "decisions": 10, "sidecar": 10,
+    "eval": 13,
 }
 
 

@@ -19,9 +19,7 @@ HOOKS = ("pre-commit", "commit-msg", "pre-push")
 # The hooks as `repo: local` entries: they run the ftspec installed in the environment that runs pre-commit, so
 # they need no published tag (a `rev` must name a tag that exists; local hooks have none to get wrong). Keep the
 # ids, entries and files patterns in step with .pre-commit-hooks.yaml (tests/commands/test_adopt.py compares them).
-HOOK_FILES = (r"(^|/)(ftspec\.yaml|sidecar\.yaml|decision-log\.md|model-choice\.md|base-model-eval-results\.md|"
-              r"dvc\.yaml|params\.yaml)$|(^|/)config/.+\.(ya?ml|md)$|(^|/)phase-2-training/.+\.md$|"
-              r"(^|/)gates/test_[^/]+\.py$")
+HOOK_FILES = r"(^|/)(ftspec\.yaml|conftest\.py|pytest\.ini|pyproject\.toml|tox\.ini|setup\.cfg)$|\.(ya?ml|md|py)$"
 LOCAL_HOOKS: tuple[dict[str, object], ...] = (
     {"id": "ftspec-check", "name": "ftspec check", "entry": "ftspec hook check", "language": "system",
      "files": HOOK_FILES, "require_serial": True, "stages": ["pre-commit", "pre-merge-commit", "pre-push", "manual"]},

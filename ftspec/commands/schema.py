@@ -91,7 +91,16 @@ def _rubric(node: Schema, root: Schema) -> None:
     _list_encoding("categories", "name", "Category")(node, root)
 
 
+def _scenario(node: Schema, root: Schema) -> None:
+    """A scenario id may be written as a number (the model reads it as its text)."""
+    field = node["properties"]["id"]
+    node["properties"]["id"] = {"title": field.get("title"), "description": field.get("description"),
+                                "anyOf": [{k: v for k, v in field.items() if k not in ("title", "description")},
+                                          {"type": "integer"}]}
+
+
 PATCHES: dict[str, Callable[[Schema, Schema], None]] = {
+    "ScenarioResult": _scenario,
     "Taxonomy": _flat_dimensions(("topics",), {"type": "object", "additionalProperties": {"type": "number"}}),
     "PersonaBody": _flat_dimensions(("communication_style", "flaw_patterns"), {"$ref": "#/$defs/Dimension"}),
     "Rubric": _rubric,
