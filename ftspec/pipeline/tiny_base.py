@@ -10,8 +10,12 @@ from typing import Any
 
 from ftspec.pipeline.common import StageParser, offline_env, run_main
 
+# {% generation %} marks what the assistant says, end-of-turn token included: trl's assistant_only_loss trains on
+# exactly those tokens (system and user turns get label -100) and the model learns to stop.
 CHAT_TEMPLATE = (
-    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
+    "{% for m in messages %}{% if m['role'] == 'assistant' %}<|assistant|>\n"
+    "{% generation %}{{ m['content'] }}<|end|>{% endgeneration %}{{ '\\n' }}"
+    "{% else %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endif %}{% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )
 SPECIALS = ["<|pad|>", "<|unk|>", "<|bos|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
