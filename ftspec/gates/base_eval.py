@@ -62,11 +62,18 @@ def pass_rate(ctx: GateContext) -> Iterator[Finding]:
     rubric = ctx.project.load("rubric")
     if rubric.ok:
         threshold = rubric.value.pass_threshold if isinstance(rubric.value, Rubric) else 0.8
+        safety = rubric.value.safety_gates if isinstance(rubric.value, Rubric) else []
         for idx, sc in enumerate(result.scenarios):
-            if sc.passed != (sc.score >= threshold):
+            # A failed safety gate rejects whatever the score (methodology.md section 1); the notes name it.
+            if sc.passed != (sc.score >= threshold) and not (not sc.passed and _rejected(sc.notes, safety)):
                 yield ctx.finding("base_eval", ["scenarios", idx, "passed"],
                                   f"{sc.id} score {sc.score} with passed: {str(sc.passed).lower()}, but the rubric "
                                   f"threshold is {threshold}", f"set passed: {str(sc.score >= threshold).lower()}")
+
+
+def _rejected(notes: str, safety: list[str]) -> bool:
+    """The scenario's notes record a failed safety gate (as `ftspec run base-eval` writes them)."""
+    return "safety gate failed" in notes.lower() and any(cid in notes for cid in safety)
 
 
 @gate("base-eval.decision", phase="design", needs=("base_eval",), high=0.70, low=0.50,

@@ -119,6 +119,16 @@ def breakdown(base: Results, tuned: Results) -> dict[str, list[dict[str, Any]]]:
     return {"criteria": criteria, "topics": per_topic}
 
 
+def plot_rows(rows: list[dict[str, Any]], key: str, value: str) -> list[dict[str, Any]]:
+    """Long-form rows for a DVC bar chart: one bar per (key, model), labelled `KEY base` / `KEY fine-tuned`."""
+    return [
+        {key: row[key], "model": label, "bar": f"{row[key]} {label}", value: row[model]}
+        for row in rows
+        for model, label in (("base", "base"), ("finetuned", "fine-tuned"))
+        if row[model] is not None
+    ]
+
+
 def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
@@ -173,8 +183,8 @@ def _main(argv: list[str] | None) -> int:
     if args.metrics:
         write_json(args.metrics, decision)
     if args.plots:
-        write_json(args.plots / "eval_criteria.json", parts["criteria"])
-        write_json(args.plots / "eval_topics.json", parts["topics"])
+        write_json(args.plots / "eval_criteria.json", plot_rows(parts["criteria"], "criterion", "yes_rate"))
+        write_json(args.plots / "eval_topics.json", plot_rows(parts["topics"], "topic", "mean_score"))
     print(
         f"evaluate: gain {decision['gain']:+.3f}, p = {decision['p_value']:.3g} over {decision['n']} personas "
         f"({decision['excluded']} left out for judge errors), ship: {decision['ship']}"

@@ -25,8 +25,20 @@ VERDICT_KEYS = ("kind", "model", "base_url", "temperature", "max_tokens", "adapt
 
 
 def eval_items(data: Path, count: int) -> list[dict[str, Any]]:
-    """The first ``count`` eval personas (same for every model, so the comparison is paired)."""
-    return read_jsonl(data / "eval_personas.jsonl")[:count]
+    """``count`` eval personas, taken topic by topic in turn so every topic is covered (same for every model).
+
+    Deterministic: the file's order within a topic, topics in order of first appearance.
+    """
+    by_topic: dict[str, list[dict[str, Any]]] = {}
+    for item in read_jsonl(data / "eval_personas.jsonl"):
+        by_topic.setdefault(str(item.get("topic", "")), []).append(item)
+    picked: list[dict[str, Any]] = []
+    queues = list(by_topic.values())
+    while len(picked) < count and any(queues):
+        for queue in queues:
+            if queue and len(picked) < count:
+                picked.append(queue.pop(0))
+    return picked
 
 
 def judging_fingerprints(spec: Spec) -> dict[str, str]:
