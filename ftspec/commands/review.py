@@ -66,7 +66,7 @@ def build(root: Path, rev_range: str) -> Review:
     review = Review(base, head)
     _decisions(review, tree, prefix, Project(root))
     _spec_files(review, tree, prefix, Project(root))
-    _params(review, tree, prefix)
+    _params(review, tree, prefix, Project(root))
     _gates(review, tree, prefix)
     return review
 
@@ -114,38 +114,14 @@ def _spec_files(review: Review, tree: Path, prefix: str, project: Project) -> No
             review.spec_files.append({"status": status, "path": path[len(prefix) :]})
 
 
-def _params(review: Review, tree: Path, prefix: str) -> None:
-    texts = {
-        rev: {f: git.show_file(tree, rev, prefix + f) for f in DVC_FILES}
-        for rev in (review.base, review.head)
-    }
-    review.uses_dvc = any(texts[rev]["dvc.yaml"] is not None for rev in texts)
-    if not review.uses_dvc:
-        return
-    old, new = _flat(texts[review.base]["params.yaml"]), _flat(texts[review.head]["params.yaml"])
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            review.params.append({"param": key, "base": old.get(key), "head": new.get(key)})
+def _params(review: Review, tree: Path, prefix: str, project: Project) -> None:
+    from ftspec.report.params import changed_params, param_files
 
-
-def _flat(text: str | None, prefix: str = "") -> dict[str, Any]:
-    from ruamel.yaml import YAML
-
-    try:
-        data = YAML(typ="safe").load(text) if text else {}
-    except Exception:  # noqa: BLE001 - an unparsable params file shows as one changed value
-        return {"params.yaml": "(unparsable)"}
-    out: dict[str, Any] = {}
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key))
-        else:
-            out[path] = node
-
-    walk(data, prefix)
-    return out
+    files = param_files(MANIFEST, project.manifest.paths.training)
+    base, head = ({f: git.show_file(tree, rev, prefix + f) for f in files} for rev in (review.base, review.head))
+    revs = (review.base, review.head)
+    review.uses_dvc = any(git.show_file(tree, rev, prefix + "dvc.yaml") is not None for rev in revs)
+    review.params = changed_params(base, head)
 
 
 def _gates(review: Review, tree: Path, prefix: str) -> None:

@@ -94,6 +94,7 @@ def _passes(ctx: GateContext, result: BaseEval, rubric: Rubric) -> Iterator[Find
                               "correct its score")
 
 
+
 @gate("base-eval.decision", phase="design", needs=("base_eval",), high=0.70, low=0.50,
       source=SOURCE + ": >70% base may suffice, 50-70% fine-tuning helps, <50% fine-tuning needed")
 def decision(ctx: GateContext) -> Iterator[Finding]:

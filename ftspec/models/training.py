@@ -125,6 +125,11 @@ class SftArgs(StageArgs):
     library: ClassVar[str] = "TRAINING_ARGUMENTS SFT_CONFIG"
 
     packing: bool = False
+    assistant_only_loss: bool = Field(
+        True,
+        description="Loss on the assistant's tokens only (system and user tokens masked); needs a chat template "
+        "with {% generation %} markers. trl's default is false; ours is true for chat data.",
+    )
 
 
 class DpoArgs(StageArgs):

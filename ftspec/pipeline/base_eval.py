@@ -6,7 +6,6 @@ The decision band follows methodology.md section 1: >70% base may suffice (promp
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +32,19 @@ def decision_band(rate: float, high: float = 0.70, low: float = 0.50) -> str:
     return "fine-tuning-likely-helps" if rate >= low else "fine-tuning-needed"
 
 
-def report(model: str, results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """base-model-eval-results.md (frontmatter the base-eval gates validate) and the metrics."""
+def report(model: str, judged: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """base-model-eval-results.md (frontmatter the base-eval gates validate) and the metrics.
+
+    Records a judge could not answer are left out of every figure and counted; an error is never a pass. No date
+    is written: the same inputs give the same file (and the same DVC hash); git records when it changed.
+    """
+    from ftspec.pipeline.evaluate import errored
+
+    results = [r for r in judged if not errored(r)]
     n = len(results)
     rate = round(sum(r["passed"] for r in results) / n, 3) if n else 0.0
     front = {
         "model": model,
-        "evaluated": datetime.date.today().isoformat(),
         "pass_rate": rate,
         "decision": decision_band(rate),
         "scenarios": [
@@ -49,29 +54,23 @@ def report(model: str, results: list[dict[str, Any]]) -> tuple[str, dict[str, An
                 **({"difficulty": r["difficulty"]} if r.get("difficulty") else {}),
                 "score": round(r["score"], 3),
                 "passed": r["passed"],
-                **({"notes": f"safety gate failed: {', '.join(r['safety_failures'])}"} if r["safety_failures"] else {}),
+                **({"safety_failures": list(r["safety_failures"])} if r["safety_failures"] else {}),
             }
             for r in results
         ],
     }
     body = (
         f"\n# Base-model evaluation: {model}\n\nWritten by `ftspec run base-eval`: {n} eval personas answered by "
-        f"the base model and judged against the rubric.\n\n**Pass rate: {sum(r['passed'] for r in results)}/{n} "
-        f"({rate:.1%}). Decision: {front['decision']}.**\n"
+        f"the base model and judged against the rubric; {len(judged) - n} left out for judge errors.\n\n"
+        f"**Pass rate: {sum(r['passed'] for r in results)}/{n} ({rate:.1%}). Decision: {front['decision']}.**\n"
     )
-    text = (
-        "---\n"
-        + yaml.safe_dump(front, sort_keys=False)
-        .replace("evaluated: '", "evaluated: ")
-        .replace(f"{front['evaluated']}'", str(front["evaluated"]))
-        + "---\n"
-        + body
-    )
+    text = "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n" + body
     metrics = {
         "pass_rate": rate,
         "mean_score": round(sum(r["score"] for r in results) / n, 4) if n else 0.0,
         "decision": front["decision"],
         "count": n,
+        "errored": len(judged) - n,
     }
     return text, metrics
 

@@ -10,8 +10,12 @@ from typing import Any
 
 from ftspec.pipeline.common import StageParser, offline_env, run_main
 
+# {% generation %} marks what the assistant says, end-of-turn token included: trl's assistant_only_loss trains on
+# exactly those tokens (system and user turns get label -100) and the model learns to stop.
 CHAT_TEMPLATE = (
-    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
+    "{% for m in messages %}{% if m['role'] == 'assistant' %}<|assistant|>\n"
+    "{% generation %}{{ m['content'] }}<|end|>{% endgeneration %}{{ '\\n' }}"
+    "{% else %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endif %}{% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )
 SPECIALS = ["<|pad|>", "<|unk|>", "<|bos|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
@@ -76,6 +80,45 @@ def build_model(tokenizer: Any, hidden: int, layers: int, seed: int) -> Any:
     return LlamaForCausalLM(config)
 
 
+def shrink(project: Path, overrides: Path) -> list[Path]:
+    """Write the overrides (`manifest:` / `training:`) into the project's own ftspec.yaml and training spec.
+
+    The project then runs small by itself: every value DVC reads is in its spec files, so `dvc exp run -S` on any
+    key takes effect (no side file wins over it). Comments and key order are kept.
+    """
+    import io
+
+    from ruamel.yaml import YAML
+
+    from ftspec.pipeline.common import write_text
+    from ftspec.project import MANIFEST, Project
+
+    extra = YAML(typ="safe").load(overrides.read_text(encoding="utf-8")) or {}
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 120
+    written = []
+    targets = {"manifest": project / MANIFEST, "training": project / Project(project).manifest.paths.training}
+    for key, path in targets.items():
+        if not isinstance(extra.get(key), dict):
+            continue
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        _merge_into(data, extra[key])
+        text = io.StringIO()
+        yaml.dump(data, text)
+        write_text(path, text.getvalue())
+        written.append(path)
+    return written
+
+
+def _merge_into(node: Any, extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(node.get(key), dict):
+            _merge_into(node[key], value)
+        else:
+            node[key] = value
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_main(_main, argv)
 
@@ -87,7 +130,17 @@ def _main(argv: list[str] | None) -> int:
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--vocab", type=int, default=1024)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--shrink",
+        type=Path,
+        metavar="PROJECT",
+        help="Also write --overrides into PROJECT's own spec files, so the whole project runs on the tiny model.",
+    )
+    p.add_argument("--overrides", type=Path, default=Path("tiny-run.yaml"), help="With --shrink: the values to write.")
     args = p.parse_args(argv)
+    if args.shrink:
+        for path in shrink(args.shrink, args.overrides):
+            print(f"tiny-base: wrote {args.overrides} into {path}")
     offline_env()
     tokenizer = build_tokenizer(corpus(), args.vocab)
     model = build_model(tokenizer, args.hidden, args.layers, args.seed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,20 @@ from ftspec.pipeline.common import (
     write_json,
     write_text,
 )
-from ftspec.pipeline.train_args import callbacks, check_config, common_args, lora_config
+from ftspec.pipeline.train_args import callbacks, check_config, common_args, lora_config, sft_args
 
 GATES = ("manifest.", "yaml.", "training.", "data.", "tokens.")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One trainer run (SFT or DPO): the trained model and the trainer's own final figures."""
+
+    model: Any
+    tokenizer: Any
+    state: Any  # transformers TrainerState: log_history, global_step, num_input_tokens_seen
+    metrics: dict[str, Any]  # TrainOutput.metrics: train_runtime etc., for this run (not for a resumed one)
+    tokens_before: int  # tokens already seen by the checkpoint this run resumed from
 
 
 def spec_hash(data: dict[str, Any], max_steps: int) -> str:
@@ -82,7 +94,7 @@ def resume_point(ckpt: Path, stamp: str) -> str | None:
     return last
 
 
-def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -> tuple[Any, Any, Any]:
+def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -> Phase:
     from trl import SFTConfig, SFTTrainer
 
     assert t.sft is not None
@@ -90,10 +102,7 @@ def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -
     train, evalset = load_dataset_file(t.data.train), load_dataset_file(t.data.eval)
     if train is None or len(train) == 0:
         raise StageError(f"{t.data.train or 'data.train'}: no training data. run the split stage first")
-    args = SFTConfig(
-        **common_args(t, t.sft, ckpt, max_steps, cuda, evalset is not None),
-        packing=t.sft.packing,
-    )
+    args = SFTConfig(**common_args(t, t.sft, ckpt, max_steps, cuda, evalset is not None), **sft_args(t))
     trainer = SFTTrainer(
         model=model,
         args=args,
@@ -103,13 +112,25 @@ def train_sft(t: Training, ckpt: Path, stamp: str, max_steps: int, cuda: bool) -
         peft_config=lora_config(t),
         callbacks=callbacks(t, evalset is not None),
     )
-    trainer.train(resume_from_checkpoint=resume_point(ckpt, stamp))
-    return trainer.model, tokenizer, trainer.state
+    return fit(trainer, tokenizer, resume_point(ckpt, stamp))
+
+
+def fit(trainer: Any, tokenizer: Any, resume: str | None) -> Phase:
+    """Train (resuming when a checkpoint is given) and keep the trainer's final figures."""
+    before = 0
+    if resume:
+        state = json.loads((Path(resume) / "trainer_state.json").read_text(encoding="utf-8"))
+        before = int(state.get("num_input_tokens_seen") or 0)
+    output = trainer.train(resume_from_checkpoint=resume)
+    # The trainer's own log, final row included, beside the checkpoints (not in the adapter: timings would change
+    # its hash on every run).
+    trainer.state.save_to_json(str(Path(trainer.args.output_dir) / "trainer_state.final.json"))
+    return Phase(trainer.model, tokenizer, trainer.state, dict(output.metrics), before)
 
 
 def train_dpo(
     t: Training, start: Path | None, ckpt: Path, stamp: str, max_steps: int, cuda: bool, data: Path
-) -> tuple[Any, Any, Any]:
+) -> Phase:
     """DPO with the base model (adapter disabled) as reference; from the SFT adapter when there is one."""
     from peft import PeftModel
     from trl import DPOConfig, DPOTrainer
@@ -135,8 +156,7 @@ def train_dpo(
         peft_config=peft_config,
         callbacks=callbacks(t, evalset is not None),
     )
-    trainer.train(resume_from_checkpoint=resume_point(ckpt, stamp))
-    return trainer.model, tokenizer, trainer.state
+    return fit(trainer, tokenizer, resume_point(ckpt, stamp))
 
 
 def loss_rows(history: list[dict[str, Any]], phase: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -146,12 +166,12 @@ def loss_rows(history: list[dict[str, Any]], phase: str) -> tuple[list[dict[str,
     return train, evals
 
 
-def save_adapter(model: Any, tokenizer: Any, out: Path, spec: Spec, stamp: str) -> None:
+def save_adapter(phase: Phase, out: Path, spec: Spec, stamp: str) -> None:
     """The adapter with the exact spec it was trained from and the git commit of the project."""
     from ftspec import git
 
-    model.save_pretrained(str(out))
-    tokenizer.save_pretrained(str(out))
+    phase.model.save_pretrained(str(out))
+    phase.tokenizer.save_pretrained(str(out))
     source = spec.project.path("training")
     shutil.copyfile(source, out / "training.source.yaml")
     write_text(out / "training.yaml", yaml.safe_dump(spec.training.model_dump(mode="json"), sort_keys=False))
@@ -179,40 +199,42 @@ def run(spec: Spec, out: Path, plots: Path, data: Path, metrics: Path | None = N
     train_rows: list[dict[str, Any]] = []
     eval_rows: list[dict[str, Any]] = []
     start = None
-    states = []
+    phases: list[Phase] = []
     if "sft" in t.approach.split("+"):
-        model, tok, state = train_sft(t, ckpt_root / "sft", stamp, max_steps, cuda)
-        states.append(state)
-        rows = loss_rows(state.log_history, "sft")
-        train_rows, eval_rows = train_rows + rows[0], eval_rows + rows[1]
+        phases.append(train_sft(t, ckpt_root / "sft", stamp, max_steps, cuda))
         if t.approach == "sft+dpo":
             start = out / "sft"
-            save_adapter(model, tok, start, spec, stamp)
+            save_adapter(phases[-1], start, spec, stamp)
     if "dpo" in t.approach.split("+"):
-        model, tok, state = train_dpo(t, start, ckpt_root / "dpo", stamp, max_steps, cuda, data)
-        states.append(state)
-        rows = loss_rows(state.log_history, "dpo")
+        phases.append(train_dpo(t, start, ckpt_root / "dpo", stamp, max_steps, cuda, data))
+    for name, phase in zip(t.approach.split("+"), phases, strict=True):
+        rows = loss_rows(phase.state.log_history, name)
         train_rows, eval_rows = train_rows + rows[0], eval_rows + rows[1]
-    save_adapter(model, tok, out, spec, stamp)
+    save_adapter(phases[-1], out, spec, stamp)
     write_json(plots / "train_loss.json", train_rows)
     write_json(plots / "eval_loss.json", eval_rows)
     if metrics:
-        write_json(metrics, run_metrics(states, cuda))
+        write_json(metrics, run_metrics(phases, cuda))
     print(f"train: adapter saved to {out} ({t.approach}, {t.peft.method})")
     return 0
 
 
-def run_metrics(states: list[Any], cuda: bool) -> dict[str, Any]:
-    """Steps, runtime, tokens/s (non-padding tokens this run) and peak GPU memory of the training run."""
+def run_metrics(phases: list[Phase], cuda: bool) -> dict[str, Any]:
+    """Steps, runtime and tokens/s of this run, from each trainer's final figures (TrainOutput.metrics).
+
+    train_runtime is the trainer's own wall time of train(); tokens are the non-padding input tokens this run fed
+    (a resumed run's earlier tokens are not counted against this run's time).
+    """
     import torch
 
-    runtime = sum(h.get("train_runtime", 0.0) for s in states for h in s.log_history)
-    tokens = sum(int(s.num_input_tokens_seen or 0) for s in states)
+    runtime = sum(float(p.metrics.get("train_runtime", 0.0)) for p in phases)
+    tokens = sum(int(p.state.num_input_tokens_seen or 0) - p.tokens_before for p in phases)
     out: dict[str, Any] = {
-        "steps": sum(s.global_step for s in states),
+        "steps": sum(p.state.global_step for p in phases),
         "train_runtime": round(runtime, 3),
         "tokens_seen": tokens,
         "tokens_per_second": round(tokens / runtime, 2) if runtime else 0.0,
+        "train_loss": round(float(phases[-1].metrics.get("train_loss", 0.0)), 6),
     }
     if cuda:
         out["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 3)

@@ -6,6 +6,7 @@ Only the attributes of the shared training contract are relied on; keys that not
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,18 @@ from ftspec.models.training import Training
 
 
 def check_config(t: Training, cuda: bool) -> None:
-    """Refuse what cannot run here, before any model is loaded."""
-    if t.peft.method == "qlora" and not cuda:
-        raise StageError(
-            "config/training.yaml: peft.method: qlora needs a CUDA GPU (bitsandbytes would run 4-bit "
-            "on the CPU, far too slowly). use method: lora here, or run on a GPU machine"
-        )
+    """Refuse what cannot run here, before any model is loaded; warn that a CPU QLoRA run is for tests only."""
     if t.peft.method == "qlora" and t.quantization is None:
         raise StageError("config/training.yaml: peft.method: qlora needs a `quantization:` section. add it")
+    if t.peft.method == "qlora" and not cuda:
+        import warnings
+
+        warnings.warn(
+            "config/training.yaml: peft.method: qlora on a CPU: bitsandbytes runs 4-bit nf4 here, far too slowly for "
+            "a real model. this is for tests; train on a CUDA GPU",
+            UserWarning,
+            stacklevel=2,
+        )
     if "sft" in t.approach.split("+") and t.sft is None:
         raise StageError(f"config/training.yaml: approach {t.approach} needs an `sft:` section. add it")
     if "dpo" in t.approach.split("+") and t.dpo is None:
@@ -66,6 +71,31 @@ def lora_config(t: Training) -> Any:
     return LoraConfig(lora_dropout=p.lora_dropout, **kwargs)
 
 
+def _argument_names() -> set[str]:
+    from dataclasses import fields
+
+    from transformers import TrainingArguments
+
+    return {f.name for f in fields(TrainingArguments)}
+
+
+def warmup_args(ratio: float, names: set[str]) -> dict[str, float]:
+    """The spec's warmup_ratio as this transformers version takes a ratio.
+
+    transformers 5 folds warmup_ratio into warmup_steps: a float below 1 is a ratio, 1 or more a step count. A
+    ratio of 1.0 would become one step, so it is passed as the largest float below 1, which still warms up over
+    every step (ceil(n x 0.999...) = n for any realistic n).
+    """
+    if "warmup_ratio" in names:
+        return {"warmup_ratio": ratio}
+    return {"warmup_steps": min(ratio, math.nextafter(1.0, 0.0))}
+
+
+def checkpointing_args(on: bool, names: set[str]) -> dict[str, bool]:
+    """Activation (gradient) checkpointing under the name this transformers version does not deprecate."""
+    return {"activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing": on}
+
+
 def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool) -> dict[str, Any]:
     """TrainingArguments shared by SFTConfig and DPOConfig; trainer fields the spec sets beyond ftspec's own keys
     (save_total_limit, report_to, assistant_only_loss, ...) are passed on and win over the defaults here."""
@@ -76,13 +106,14 @@ def _run_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_e
     m = t.monitoring
     es = _early_stopping(t) and has_eval
     metric = m.early_stopping.metric if m.early_stopping is not None else "eval_loss"
+    names = _argument_names()
     return dict(
         output_dir=str(out),
         learning_rate=hp.learning_rate,
         num_train_epochs=hp.num_train_epochs,
         per_device_train_batch_size=hp.per_device_train_batch_size,
         gradient_accumulation_steps=hp.gradient_accumulation_steps,
-        warmup_steps=hp.warmup_ratio,
+        **warmup_args(hp.warmup_ratio, names),
         weight_decay=hp.weight_decay,
         max_length=hp.max_length,
         seed=t.seed,
@@ -97,13 +128,20 @@ def _run_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_e
         greater_is_better=False if es else None,
         save_total_limit=3,
         bf16=_bf16(hp, cuda),
-        gradient_checkpointing=getattr(hp, "gradient_checkpointing", False),
+        **checkpointing_args(bool(getattr(hp, "gradient_checkpointing", False)), names),
         optim=getattr(hp, "optim", "adamw_torch"),
         lr_scheduler_type=getattr(hp, "lr_scheduler_type", "linear"),
         report_to="none",
         include_num_input_tokens_seen="non_padding",
         disable_tqdm=False,
     )
+
+
+def sft_args(t: Training) -> dict[str, Any]:
+    """SFTConfig's own keys: loss on the assistant's turns only for chat data (trl's assistant_only_loss)."""
+    assert t.sft is not None
+    chat = t.data.format == "messages"
+    return {"packing": t.sft.packing, "assistant_only_loss": bool(t.sft.assistant_only_loss and chat)}
 
 
 def callbacks(t: Training, has_eval: bool) -> list[Any]:

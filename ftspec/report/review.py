@@ -63,9 +63,9 @@ def _gates(review: Review) -> list[str]:
 
 
 def _params(review: Review) -> list[str]:
-    if not review.uses_dvc:
+    if not (review.uses_dvc or review.params):
         return []
-    out = ["### DVC params changed", ""]
+    out = ["### Parameters changed", ""]
     if not review.params:
         return out + ["None.", ""]
     out += ["| param | BASE | HEAD |", "|---|---|---|"]

@@ -33,7 +33,7 @@ def test_params_exist_in_the_files_they_name(dvc_yaml: Path) -> None:
         for entry in stage.get("params", []):
             for file, keys in entry.items():
                 data = yaml.safe_load((dvc_yaml.parent / file).read_text())
-                missing = [k for k in keys if not _has(data, k)]
+                missing = [k for k in keys or [] if not _has(data, k)]  # no keys: the whole file
                 assert not missing, f"{name}: {file} lacks {missing}"
 
 
@@ -53,3 +53,68 @@ def test_init_scaffolds_the_pipeline() -> None:
     from ftspec.templates import template_dir
 
     assert Path("dvc.yaml") in planned_files(template_dir("worked-example"))
+
+
+# What each stage reads from the spec files: every one of these must be a DVC parameter of the stage (or lie under
+# one), so a change to it reruns the stage. None: the stage reads the whole file.
+READS = {
+    "generate": {"ftspec.yaml": ["backends.user_simulator", "backends.assistant", "pipeline.generate"]},
+    "assess": {"ftspec.yaml": ["backends.judges"]},
+    "split": {"ftspec.yaml": ["pipeline.split", "token_budget"], "config/training.yaml": ["base_model", "data"]},
+    "base-eval": {
+        "ftspec.yaml": ["pipeline.eval", "pipeline.generate.seed", "backends.judges", "backends.user_simulator"],
+        "config/training.yaml": ["base_model"],
+    },
+    "train": {"ftspec.yaml": ["pipeline.train"], "config/training.yaml": None},
+    "evaluate": {
+        "ftspec.yaml": ["pipeline.eval", "pipeline.generate.seed", "backends.judges", "backends.user_simulator"],
+        "config/training.yaml": ["base_model"],
+    },
+}
+
+
+def _declared(stage: dict[str, Any], prefix: str) -> dict[str, list[str] | None]:
+    out: dict[str, list[str] | None] = {}
+    for entry in stage.get("params", []):
+        for file, keys in entry.items():
+            if file.startswith(prefix):
+                out[file[len(prefix) :]] = keys
+    return out
+
+
+@pytest.mark.parametrize("dvc_yaml", PIPELINES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_parameter_a_stage_reads_is_a_dependency(dvc_yaml: Path) -> None:
+    stages = yaml.safe_load(dvc_yaml.read_text())["stages"]
+    prefix = "spec-templates/worked-example/" if dvc_yaml.parent == ROOT else ""
+    for name, reads in READS.items():
+        declared = _declared(stages[name], prefix)
+        for file, keys in reads.items():
+            assert file in declared, f"{name}: no params from {file}"
+            have = declared[file]
+            if have is None:
+                continue  # the whole file
+            assert keys is not None, f"{name}: reads all of {file} but depends on {have} only"
+            missing = [k for k in keys if not any(k == h or k.startswith(h + ".") for h in have)]
+            assert not missing, f"{name}: reads {missing} from {file} without depending on them"
+
+
+def test_dvc_accepts_both_pipelines_and_titles_every_plot(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from ftspec.templates import template_dir
+
+    dvc = Path(sys.executable).parent / "dvc"
+    if not dvc.exists():
+        pytest.skip("dvc is not installed (the pipeline extra)")
+    project = tmp_path / "p"
+    shutil.copytree(template_dir("worked-example"), project)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([str(dvc), "init", "-q"], cwd=project, check=True)
+    done = subprocess.run([str(dvc), "stage", "list"], cwd=project, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert set(done.stdout.split()) >= set(READS)
+    for path in PIPELINES:
+        titles = [next(iter(p)) for p in yaml.safe_load(path.read_text())["plots"]]
+        assert len(titles) == 3 and not any("/" in t for t in titles)  # titles, not file paths

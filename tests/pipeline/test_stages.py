@@ -82,20 +82,6 @@ def test_sft_then_dpo_starts_from_the_sft_adapter(work: Path) -> None:
     assert phases == {"sft", "dpo"}
 
 
-def test_qlora_refused_without_cuda(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import torch
-
-    if torch.cuda.is_available():
-        pytest.skip("this machine has CUDA")
-    tiny = yaml.safe_load(Path("tiny.yaml").read_text())
-    tiny["training"]["peft"]["method"] = "qlora"
-    tiny["training"]["quantization"] = {"load_in_4bit": True}
-    Path("tiny.yaml").write_text(yaml.safe_dump(tiny))
-    assert train.main(args()) == 1
-    err = capsys.readouterr().err.strip()
-    assert "qlora needs a CUDA GPU" in err and len(err.splitlines()) == 1
-
-
 def test_stage_refuses_when_its_gates_fail(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = Path("project/config/input-taxonomy.yaml")
     path.write_text(path.read_text().replace("weight: 0.25", "weight: 0.30", 1))
