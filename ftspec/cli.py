@@ -214,7 +214,8 @@ def hook_pre_push(args: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path),
               help="Also compare with this rubric's calibration examples.")
-@click.option("--workers", type=click.IntRange(min=1), help="Processes for a large JSONL train file (default: from size and CPUs).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Processes for a large JSONL train file (default: from its size and the CPUs).")
 @click.option("--roles", help="Message roles compared, comma-separated (default: data.contamination.roles).")
 def contamination(train: Path, eval_: Path, ngram: int | None, fmt: str, rubric: Path | None, workers: int | None,
                   roles: str | None) -> None:

@@ -100,7 +100,7 @@ def edge_weight(row: Mapping[str, Any]) -> float | None:
     if isinstance(topics, list) and topics:
         flags = [t.get("edge_case") for t in topics if isinstance(t, Mapping)]
         if flags and len(flags) == len(topics) and all(isinstance(f, bool) for f in flags):
-            return sum(flags) / len(flags)
+            return sum(bool(f) for f in flags) / len(flags)
     flag = meta.get("edge_case")
     return float(flag) if isinstance(flag, bool) else None
 

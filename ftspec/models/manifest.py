@@ -53,6 +53,7 @@ class CheckSettings(Strict):
 
 
 Role = Literal["system", "user", "assistant", "tool"]
+COMPARED_ROLES: tuple[Role, ...] = ("user", "assistant", "tool")
 SOURCE_KEYS = ["metadata.source_id", "source_id", "source_transcript", "transcript", "source"]
 
 
@@ -61,7 +62,7 @@ class ContaminationSettings(Strict):
 
     ngram: int = Field(13, ge=1, description="Words per n-gram (13: GPT-3, lm-eval-harness).")
     roles: list[Role] = Field(
-        default_factory=lambda: ["user", "assistant", "tool"],
+        default_factory=lambda: list(COMPARED_ROLES),
         description="Message roles compared (the system prompt is left out by default: every record shares it).",
     )
     shared_share: float = Field(
