@@ -11,7 +11,7 @@ topic seeds (``metadata.topics: [{name, edge_case}, ...]``) counts as the share 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ROLES = ("system", "user", "assistant", "tool")
@@ -93,42 +93,29 @@ def source_of(row: Mapping[str, Any], keys: Sequence[str] = SOURCE_KEYS) -> str 
 
 
 def edge_weight(row: Mapping[str, Any]) -> float | None:
-    """How much of the record is an edge case: 0 or 1 from ``edge_case``, or the share of its topic seeds
-    that are edge cases (``topics: [{edge_case: true}, ...]``); None when the record does not say."""
+    """How much of the record is an edge case: the share of its topic seeds that say they are one
+    (``topics: [{name, edge_case: true}, ...]``), else 0 or 1 from ``edge_case``; None when it does not say,
+    or when its topics are plain names (see :func:`topic_names`)."""
     meta = metadata(row)
     topics = meta.get("topics")
     if isinstance(topics, list) and topics:
-        flags = [t.get("edge_case") for t in topics if isinstance(t, Mapping)]
-        if flags and len(flags) == len(topics) and all(isinstance(f, bool) for f in flags):
+        flags = [t.get("edge_case") if isinstance(t, Mapping) else None for t in topics]
+        if all(isinstance(f, bool) for f in flags):
             return sum(bool(f) for f in flags) / len(flags)
+        if topic_names(row):
+            return None
     flag = meta.get("edge_case")
     return float(flag) if isinstance(flag, bool) else None
 
 
-@dataclass
-class MetaTally:
-    """What split-by-source and edge-case-share need from a pass over a file: each source's first line
-    (under each source key a record has) and the edge-case weight."""
-
-    edge_flagged: int = 0  # rows that say whether (or how much) they are an edge case
-    edge_cases: float = 0.0  # the sum of their edge-case weights
-    sources: dict[str, dict[str, int]] = field(default_factory=dict)  # key -> source -> first line
-
-    def add(self, line: int, row: Mapping[str, Any], keys: Sequence[str] = SOURCE_KEYS) -> None:
-        weight = edge_weight(row)
-        if weight is not None:
-            self.edge_flagged += 1
-            self.edge_cases += weight
-        for key in keys:
-            value = lookup(row, key)
-            if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
-                self.sources.setdefault(key, {}).setdefault(str(value), line)
-                return
-
-    def source_lines(self) -> dict[str, int]:
-        """Every source with its first line, whichever key named it."""
-        out: dict[str, int] = {}
-        for found in self.sources.values():
-            for source, line in found.items():
-                out[source] = min(line, out.get(source, line))
-        return out
+def topic_names(row: Mapping[str, Any]) -> list[str] | None:
+    """The topic seeds of a multi-topic record given as names (``topics: [name, ...]``, or mappings with a
+    name but no edge_case), to be weighed against the taxonomy's edge-case topics; None otherwise."""
+    topics = metadata(row).get("topics")
+    if not isinstance(topics, list) or not topics:
+        return None
+    names = [t if isinstance(t, str) else t.get("name") if isinstance(t, Mapping) else None for t in topics]
+    flagged = all(isinstance(t, Mapping) and isinstance(t.get("edge_case"), bool) for t in topics)
+    if flagged or not all(isinstance(n, str) for n in names):
+        return None
+    return [str(n) for n in names]

@@ -15,7 +15,7 @@ from typing import Any
 from ftspec.data.contamination import normalise
 from ftspec.data.formats import problems
 from ftspec.data.pii import PiiMatch, find_pii
-from ftspec.data.records import metadata, record_text
+from ftspec.data.records import SOURCE_KEYS, edge_weight, record_text, source_of, topic_names
 from ftspec.data.tokens import TokenCounter
 
 CAP = 50
@@ -46,8 +46,10 @@ class Summary:
     longest: int = 0
     pii: Capped = field(default_factory=Capped)  # (line, PiiMatch)
     duplicates: Capped = field(default_factory=Capped)  # (line, first line)
-    edge_flagged: int = 0  # rows that say whether they are an edge case
-    edge_cases: int = 0
+    edge_flagged: int = 0  # rows that say whether (or how much: topic seeds) they are an edge case
+    edge_cases: float = 0.0  # the sum of their edge-case shares
+    topic_records: int = 0  # rows whose topic seeds are names (metadata.topics: [name, ...])
+    topic_shares: dict[str, float] = field(default_factory=dict)  # name -> sum over rows of 1 / seeds
     sources: dict[str, int] = field(default_factory=dict)  # source_id -> first line
 
 
@@ -55,20 +57,26 @@ _CACHE: dict[tuple[Any, ...], Summary] = {}
 
 
 def summarise(
-    path: Path, rel: str, shape: str, counter: TokenCounter, max_length: int | None, tokenizer: str | None
+    path: Path,
+    rel: str,
+    shape: str,
+    counter: TokenCounter,
+    max_length: int | None,
+    tokenizer: str | None,
+    source_keys: tuple[str, ...] = SOURCE_KEYS,
 ) -> Summary:
     """The summary of a data file, computed once per file version and settings."""
     from ftspec.data.loading import iter_rows
 
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, shape, max_length, tokenizer)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, shape, max_length, tokenizer, source_keys)
     if key in _CACHE:
         return _CACHE[key]
     summary = Summary(rel)
     seen: dict[bytes, int] = {}
     errors: list[Any] = []
     for line, row in iter_rows(path, rel, errors):
-        _one(summary, line, row, shape, counter, max_length, seen)
+        _one(summary, line, row, shape, counter, max_length, seen, source_keys)
     for error in errors:
         summary.errors.add(error)
     _CACHE[key] = summary
@@ -83,6 +91,7 @@ def _one(
     counter: TokenCounter,
     max_length: int | None,
     seen: dict[bytes, int],
+    source_keys: tuple[str, ...] = SOURCE_KEYS,
 ) -> None:
     summary.rows += 1
     for problem in problems(row, shape):
@@ -100,13 +109,18 @@ def _one(
         summary.duplicates.add((line, seen[digest]))
     else:
         seen[digest] = line
-    meta = metadata(row)
-    if isinstance(meta.get("edge_case"), bool):
+    names = topic_names(row)
+    if names:
+        summary.topic_records += 1
+        for name in names:
+            summary.topic_shares[name] = summary.topic_shares.get(name, 0.0) + 1 / len(names)
+    weight = None if names else edge_weight(row)
+    if weight is not None:
         summary.edge_flagged += 1
-        summary.edge_cases += meta["edge_case"]
-    source = meta.get("source_id")
+        summary.edge_cases += weight
+    source = source_of(row, source_keys)
     if source is not None:
-        summary.sources.setdefault(str(source), line)
+        summary.sources.setdefault(source, line)
 
 
 __all__ = ["PiiMatch", "Summary", "summarise"]

@@ -91,6 +91,7 @@ def summary(ctx: GateContext, data_set: DataSet) -> Any:
         token_counter(ctx),
         data_set.max_length,
         ctx.value("training").data.tokenizer,
+        tuple(ctx.project.manifest.data.source_key),
     )
 
 
