@@ -652,32 +652,31 @@ def check(
                 for hit in index.scan_batch(batch):
                     report.add(hit)
         else:
-            scan_file(index, path, rel, workers, report)
+            scan_into(index, path, rel, report, workers)
     report.close()
     return report
 
 
-def scan_file(
-    index: ContaminationIndex, path: Path, rel: str, workers: int | None = None, report: Report | None = None
-) -> Iterator[Hit]:
-    """Stream a training file through the index; a large JSONL file is split over ``workers`` processes.
+def scan_file(index: ContaminationIndex, path: Path, rel: str, workers: int | None = None) -> Iterator[Hit]:
+    """Every hit of a training file, in order, in this process (tests and small files; the check streams
+    hits into a Report with :func:`scan_into`)."""
+    for batch in file_batches(path, rel):
+        yield from index.scan_batch(batch)
 
-    With a ``report`` the hits go into it (bounded memory) and nothing is yielded; without one (every hit,
-    in order) the scan stays in this process.
-    """
+
+def scan_into(index: ContaminationIndex, path: Path, rel: str, report: Report, workers: int | None = None) -> None:
+    """Stream a training file's hits into the report; a large JSONL file is split over ``workers`` processes
+    (default: from its size and the CPUs)."""
     from ftspec.data.loading import data_kind
 
     size = path.stat().st_size
     workers = workers or default_workers(size)
-    if report is not None and workers > 1 and data_kind(path) == "jsonl" and size >= PARALLEL_BYTES:
+    if workers > 1 and data_kind(path) == "jsonl" and size >= PARALLEL_BYTES:
         _parallel_scan(index, path, rel, workers, report)
         return
     for batch in file_batches(path, rel):
         for hit in index.scan_batch(batch):
-            if report is None:
-                yield hit
-            else:
-                report.add(hit)
+            report.add(hit)
 
 
 def default_workers(size: int = 0) -> int:

@@ -177,7 +177,7 @@ def test_parallel_scan_matches_serial_and_numbers_lines_across_ranges(
     reports = []
     for workers in (1, 3):
         report = engine.Report(lines=set())
-        list(scan_file(index, tmp_path / "train.jsonl", "t", workers=workers, report=report))
+        engine.scan_into(index, tmp_path / "train.jsonl", "t", report, workers)
         report.close()
         reports.append(report)
     one, three = reports
@@ -208,7 +208,7 @@ def test_parallel_scan_names_a_malformed_line_in_the_second_range(
     monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
     with pytest.raises(DataError, match=r"^t:41: invalid JSON"):
         index = ContaminationIndex([Record("e", 1, "x y")], n=2)
-        list(scan_file(index, path, "t", workers=2, report=engine.Report()))
+        engine.scan_into(index, path, "t", engine.Report(), workers=2)
 
 
 @pytest.mark.parametrize(("n", "step"), [(1, 1), (4, 2), (10, 4), (13, 3)])

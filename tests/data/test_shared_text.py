@@ -81,3 +81,21 @@ def test_command_reports_exact_copies_first_with_one_summary_line(tmp_path: Path
     assert (report["exact_copies"], report["overlapping_records"]) == (len(corpus.exact), len(corpus.ngram))
     assert [h["kind"] for h in report["hits"]][: len(corpus.exact)] == ["exact"] * len(corpus.exact)
     assert any("shared word sequence" in x for x in report["left_out"])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_sampled_training_side_and_parallel_ranges_find_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    from ftspec.data import contamination as engine
+
+    corpus = chat_corpus(seed=5)
+    train, eval_ = corpus.write(tmp_path)
+    whole = run(train, eval_)
+    monkeypatch.setattr(engine, "SAMPLE_BYTES", train.stat().st_size // 3)  # shared text from 16 ranges
+    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    references = list(file_batches(eval_, "eval.jsonl"))
+    sampled = check([(train, "train.jsonl")], references, Comparison(), workers, lines=True)
+    assert sampled.lines == whole.lines and sampled.lines
+    assert (sampled.exact_records, sampled.overlap_records) == (len(corpus.exact), len(corpus.ngram))
+    assert any("sampled training records" in x for x in sampled.left_out)
