@@ -109,7 +109,7 @@ class ContaminationIndex:
             g, starts, records = _windows(words, self.m)
             grams.append(g[starts])
             owners.append(records + base)
-            rows, hashes = record_hashes(words)
+            rows, hashes = short_text_hashes(words, self.n)
             exact_rows.append(rows + base)
             exact_hashes.append(hashes)
         self.keys, self.owner_bits = _keys(np, grams, owners, self.size)
@@ -178,29 +178,32 @@ class ContaminationIndex:
     def _remove_shared_grams(self, np: Any, sample: list[tuple[Batch, Any]], side: str) -> None:
         """Drop the indexed m-grams that most references (or most sampled training records) hold."""
         bits = np.uint64(self.owner_bits)
+        indexed = self.keys >> bits  # sorted, as the keys are
         shared = [np.zeros(0, np.uint64)]
         need = self.comparison.threshold(self.size)
         if need is not None and len(self.keys):
-            distinct = self.keys[np.r_[True, self.keys[1:] != self.keys[:-1]]]  # one per (m-gram, reference)
-            grams, counts = _shared(np, distinct >> bits, np.zeros(len(distinct), np.int64), need, owned=False)
+            distinct = np.r_[True, self.keys[1:] != self.keys[:-1]]  # one per (m-gram, reference)
+            grams, counts = _runs(np, indexed[distinct], need)
             shared.append(grams)
             self._note_grams(np, grams, counts, "eval", self.size)
         total = sum(len(b) for b, _ in sample)
         need = self.comparison.threshold(total)
-        if need is not None:
+        if need is not None and len(indexed):
             prefixes, owners, base = [], [], 0
             for batch, seg_words in sample:
                 g, starts, records = _windows(self.compared(batch, seg_words), self.m)
-                prefixes.append(g[starts] >> bits)
-                owners.append(records + base)
+                g = g[starts] >> bits
+                at = np.minimum(np.searchsorted(indexed, g), len(indexed) - 1)
+                known = np.flatnonzero(indexed[at] == g)  # only the m-grams that could match matter
+                prefixes.append(g[known])
+                owners.append(records[known] + base)
                 base += len(batch)
             grams, counts = _shared(np, np.concatenate(prefixes), np.concatenate(owners), need)
-            indexed = np.isin(grams, self.keys >> bits)  # only the ones that would have matched
-            shared.append(grams[indexed])
-            self._note_grams(np, grams[indexed], counts[indexed], side, total)
+            shared.append(grams)
+            self._note_grams(np, grams, counts, side, total)
         self.shared_grams = np.unique(np.concatenate(shared))
         if len(self.shared_grams):
-            self.keys = self.keys[~np.isin(self.keys >> bits, self.shared_grams)]
+            self.keys = self.keys[~np.isin(indexed, self.shared_grams)]
 
     def _note_grams(self, np: Any, grams: Any, counts: Any, side: str, total: int) -> None:
         if not len(grams):
@@ -289,10 +292,11 @@ class ContaminationIndex:
         return _pairs(words.record_of(starts[keep]), lo[keep], hi, self.keys, mask)
 
     def _exact_pairs(self, words: Any) -> set[tuple[int, int]]:
-        """Records whose whole compared text equals a reference's (by hash; verified after)."""
+        """Records too short for an n-gram that equal a reference (longer copies share n-grams, and are told
+        apart as exact copies when verified)."""
         import numpy as np
 
-        rows, hashes = record_hashes(words)
+        rows, hashes = short_text_hashes(words, self.n)
         if not len(rows) or not len(self.exact_hashes):
             return set()
         lo = np.searchsorted(self.exact_hashes, hashes, side="left")
@@ -317,13 +321,10 @@ def segment_hashes(words: Any) -> Any:
     return _text_hashes(words)
 
 
-def record_hashes(words: Any) -> tuple[Any, Any]:
-    """(rows, hashes) of the records with words: whole-text hashes that find exact copies."""
-    import numpy as np
+def short_text_hashes(words: Any, n: int) -> tuple[Any, Any]:
+    from ftspec.data.ngrams import short_text_hashes as hashes
 
-    hashes = _text_hashes(words)
-    rows = np.flatnonzero(hashes != 0)
-    return rows, hashes[rows]
+    return hashes(words, n)
 
 
 def _text_hashes(words: Any) -> Any:
@@ -357,19 +358,24 @@ def _windows(words: Any, m: int) -> tuple[Any, Any, Any]:
     return windows(words, m)
 
 
-def _shared(np: Any, values: Any, owners: Any, need: int, owned: bool = True) -> tuple[Any, Any]:
-    """The values held by at least ``need`` distinct owners, and how many hold each (``owned=False``: the
-    values are already one per owner)."""
+def _shared(np: Any, values: Any, owners: Any, need: int) -> tuple[Any, Any]:
+    """The values held by at least ``need`` distinct owners, and how many hold each."""
     if not len(values):
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    if owned:
-        order = np.lexsort((owners, values))
-        values, owners = values[order], owners[order]
-        new = np.r_[True, (values[1:] != values[:-1]) | (owners[1:] != owners[:-1])]
-        values = values[new]
-    unique, counts = np.unique(values, return_counts=True)
+    order = np.lexsort((owners, values))
+    values, owners = values[order], owners[order]
+    new = np.r_[True, (values[1:] != values[:-1]) | (owners[1:] != owners[:-1])]
+    return _runs(np, values[new], need)
+
+
+def _runs(np: Any, values: Any, need: int) -> tuple[Any, Any]:
+    """The values of a sorted array that occur at least ``need`` times, and how often each does."""
+    if not len(values):
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    counts = np.diff(np.r_[starts, len(values)])
     hit = counts >= need
-    return unique[hit], counts[hit]
+    return values[starts[hit]], counts[hit]
 
 
 def _segment_text(parts: list[tuple[Batch, Any]], wanted: Any) -> str:
@@ -519,7 +525,7 @@ def file_batches(path: Path, rel: str) -> Iterator[Batch]:
 
 # Shared text on the training side is looked for in the whole file up to this size, else in SAMPLE_RANGES
 # ranges of SAMPLE_BYTES / SAMPLE_RANGES spread over it: a text in half the records is in half of any sample.
-SAMPLE_BYTES = 16 << 20
+SAMPLE_BYTES = 4 << 20
 SAMPLE_RANGES = 16
 
 
