@@ -127,15 +127,18 @@ def reference(train: Path, eval_: Path, n: int) -> set[tuple[int, int]]:
     return found
 
 
-def ftspec_scan(train: Path, eval_: Path, n: int, workers: int | None = None) -> tuple[set[int], int]:
-    """The flagged training lines and the number of (train, eval) pairs, as the gate checks them."""
+def ftspec_scan(
+    train: Path, eval_: Path, n: int, workers: int | None = None, lines: bool = True
+) -> tuple[set[int], int, int]:
+    """The flagged training lines (when asked for), their number and the number of (train, eval) pairs, as the
+    gate checks them."""
     from ftspec.data.comparison import Comparison
     from ftspec.data.contamination import check, file_batches
 
     report = check(
-        [(train, "train.jsonl")], file_batches(eval_, "eval.jsonl"), Comparison(ngram=n), workers, lines=True
+        [(train, "train.jsonl")], file_batches(eval_, "eval.jsonl"), Comparison(ngram=n), workers, lines=lines
     )
-    return {line for _, line in report.lines or ()}, report.hits
+    return {line for _, line in report.lines or ()}, report.records, report.hits
 
 
 def warm_imports() -> None:
@@ -195,8 +198,8 @@ def child(train: Path, eval_: Path, n: int, workers: int) -> None:
     global SCAN_RANGE
     SCAN_RANGE = engine._scan_range
     engine._scan_range = measured_scan_range  # the pool pickles it by name: __main__ in the forked workers
-    (lines, pairs), seconds, cpu = timed(ftspec_scan, train, eval_, n, workers or None)
-    result = {"records": len(lines), "pairs": pairs, "seconds": seconds, "cpu": cpu, "peak_rss_mb": peak_rss_mb()}
+    (_, records, pairs), seconds, cpu = timed(ftspec_scan, train, eval_, n, workers or None, False)
+    result = {"records": records, "pairs": pairs, "seconds": seconds, "cpu": cpu, "peak_rss_mb": peak_rss_mb()}
     print(json.dumps(result))
 
 
@@ -265,7 +268,7 @@ def rows_for(train: Path, eval_: Path, n: int, lines: set[int], pairs: int) -> b
     auto = default_workers(train.stat().st_size)
     ok = True
     for name, workers in (("1 process", 1), ("2 processes", 2), (f"default ({auto})", None)):
-        (found, hits), wall, cpu, faults = counted(ftspec_scan, train, eval_, n, workers)
+        (found, _, hits), wall, cpu, faults = counted(ftspec_scan, train, eval_, n, workers)
         ok &= found == lines and hits == pairs
         print(
             f"  {mb:6.0f} MB {name:14s}: {wall:7.2f} s wall {cpu:7.2f} s CPU {mb / wall:6.1f} MB/s  "
@@ -316,7 +319,7 @@ def main() -> int:
         if size == sizes[0] and not args.no_reference:
             mb = path.stat().st_size / 1e6
             ref, t_ref, c_ref = timed(reference, path, eval_, args.ngram)
-            _, wall, _ = timed(ftspec_scan, path, eval_, args.ngram, 1)
+            _, wall, _ = timed(ftspec_scan, path, eval_, args.ngram, 1, False)
             ok &= ref == mine
             print(
                 f"  {mb:6.0f} MB reference     : {t_ref:7.2f} s wall {c_ref:7.2f} s CPU {mb / t_ref:6.1f} MB/s  "
