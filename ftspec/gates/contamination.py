@@ -21,11 +21,19 @@ SOURCE = (
 SHOWN = 20
 
 
-@gate("data.contamination", phase="data", needs=("training",), source=SOURCE)
+@gate("data.contamination", phase="data", needs=("training",), ngram=None, source=SOURCE)
 def contamination(ctx: GateContext) -> Iterator[Finding]:
     """No training example equals or shares an n-gram (data.contamination in ftspec.yaml) with an eval or
     calibration example; text most records share (a system prompt) is left out and reported."""
     from ftspec.data.comparison import Comparison
+
+    if ctx.params.get("ngram") is not None:  # the gate's own setting before data.contamination existed
+        yield ctx.finding(
+            "manifest",
+            ["gates", "data.contamination", "ngram"],
+            "the n-gram length moved to data.contamination.ngram (the split stage reads it too)",
+            f"write `data: {{contamination: {{ngram: {ctx.params['ngram']}}}}}` and remove this setting",
+        )
 
     sets = present(ctx)
     trains = [s for s in sets if s.is_train]

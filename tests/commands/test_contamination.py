@@ -90,3 +90,20 @@ def test_missing_argument_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(SystemExit) as exit_:
         cli_module.main()
     assert exit_.value.code == 4
+
+
+def test_settings_come_from_the_project_of_the_train_file(tmp_path: Path) -> None:
+    (tmp_path / "ftspec.yaml").write_text("project: p\ndata: {contamination: {ngram: 5, roles: [user]}}\n")
+    (tmp_path / "data").mkdir()
+    user = {"role": "user", "content": "one two three four five six"}
+    reply = {"role": "assistant", "content": "seven eight nine ten eleven twelve"}
+    (tmp_path / "data" / "train.jsonl").write_text(json.dumps({"messages": [user, reply]}) + "\n")
+    other = {"role": "user", "content": "zero one two three four five"}
+    (tmp_path / "data" / "eval.jsonl").write_text(json.dumps({"messages": [other, reply]}) + "\n")
+    train, eval_ = str(tmp_path / "data" / "train.jsonl"), str(tmp_path / "data" / "eval.jsonl")
+    code, out, _ = invoke(train, eval_, "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["ngram"] == 5 and report["roles"] == ["user"]  # the reply is not compared
+    assert report["hits"][0]["overlap"] == "one two three four five"
+    code, out, _ = invoke(train, eval_, "--roles", "assistant")
+    assert code == 1 and out.splitlines()[0] == "exact copies:"
