@@ -7,6 +7,11 @@ hashes that carry their record in the low bits, plus two bit tables (about 11 by
 its texts; the train side is streamed in batches (over several processes for a large file), so
 memory is bounded by the eval side however large the training set is. Every hash match is verified against the
 real words before it is reported.
+
+What is compared is :class:`ftspec.data.comparison.Comparison` (ftspec.yaml `data.contamination`): the messages
+of some roles, without the text most records of a side share (removed from the index before the scan, so it
+never nominates a pair). :func:`check` is the one entry point of the gate, `ftspec contamination` and the split
+stage; it streams hits into a :class:`Report` that keeps a capped list and exact counts.
 """
 
 from __future__ import annotations
