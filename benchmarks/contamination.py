@@ -1,12 +1,14 @@
-"""Benchmark: ftspec's contamination scan against a plain pure-Python reference, same run, same data.
+"""Benchmark: ftspec's contamination check against a plain pure-Python reference, same run, same data.
 
-Generates a synthetic chat corpus (JSONL `messages`, default 200 MB train / 10 MB eval) with planted overlaps:
-train records carrying a 20-40 word passage copied from an eval record, and exact copies of eval records. Both
-implementations must find exactly the planted (train line, eval line) pairs. Prints the speed ratio, each
-side's MB/s of training data, and ftspec's peak RSS for the full and a quarter-size training set (run in fresh
-subprocesses) to show that memory follows the eval side, not the train side.
+Generates a synthetic chat corpus (JSONL `messages`, train sets of 20, 200 and 800 MB by default, a 10 MB eval
+set) with planted overlaps: train records carrying a 20-40 word passage copied from an eval record, and exact
+copies of eval records. Every row must find exactly the planted training records. For each size it prints
+1-process, 2-process and default rows (wall and CPU seconds, page faults); the pure-Python reference runs on
+the smallest size for the speed ratio. Then ftspec's peak RSS for the largest and a quarter-size training set
+(fresh subprocesses: memory follows the eval side, not the train side), and with --overlap-mb, a training set
+whose every record overlaps the eval set (hits are streamed into a capped report: memory stays bounded).
 
-    python benchmarks/contamination.py [--train-mb 200] [--eval-mb 10] [--ngram 13] [--workdir DIR]
+    python benchmarks/contamination.py [--sizes 20,200,800] [--quick] [--overlap-mb 1000] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -125,11 +127,18 @@ def reference(train: Path, eval_: Path, n: int) -> set[tuple[int, int]]:
     return found
 
 
-def ftspec_scan(train: Path, eval_: Path, n: int, workers: int | None = None) -> set[tuple[int, int]]:
-    from ftspec.data.contamination import ContaminationIndex, file_batches, scan_file
+def ftspec_scan(
+    train: Path, eval_: Path, n: int, workers: int | None = None, lines: bool = True
+) -> tuple[set[int], int, int]:
+    """The flagged training lines (when asked for), their number and the number of (train, eval) pairs, as the
+    gate checks them."""
+    from ftspec.data.comparison import Comparison
+    from ftspec.data.contamination import check, file_batches
 
-    index = ContaminationIndex.from_batches(file_batches(eval_, "eval.jsonl"), n=n)
-    return {(hit.train.line, hit.other.line) for hit in scan_file(index, train, "train.jsonl", workers)}
+    report = check(
+        [(train, "train.jsonl")], file_batches(eval_, "eval.jsonl"), Comparison(ngram=n), workers, lines=lines
+    )
+    return {line for _, line in report.lines or ()}, report.records, report.hits
 
 
 def warm_imports() -> None:
@@ -142,14 +151,22 @@ def warm_imports() -> None:
 
 def timed(func, *args):  # type: ignore[no-untyped-def]
     """(result, wall seconds, CPU seconds of this process and its finished children)."""
+    result, wall, cpu, _ = counted(func, *args)
+    return result, wall, cpu
 
-    def cpu() -> float:
+
+def counted(func, *args):  # type: ignore[no-untyped-def]
+    """(result, wall seconds, CPU seconds, minor page faults) of this process and its finished children."""
+
+    def usage() -> tuple[float, int]:
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+        cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+        return cpu, own.ru_minflt + kids.ru_minflt
 
-    started, cpu_started = time.perf_counter(), cpu()
+    started, (cpu_started, faults_started) = time.perf_counter(), usage()
     result = func(*args)
-    return result, time.perf_counter() - started, cpu() - cpu_started
+    cpu, faults = usage()
+    return result, time.perf_counter() - started, cpu - cpu_started, faults - faults_started
 
 
 def peak_rss_mb() -> float:
@@ -181,11 +198,13 @@ def child(train: Path, eval_: Path, n: int, workers: int) -> None:
     global SCAN_RANGE
     SCAN_RANGE = engine._scan_range
     engine._scan_range = measured_scan_range  # the pool pickles it by name: __main__ in the forked workers
-    hits, seconds, _ = timed(ftspec_scan, train, eval_, n, workers)
-    print(json.dumps({"hits": len(hits), "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+    (_, records, pairs), seconds, cpu = timed(ftspec_scan, train, eval_, n, workers or None, False)
+    result = {"records": records, "pairs": pairs, "seconds": seconds, "cpu": cpu, "peak_rss_mb": peak_rss_mb()}
+    print(json.dumps(result))
 
 
 def measure_memory(train: Path, eval_: Path, n: int, workers: int) -> dict[str, float]:
+    """Run the check in a fresh process (``workers`` 0: the default) and read its figures."""
     lines = subprocess.run(
         [
             sys.executable,
@@ -208,24 +227,66 @@ def measure_memory(train: Path, eval_: Path, n: int, workers: int) -> dict[str, 
     return dict(result)
 
 
-def quarter(train: Path) -> Path:
-    small = train.with_name("train-quarter.jsonl")
-    limit = train.stat().st_size // 4
+def prefix_file(train: Path, megabytes: float, name: str) -> tuple[Path, int]:
+    """The first ``megabytes`` of the train set (whole lines) as another file, and its last line number."""
+    small = train.with_name(name)
+    limit, lines = int(megabytes * 1e6), 0
     with train.open("rb") as src, small.open("wb") as dst:
         for line in src:
             if dst.tell() >= limit:
                 break
             dst.write(line)
-    return small
+            lines += 1
+    return small, lines
+
+
+def write_overlapping(path: Path, megabytes: float, rng: random.Random, evals: list[list[dict[str, str]]]) -> int:
+    """A train set whose every record quotes 20 words of an eval record (from a pool of generated records:
+    fast to write at 1 GB); its number of lines."""
+    words = [" ".join(m["content"] for m in conv).split() for conv in evals]
+    vocab = make_vocab(rng)
+    pool = [conversation(rng, vocab, 6) for _ in range(500)]
+    size, lines, total = 0, 0, int(megabytes * 1e6)
+    with path.open("w", encoding="utf-8") as out:
+        while size < total:
+            conv = [dict(m) for m in pool[lines % len(pool)]]
+            source = words[rng.randrange(len(words))]
+            start = rng.randrange(max(1, len(source) - 20))
+            conv[1]["content"] += " " + " ".join(source[start : start + 20]) + f" line {lines}"
+            line = json.dumps({"messages": conv}) + "\n"
+            out.write(line)
+            size += len(line)
+            lines += 1
+    return lines
+
+
+def rows_for(train: Path, eval_: Path, n: int, lines: set[int], pairs: int) -> bool:
+    """The 1-process, 2-process and default rows for one train file; whether each found the planted records."""
+    from ftspec.data.contamination import default_workers
+
+    mb = train.stat().st_size / 1e6
+    auto = default_workers(train.stat().st_size)
+    ok = True
+    for name, workers in (("1 process", 1), ("2 processes", 2), (f"default ({auto})", None)):
+        (found, _, hits), wall, cpu, faults = counted(ftspec_scan, train, eval_, n, workers)
+        ok &= found == lines and hits == pairs
+        print(
+            f"  {mb:6.0f} MB {name:14s}: {wall:7.2f} s wall {cpu:7.2f} s CPU {mb / wall:6.1f} MB/s  "
+            f"{faults / 1e3:7.0f}k page faults  {len(found)} records {hits} pairs"
+        )
+    return ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-mb", type=float, default=200)
+    parser.add_argument("--sizes", default="20,200,800", help="Train set sizes in MB, comma-separated.")
+    parser.add_argument("--quick", action="store_true", help="20 MB train, 2 MB eval, 50 plants: a quick run.")
     parser.add_argument("--eval-mb", type=float, default=10)
+    parser.add_argument("--overlap-mb", type=float, default=0, help="Also a train set overlapping everywhere.")
     parser.add_argument("--ngram", type=int, default=13)
     parser.add_argument("--plants", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-reference", action="store_true", help="Skip the pure-Python reference.")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
@@ -233,55 +294,56 @@ def main() -> int:
     if args.child:
         child(*args.child, args.ngram, args.workers)
         return 0
+    if args.quick:
+        args.sizes, args.eval_mb, args.plants = "20", 2.0, 50
+    sizes = sorted(float(x) for x in args.sizes.split(","))
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ftspec-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
     vocab = make_vocab(rng)
     train, eval_ = workdir / "train.jsonl", workdir / "eval.jsonl"
     evals = write_eval(eval_, args.eval_mb, rng, vocab)
-    planted = write_train(train, args.train_mb, rng, vocab, evals, args.plants)
-    mb = train.stat().st_size / 1e6
+    planted = write_train(train, sizes[-1], rng, vocab, evals, args.plants)
     print(
-        f"corpus: train {mb:.1f} MB, eval {eval_.stat().st_size / 1e6:.1f} MB, "
-        f"{len(planted)} planted overlaps, "
-        f"n={args.ngram}"
+        f"corpus: train {train.stat().st_size / 1e6:.1f} MB, eval {eval_.stat().st_size / 1e6:.1f} MB, "
+        f"{len(planted)} planted overlaps, n={args.ngram}, {len(os.sched_getaffinity(0))} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     _, t_import, _ = timed(warm_imports)
     print(f"ftspec's imports (numpy, pyarrow), paid once per process and not timed below: {t_import:.2f} s")
-    from ftspec.data.contamination import default_workers
-
-    auto = default_workers()
-    runs = {
-        "ftspec (1 process)": 1,
-        "ftspec (2 processes)": 2,
-        f"ftspec (default: {auto} for the load now)": None,
-    }
-    results = {name: timed(ftspec_scan, train, eval_, args.ngram, workers) for name, workers in runs.items()}
-    ref, t_ref, c_ref = timed(reference, train, eval_, args.ngram)
-    print(
-        f"{'reference (pure Python n-gram tuples)':40s}: {t_ref:7.2f} s wall {mb / t_ref:7.1f} MB/s  "
-        f"{c_ref:7.2f} s CPU  {len(ref)} hits"
-    )
-    for name, (hits, wall, cpu) in results.items():
-        print(
-            f"{name:40s}: {wall:7.2f} s wall {mb / wall:7.1f} MB/s  {cpu:7.2f} s CPU  {len(hits)} hits  "
-            f"ratio {t_ref / wall:5.1f}x"
-        )
-    best = min(wall for _, wall, _ in results.values())
-    single_cpu = results["ftspec (1 process)"][2]
-    print(
-        f"speed ratio (wall, best run): {t_ref / best:.1f}x (target >= 20x); "
-        f"CPU-time ratio, 1 process: {c_ref / single_cpu:.1f}x; load average now {os.getloadavg()[0]:.1f}"
-    )
-    ok = ref == planted and all(hits == planted for hits, _, _ in results.values())
-    print(f"both found exactly the planted overlaps: {ok}")
-    small = quarter(train)
+    ok = True
+    for size in sizes:
+        path, last = (train, 1 << 62) if size == sizes[-1] else prefix_file(train, size, f"train-{size:g}.jsonl")
+        mine = {(t, e) for t, e in planted if t <= last}
+        ok &= rows_for(path, eval_, args.ngram, {t for t, _ in mine}, len(mine))
+        if size == sizes[0] and not args.no_reference:
+            mb = path.stat().st_size / 1e6
+            ref, t_ref, c_ref = timed(reference, path, eval_, args.ngram)
+            _, wall, _ = timed(ftspec_scan, path, eval_, args.ngram, 1, False)
+            ok &= ref == mine
+            print(
+                f"  {mb:6.0f} MB reference     : {t_ref:7.2f} s wall {c_ref:7.2f} s CPU {mb / t_ref:6.1f} MB/s  "
+                f"speed ratio against 1 process: {t_ref / wall:.1f}x (target >= 20x)"
+            )
+    print(f"every row found exactly the planted overlaps: {ok}")
+    small, _ = prefix_file(train, sizes[-1] / 4, "train-quarter.jsonl")
     for workers in (1, 2):
         full, part = (measure_memory(path, eval_, args.ngram, workers) for path in (train, small))
-        sizes = [
+        sizes_ = [
             f"{m['peak_rss_mb']:.0f} MB (workers {m['worker_peak_rss_mb']:.0f} MB)" for m in (full, part)
         ]
-        print(f"peak RSS, {workers} process(es): {sizes[0]} on the full train set, {sizes[1]} on a quarter")
+        print(f"peak RSS, {workers} process(es): {sizes_[0]} on the full train set, {sizes_[1]} on a quarter")
+    if args.overlap_mb:
+        everywhere = workdir / "train-overlapping.jsonl"
+        lines = write_overlapping(everywhere, args.overlap_mb, rng, evals)
+        m = measure_memory(everywhere, eval_, args.ngram, 0)
+        ok &= m["records"] == lines
+        print(
+            f"overlapping everywhere ({everywhere.stat().st_size / 1e6:.0f} MB, {lines} records, default "
+            f"workers): {m['records']} records flagged, {m['pairs']} pairs, {m['seconds']:.1f} s wall, "
+            f"{m['cpu']:.1f} s CPU; peak RSS {m['peak_rss_mb']:.0f} MB, each worker {m['worker_peak_rss_mb']:.0f} MB "
+            f"(target < 500 MB)"
+        )
     return 0 if ok else 1
 
 

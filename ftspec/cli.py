@@ -223,16 +223,19 @@ def hook_pre_push(args: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("train", type=click.Path(path_type=Path))
 @click.argument("eval_", metavar="EVAL", type=click.Path(path_type=Path))
-@click.option("--ngram", default=13, show_default=True, help="Words per n-gram (13: GPT-3, lm-eval-harness).")
+@click.option("--ngram", type=int, help="Words per n-gram (default: data.contamination.ngram of the project, 13).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path),
               help="Also compare with this rubric's calibration examples.")
-@click.option("--workers", type=click.IntRange(min=1), help="Processes for a large JSONL train file (default: CPUs).")
-def contamination(train: Path, eval_: Path, ngram: int, fmt: str, rubric: Path | None, workers: int | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Processes for a large JSONL train file (default: from its size and the CPUs).")
+@click.option("--roles", help="Message roles compared, comma-separated (default: data.contamination.roles).")
+def contamination(train: Path, eval_: Path, ngram: int | None, fmt: str, rubric: Path | None, workers: int | None,
+                  roles: str | None) -> None:
     """Find TRAIN records that equal or share an n-gram with EVAL records; exit 1 when any does."""
     from ftspec.commands.contamination import contamination as run
 
-    run_command(run, train, eval_, ngram=ngram, fmt=fmt, rubric=rubric, workers=workers,
+    run_command(run, train, eval_, ngram=ngram, fmt=fmt, rubric=rubric, workers=workers, roles=roles,
                 progress=sys.stderr.isatty())  # step by step on a terminal; CI logs and pipes stay clean
 
 

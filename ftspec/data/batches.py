@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ftspec.data.records import Record, record_text
+from ftspec.data.records import ROLES, Record, record_segments
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,20 +30,25 @@ class Batch:
     """Consecutive records of one file: their lines, and their texts as segments (one per message or field).
 
     Record ``r`` is ``texts[segments[r]:segments[r+1]]`` joined with newlines; n-grams may span the segments
-    of one record, never two records.
+    of one record, never two records. ``roles`` is each segment's index in ROLES (-1: no role, or another);
+    ``keep`` marks the segments compared (set by the contamination engine: roles and shared text left out).
     """
 
     path: str
     lines: np.ndarray
     texts: pa.Array
     segments: np.ndarray
+    roles: np.ndarray | None = None
+    keep: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
 
     def text(self, row: int) -> str:
         lo, hi = int(self.segments[row]), int(self.segments[row + 1])
-        return "\n".join(t for t in self.texts[lo:hi].to_pylist() if t)
+        texts = self.texts[lo:hi].to_pylist()
+        kept = [True] * len(texts) if self.keep is None else self.keep[lo:hi].tolist()
+        return "\n".join(t for t, k in zip(texts, kept, strict=True) if t and k)
 
     def record(self, row: int) -> Record:
         return Record(self.path, int(self.lines[row]), self.text(row))
@@ -54,6 +59,18 @@ def simple_batch(path: str, lines: Any, texts: list[str]) -> Batch:
     import numpy as np
 
     return Batch(path, np.asarray(lines, dtype=np.int64), string_array(texts), np.arange(len(texts) + 1))
+
+
+def segment_batch(path: str, lines: list[int], records: list[list[tuple[str | None, str]]]) -> Batch:
+    """A batch of records given as (role, text) segments."""
+    import numpy as np
+
+    codes = {role: i for i, role in enumerate(ROLES)}
+    texts = [text for parts in records for _, text in parts]
+    roles = np.array([codes.get(role, -1) if role else -1 for parts in records for role, _ in parts], np.int8)
+    segments = np.zeros(len(records) + 1, np.int64)
+    np.cumsum([len(parts) for parts in records], out=segments[1:])
+    return Batch(path, np.asarray(lines, dtype=np.int64), string_array(texts), segments, roles)
 
 
 def string_array(texts: list[str]) -> pa.Array:
@@ -178,13 +195,14 @@ def _shape(head: bytes) -> str:
     return "fields"
 
 
-def _arrow_texts(chunk: memoryview, shape: str) -> tuple[pa.Array, np.ndarray] | None:
+def _arrow_texts(chunk: memoryview, shape: str) -> tuple[pa.Array, np.ndarray, np.ndarray | None] | None:
     """Arrow's parse of a chunk as (segment texts, segment offsets per line), or None when Arrow cannot."""
     import pyarrow as pa
     import pyarrow.json as pj
 
     if shape == "messages":
-        schema = pa.schema([("messages", pa.list_(pa.struct([("content", pa.string())])))])
+        message = pa.struct([("role", pa.string()), ("content", pa.string())])
+        schema = pa.schema([("messages", pa.list_(message))])
     else:
         schema = pa.schema([(name, pa.string()) for name in FIELDS])
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
@@ -200,15 +218,22 @@ def _arrow_texts(chunk: memoryview, shape: str) -> tuple[pa.Array, np.ndarray] |
         return None
 
 
-def _messages(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
+def _messages(table: pa.Table) -> tuple[pa.Array, np.ndarray, np.ndarray] | None:
+    import numpy as np
     import pyarrow.compute as pc
 
     messages = table.column("messages").combine_chunks()
     if messages.null_count:
         return None
     offsets = _offsets(messages)
-    contents = pc.struct_field(pc.list_flatten(messages), "content")
-    return contents, offsets - offsets[0]
+    flat = pc.list_flatten(messages)
+    contents = pc.struct_field(flat, "content")
+    found = pc.index_in(pc.struct_field(flat, "role"), value_set=string_array(list(ROLES)))
+    codes = np.frombuffer(found.buffers()[1], np.int32)[found.offset : found.offset + len(found)].astype(np.int8)
+    if found.null_count:  # no role, or one not in ROLES
+        valid = np.unpackbits(np.frombuffer(found.buffers()[0], np.uint8), bitorder="little")
+        codes[valid[found.offset : found.offset + len(found)] == 0] = -1
+    return contents, offsets - offsets[0], codes
 
 
 def _all_rows_have_a_field(columns: list[pa.Array]) -> bool:
@@ -228,7 +253,7 @@ def _offsets(lists: pa.ListArray) -> np.ndarray:
     return raw[lists.offset : lists.offset + len(lists) + 1].astype(np.int64)
 
 
-def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
+def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray, None] | None:
     """Each row's prompt, completion, chosen, rejected and text fields as consecutive segments (None when a
     row has none of them: another shape, which the Python path reads)."""
     import numpy as np
@@ -241,15 +266,15 @@ def _fields(table: pa.Table) -> tuple[pa.Array, np.ndarray] | None:
     stacked = pa.concat_arrays(columns)
     order = (np.arange(width)[None, :] * rows + np.arange(rows)[:, None]).ravel()
     indices = pa.Array.from_buffers(pa.int64(), len(order), [None, pa.py_buffer(order.astype(np.int64))])
-    return stacked.take(indices), np.arange(rows + 1, dtype=np.int64) * width
+    return stacked.take(indices), np.arange(rows + 1, dtype=np.int64) * width, None
 
 
 def _python_batch(rel: str, first: int, chunk: bytes) -> Batch:
-    lines, texts = [], []
+    lines, records = [], []
     for number, row in parse_lines(rel, first, chunk.split(b"\n")):
         lines.append(number)
-        texts.append(record_text(row))
-    return simple_batch(rel, lines, texts)
+        records.append(record_segments(row))
+    return segment_batch(rel, lines, records)
 
 
 def parse_lines(

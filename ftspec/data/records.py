@@ -1,19 +1,22 @@
 """One example of a dataset: where it is, what it says, and the metadata the data gates read.
 
-Record metadata (optional, per example) is ``metadata: {source_id: ..., topic: ..., edge_case: bool}``; a
-top-level ``source_id`` / ``topic`` / ``edge_case`` is accepted too. ``source_id`` names the transcript an
-example was sliced from (the split-by-source gate keeps one transcript on one side); ``edge_case`` marks
-examples drawn from the taxonomy's edge-case topics (the edge-case-share gate compares their share with the
-taxonomy's target).
+Record metadata (optional, per example) is ``metadata: {source_id: ..., topic: ..., topics: [...], edge_case:
+bool}``; top-level keys are accepted too. The source (the transcript an example was sliced from: the
+split-by-source gate keeps one transcript on one side) is the first of ``data.source_key``'s keys a record has
+(by default metadata.source_id, source_id, source_transcript, transcript, source, in ``metadata`` or at the top
+level). ``edge_case`` marks examples drawn from the taxonomy's edge-case topics; a record built from several
+topic seeds (``metadata.topics: [{name, edge_case}, ...]``) counts as the share of its seeds that are edge cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 ROLES = ("system", "user", "assistant", "tool")
+SOURCE_KEYS = ("metadata.source_id", "source_id", "source_transcript", "transcript", "source")
+FIELDS = ("prompt", "completion", "chosen", "rejected", "text")
 
 
 @dataclass(frozen=True)
@@ -34,28 +37,85 @@ def content_text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
-def _conversation(value: Any) -> str:
-    """A prompt/completion field: plain text or a conversational list of messages (TRL's two shapes)."""
+def _conversation(value: Any) -> list[tuple[str | None, str]]:
+    """A prompt/completion field as (role, text) parts: plain text (no role) or a list of messages."""
     if isinstance(value, list):
-        return "\n".join(content_text(m.get("content")) for m in value if isinstance(m, Mapping))
-    return content_text(value)
+        return [(_role(m), content_text(m.get("content"))) for m in value if isinstance(m, Mapping)]
+    return [(None, content_text(value))]
+
+
+def _role(message: Mapping[str, Any]) -> str | None:
+    role = message.get("role")
+    return role if isinstance(role, str) else None
+
+
+def record_segments(row: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    """(role, text) of every message (or prompt, completion, chosen, rejected, text field) of a row."""
+    if isinstance(row.get("messages"), list):
+        return _conversation(row["messages"])
+    return [part for k in FIELDS if k in row for part in _conversation(row[k])]
 
 
 def record_text(row: Mapping[str, Any]) -> str:
     """Every message content (or prompt, completion, chosen, rejected, text) joined with newlines."""
-    if isinstance(row.get("messages"), list):
-        return _conversation(row["messages"])
-    parts = [
-        _conversation(row[k]) for k in ("prompt", "completion", "chosen", "rejected", "text") if k in row
-    ]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(text for _, text in record_segments(row) if text)
 
 
 def metadata(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The `metadata` mapping, with top-level source_id/topic/edge_case as fallbacks."""
+    """The `metadata` mapping, with top-level source_id/topic/topics/edge_case as fallbacks."""
     meta = row.get("metadata")
     out = dict(meta) if isinstance(meta, Mapping) else {}
-    for key in ("source_id", "topic", "edge_case"):
+    for key in ("source_id", "topic", "topics", "edge_case"):
         if key not in out and key in row:
             out[key] = row[key]
     return out
+
+
+def lookup(row: Mapping[str, Any], key: str) -> Any:
+    """The value at a dotted key (``metadata.source_id``), or None; a plain key is looked up in ``metadata``
+    too."""
+    value: Any = row
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if value is None and "." not in key:
+        meta = row.get("metadata")
+        value = meta.get(key) if isinstance(meta, Mapping) else None
+    return value
+
+
+def source_of(row: Mapping[str, Any], keys: Sequence[str] = SOURCE_KEYS) -> str | None:
+    """The record's source transcript: the first of ``keys`` it has (a string or number)."""
+    for key in keys:
+        value = lookup(row, key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+            return str(value)
+    return None
+
+
+def edge_weight(row: Mapping[str, Any]) -> float | None:
+    """How much of the record is an edge case: the share of its topic seeds that say they are one
+    (``topics: [{name, edge_case: true}, ...]``), else 0 or 1 from ``edge_case``; None when it does not say,
+    or when its topics are plain names (see :func:`topic_names`)."""
+    meta = metadata(row)
+    topics = meta.get("topics")
+    if isinstance(topics, list) and topics:
+        flags = [t.get("edge_case") if isinstance(t, Mapping) else None for t in topics]
+        if all(isinstance(f, bool) for f in flags):
+            return sum(bool(f) for f in flags) / len(flags)
+        if topic_names(row):
+            return None
+    flag = meta.get("edge_case")
+    return float(flag) if isinstance(flag, bool) else None
+
+
+def topic_names(row: Mapping[str, Any]) -> list[str] | None:
+    """The topic seeds of a multi-topic record given as names (``topics: [name, ...]``, or mappings with a
+    name but no edge_case), to be weighed against the taxonomy's edge-case topics; None otherwise."""
+    topics = metadata(row).get("topics")
+    if not isinstance(topics, list) or not topics:
+        return None
+    names = [t if isinstance(t, str) else t.get("name") if isinstance(t, Mapping) else None for t in topics]
+    flagged = all(isinstance(t, Mapping) and isinstance(t.get("edge_case"), bool) for t in topics)
+    if flagged or not all(isinstance(n, str) for n in names):
+        return None
+    return [str(n) for n in names]

@@ -17,7 +17,7 @@ from ftspec.data.artifacts import plain_words
 from ftspec.data.contamination import normalise
 from ftspec.data.formats import problems
 from ftspec.data.pii import Allowlist, PiiMatch, find_pii
-from ftspec.data.records import content_text, metadata, record_text
+from ftspec.data.records import SOURCE_KEYS, content_text, edge_weight, record_text, source_of, topic_names
 from ftspec.data.tokens import TokenCounter, approximate_tokens
 
 CAP = 50
@@ -37,6 +37,7 @@ class Checks:
     min_words: int = 12
     pii_allow: tuple[str, ...] = ()
     max_record_bytes: int | None = None
+    source_keys: tuple[str, ...] = SOURCE_KEYS  # where a record names the transcript it was sliced from
 
 
 @dataclass
@@ -64,8 +65,10 @@ class Summary:
     longest: int = 0
     pii: Capped = field(default_factory=Capped)  # (line, PiiMatch)
     duplicates: Capped = field(default_factory=Capped)  # (line, first line)
-    edge_flagged: int = 0  # rows that say whether they are an edge case
-    edge_cases: int = 0
+    edge_flagged: int = 0  # rows that say whether (or how much: topic seeds) they are an edge case
+    edge_cases: float = 0.0  # the sum of their edge-case shares
+    topic_records: int = 0  # rows whose topic seeds are names (metadata.topics: [name, ...])
+    topic_shares: dict[str, float] = field(default_factory=dict)  # name -> sum over rows of 1 / seeds
     sources: dict[str, int] = field(default_factory=dict)  # source_id -> first line
     ratio_bins: list[int] = field(default_factory=lambda: [0] * (len(RATIO_BINS) + 1))  # user->reply pairs
     ratio_over: int = 0  # pairs whose reply exceeds the limit
@@ -114,21 +117,26 @@ def summarise(
         for problem in problems(row, shape):
             summary.shape.add((line, problem))
         turns.record(summary, line, row)
-        _metadata(summary, line, row)
+        _metadata(summary, line, row, checks.source_keys)
     for error in errors:
         summary.errors.add(error)
     _CACHE[key] = summary
     return summary
 
 
-def _metadata(summary: Summary, line: int, row: dict[str, Any]) -> None:
-    meta = metadata(row)
-    if isinstance(meta.get("edge_case"), bool):
+def _metadata(summary: Summary, line: int, row: dict[str, Any], source_keys: tuple[str, ...]) -> None:
+    names = topic_names(row)
+    if names:
+        summary.topic_records += 1
+        for name in names:
+            summary.topic_shares[name] = summary.topic_shares.get(name, 0.0) + 1 / len(names)
+    weight = None if names else edge_weight(row)
+    if weight is not None:
         summary.edge_flagged += 1
-        summary.edge_cases += meta["edge_case"]
-    source = meta.get("source_id")
+        summary.edge_cases += weight
+    source = source_of(row, source_keys)
     if source is not None:
-        summary.sources.setdefault(str(source), line)
+        summary.sources.setdefault(source, line)
 
 
 class Message(NamedTuple):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.datasets import DataSet, present, summary
@@ -148,19 +148,24 @@ def duplicates(ctx: GateContext) -> Iterator[Finding]:
     source=SOURCE + "; finetune-design step 3: ~15% edge cases",
 )
 def edge_case_share(ctx: GateContext) -> Iterator[Finding]:
-    """The share of training examples flagged `metadata.edge_case` is near the taxonomy's edge-case weight."""
+    """The share of training examples that are edge cases (`metadata.edge_case`; a multi-topic example,
+    `metadata.topics`, counts by the share of its topic seeds that are edge cases) is near the taxonomy's
+    edge-case weight."""
     target, origin = _edge_target(ctx)
     tolerance = float(ctx.params["tolerance"])
     for ds in present(ctx, ("train",)):
         s = summary(ctx, ds)
-        if not s.edge_flagged:
-            raise NotApplicable(f"no example in {ds.rel} carries metadata.edge_case")
-        share = s.edge_cases / s.edge_flagged
+        flagged = s.edge_flagged + s.topic_records
+        if not flagged:
+            raise NotApplicable(f"no example in {ds.rel} carries metadata.edge_case or metadata.topics")
+        edges = _edge_topics(ctx)
+        cases = s.edge_cases + sum(share for name, share in s.topic_shares.items() if edges(name))
+        share = cases / flagged
         if abs(share - target) > tolerance + 1e-9:
             yield Finding(
                 ds.at(),
-                f"{pct(share)} of examples are edge cases ({s.edge_cases:,} of "
-                f"{s.edge_flagged:,}), outside {band(target, tolerance)} ({origin})",
+                f"{pct(share)} of examples are edge cases ({cases:,.4g} of {flagged:,}; a multi-topic example "
+                f"counts by its share of edge-case topics), outside {band(target, tolerance)} ({origin})",
                 "generate or drop edge-case examples to match the taxonomy",
             )
 
@@ -174,6 +179,14 @@ def _edge_target(ctx: GateContext) -> tuple[float, str]:
     return 0.15, "the method's default"
 
 
+def _edge_topics(ctx: GateContext) -> Callable[[str], bool]:
+    """Whether a topic name is an edge case: the taxonomy's flag, else an `edge` in the name."""
+    if ctx.project.exists("taxonomy") and ctx.project.load("taxonomy").ok:
+        flags = {t.name: t.is_edge_case for t in ctx.value("taxonomy").taxonomy.topics}
+        return lambda name: flags.get(name, "edge" in name.lower())
+    return lambda name: "edge" in name.lower()
+
+
 @gate(
     "data.split-by-source",
     phase="data",
@@ -181,7 +194,8 @@ def _edge_target(ctx: GateContext) -> tuple[float, str]:
     source="finetune-design: split train/eval by transcript first; one transcript's slices on one side",
 )
 def split_by_source(ctx: GateContext) -> Iterator[Finding]:
-    """No source transcript (metadata.source_id) has examples in both the training and the eval set."""
+    """No source transcript (`data.source_key`: metadata.source_id, source_id, source_transcript, transcript or
+    source) has examples in both the training and the eval set."""
     sets = {ds.role: ds for ds in present(ctx)}
     pairs = [
         (sets[a], sets[b])
@@ -193,7 +207,8 @@ def split_by_source(ctx: GateContext) -> Iterator[Finding]:
     for train, held_out in pairs:
         ours, theirs = summary(ctx, train).sources, summary(ctx, held_out).sources
         if not ours or not theirs:
-            raise NotApplicable("examples carry no metadata.source_id")
+            keys = ", ".join(ctx.project.manifest.data.source_key)
+            raise NotApplicable(f"examples carry none of the source keys ({keys}; data.source_key in ftspec.yaml)")
         shared = sorted((line, source) for source, line in ours.items() if source in theirs)
         found = [
             Finding(

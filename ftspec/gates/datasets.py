@@ -135,6 +135,7 @@ def checks(ctx: GateContext) -> Any:
         min_words=int(lang["min_words"]),
         pii_allow=tuple(str(v) for v in [*(pii.get("allow") or ()), *(CRISIS_LINES if pii["crisis_lines"] else ())]),
         max_record_bytes=int(fmt["max_record_bytes"]) if fmt.get("max_record_bytes") else None,
+        source_keys=tuple(ctx.project.manifest.data.source_key),
     )
 
 

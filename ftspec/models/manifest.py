@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from ftspec.models.base import Strict
+from ftspec.models.base import RuleError, Strict
 
 Architecture = Literal["fine-tuning", "hybrid", "rag-only"]
 
@@ -52,6 +52,41 @@ class CheckSettings(Strict):
     )
 
 
+Role = Literal["system", "user", "assistant", "tool"]
+COMPARED_ROLES: tuple[Role, ...] = ("user", "assistant", "tool")
+SOURCE_KEYS = ["metadata.source_id", "source_id", "source_transcript", "transcript", "source"]
+
+
+class ContaminationSettings(Strict):
+    """What the contamination check compares: one definition for the gate, `ftspec contamination` and split."""
+
+    ngram: int = Field(13, ge=1, description="Words per n-gram (13: GPT-3, lm-eval-harness).")
+    roles: list[Role] = Field(
+        default_factory=lambda: list(COMPARED_ROLES),
+        description="Message roles compared (the system prompt is left out by default: every record shares it).",
+    )
+    shared_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Text in at least this share of one side's records (a system prompt, a fixed instruction) "
+        "is left out of the comparison and reported.",
+    )
+    shared_min_records: int = Field(
+        3, ge=2, description="... and in at least this many records (a pair of records shares nothing by chance)."
+    )
+
+
+class DataSettings(Strict):
+    """How the data gates read the training and eval sets."""
+
+    source_key: list[str] = Field(
+        default_factory=lambda: list(SOURCE_KEYS),
+        description="Keys naming the transcript a record was sliced from, first found wins (dotted: in a mapping).",
+    )
+    contamination: ContaminationSettings = Field(default_factory=lambda: ContaminationSettings())
+
+
 BackendKind = Literal["openai", "transformers", "scripted"]
 
 
@@ -95,7 +130,9 @@ class SplitSettings(Strict):
     first_slice: int = Field(3, ge=1, description="Exchanges before the first slice.")
     min_gap: int = Field(2, ge=1)
     max_gap: int = Field(5, ge=1)
-    ngram: int = Field(13, ge=1, description="n-gram length of the contamination check.")
+    ngram: int | None = Field(
+        None, ge=1, description="Deprecated: set data.contamination.ngram (split and the gate share it)."
+    )
 
 
 class EvalSettings(Strict):
@@ -139,6 +176,18 @@ class Manifest(Strict):
     check: CheckSettings = Field(default_factory=lambda: CheckSettings())
     backends: Backends | None = Field(None, description="LLM backends per role for generate and assess.")
     pipeline: PipelineSettings = Field(default_factory=lambda: PipelineSettings())
+    data: DataSettings = Field(default_factory=lambda: DataSettings(), description="How data files are read.")
+
+    @model_validator(mode="after")
+    def check_one_ngram(self) -> Manifest:
+        ngram = self.pipeline.split.ngram
+        if ngram is not None and ngram != self.data.contamination.ngram:
+            raise RuleError(
+                ("pipeline", "split", "ngram"),
+                f"{ngram} differs from data.contamination.ngram {self.data.contamination.ngram}, which the "
+                "contamination gate uses. move it to data.contamination.ngram so split drops what the gate flags",
+            )
+        return self
     gates: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-gate settings: thresholds, `skip: reason`, `severity: error|warning`.",

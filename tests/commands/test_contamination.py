@@ -26,12 +26,13 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def test_hits_in_text() -> None:
     code, out, _ = invoke(str(EXAMPLE / f"{FAIL}/train.jsonl"), str(EXAMPLE / f"{FAIL}/eval.jsonl"))
     assert code == 1
-    first = out.splitlines()[0]
+    heading, first = out.splitlines()[:2]
+    assert heading == "overlapping records:"
     assert first.startswith(
         f"{EXAMPLE / FAIL / 'train.jsonl'}:7: shares {EXAMPLE / FAIL / 'eval.jsonl'}:3: "
     )
     assert "'that sounds relieved to live with case 2002" in first
-    assert "1 contaminated training records" in out
+    assert out.splitlines()[-1].startswith("0 exact copies, 1 overlapping records; 13-gram overlap against")
 
 
 def test_hits_in_json() -> None:
@@ -45,6 +46,7 @@ def test_hits_in_json() -> None:
     )
     report = json.loads(out)
     assert code == 1 and report["contaminated"] and report["ngram"] == 13
+    assert (report["exact_copies"], report["overlapping_records"]) == (0, 1)
     (hit,) = report["hits"]
     assert (hit["kind"], hit["train"]["line"], hit["other"]["line"]) == ("ngram", 7, 3)
     assert hit["train"]["path"].endswith("train.jsonl") and hit["other"]["path"].endswith("eval.jsonl")
@@ -61,7 +63,7 @@ def test_rubric_calibration_examples_are_references(tmp_path: Path) -> None:
     response = "It sounds like the deadlines shift without any say from you, and that's the part that stings."
     train.write_text(json.dumps({"prompt": "?", "completion": response}) + "\n")
     code, out, _ = invoke(str(train), str(EXAMPLE / f"{PASS}/eval.jsonl"), "--rubric", str(RUBRIC))
-    assert code == 1 and f"{RUBRIC}:" in out.splitlines()[0]
+    assert code == 1 and f"{RUBRIC}:" in out.splitlines()[1]
 
 
 @pytest.mark.parametrize(
@@ -88,3 +90,20 @@ def test_missing_argument_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(SystemExit) as exit_:
         cli_module.main()
     assert exit_.value.code == 4
+
+
+def test_settings_come_from_the_project_of_the_train_file(tmp_path: Path) -> None:
+    (tmp_path / "ftspec.yaml").write_text("project: p\ndata: {contamination: {ngram: 5, roles: [user]}}\n")
+    (tmp_path / "data").mkdir()
+    user = {"role": "user", "content": "one two three four five six"}
+    reply = {"role": "assistant", "content": "seven eight nine ten eleven twelve"}
+    (tmp_path / "data" / "train.jsonl").write_text(json.dumps({"messages": [user, reply]}) + "\n")
+    other = {"role": "user", "content": "zero one two three four five"}
+    (tmp_path / "data" / "eval.jsonl").write_text(json.dumps({"messages": [other, reply]}) + "\n")
+    train, eval_ = str(tmp_path / "data" / "train.jsonl"), str(tmp_path / "data" / "eval.jsonl")
+    code, out, _ = invoke(train, eval_, "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["ngram"] == 5 and report["roles"] == ["user"]  # the reply is not compared
+    assert report["hits"][0]["overlap"] == "one two three four five"
+    code, out, _ = invoke(train, eval_, "--roles", "assistant")
+    assert code == 1 and out.splitlines()[0] == "exact copies:"

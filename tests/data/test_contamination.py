@@ -172,12 +172,25 @@ def test_parallel_scan_matches_serial_and_numbers_lines_across_ranges(
     serial = [
         (h.train.line, h.other.line) for h in scan_file(index, tmp_path / "train.jsonl", "t", workers=1)
     ]
-    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
-    parallel = [
-        (h.train.line, h.other.line) for h in scan_file(index, tmp_path / "train.jsonl", "t", workers=3)
-    ]
-    assert parallel == serial
     assert set(serial) == reference(train, refs, 3)
+    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    reports = []
+    for workers in (1, 3):
+        report = engine.Report(lines=set())
+        engine.scan_into(index, tmp_path / "train.jsonl", "t", report, workers)
+        report.close()
+        reports.append(report)
+    one, three = reports
+    assert three.lines == one.lines == {("t", line) for line, _ in serial}
+    assert (three.exact_records, three.overlap_records, three.hits) == (
+        one.exact_records,
+        one.overlap_records,
+        len(serial),
+    )
+    assert [f.train.line for f in three.overlap] == [f.train.line for f in one.overlap]
+    assert [[h.other.line for h in f.hits] for f in three.overlap] == [
+        [h.other.line for h in f.hits] for f in one.overlap
+    ]
 
 
 def test_normalise_folds_case_and_punctuation() -> None:
@@ -194,7 +207,8 @@ def test_parallel_scan_names_a_malformed_line_in_the_second_range(
     path.write_text("\n".join([good] * 40 + ["{broken"] + [good] * 9) + "\n")
     monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
     with pytest.raises(DataError, match=r"^t:41: invalid JSON"):
-        list(scan_file(ContaminationIndex([Record("e", 1, "x y")], n=2), path, "t", workers=2))
+        index = ContaminationIndex([Record("e", 1, "x y")], n=2)
+        engine.scan_into(index, path, "t", engine.Report(), workers=2)
 
 
 @pytest.mark.parametrize(("n", "step"), [(1, 1), (4, 2), (10, 4), (13, 3)])

@@ -108,9 +108,14 @@ EXPECT = {
 
 
 def write(
-    name: str, train: list[dict[str, object]], eval_: list[dict[str, object]], extra: dict[str, str]
+    name: str,
+    train: list[dict[str, object]],
+    eval_: list[dict[str, object]],
+    extra: dict[str, str],
+    case: str = "generated",
+    expect: str | None = None,
 ) -> None:
-    out = HERE / name / "generated"  # tests/examples/<gate>/<kind>/<case>/
+    out = HERE / name / case  # tests/examples/<gate>/<kind>/<case>/
     shutil.rmtree(out, ignore_errors=True)
     (out / "config").mkdir(parents=True)
     (out / "data").mkdir()
@@ -121,7 +126,7 @@ def write(
         (out / rel).write_text(text)
     gate, kind = name.split("/")
     if kind == "fail":
-        (out / "expect.txt").write_text(EXPECT[gate] + "\n")
+        (out / "expect.txt").write_text((expect or EXPECT[gate]) + "\n")
 
 
 def _jsonl(records: list[dict[str, object]]) -> str:
@@ -187,6 +192,7 @@ def main() -> None:
     }
     write("data.contamination/fail", copied, eval_, {})
     write_content_examples(train, eval_)
+    real_shape()
 
 
 LONG_REPLY = (
@@ -227,6 +233,57 @@ def write_content_examples(train: list[dict[str, object]], eval_: list[dict[str,
         {"role": "assistant", "content": CHINESE},
     ]}
     write("data.language/fail", foreign, eval_, {})
+
+
+SYSTEM = (
+    "You are a warm and practical career coach. Listen first, reflect what you heard, ask one question at a "
+    "time, and never give a list of more than three steps."
+)
+INSTRUCTION = "Please answer as my coach and keep it short and kind without lists or headings at all today."
+
+
+def chat(rows_: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The rows as real chat data has them: one system prompt, a fixed instruction opening the first turn."""
+    out = []
+    for row in rows_:
+        messages = [dict(m) for m in row["messages"] if m["role"] != "system"]  # type: ignore[attr-defined]
+        messages[0]["content"] = f"{INSTRUCTION} {messages[0]['content']}"
+        out.append({**row, "messages": [{"role": "system", "content": SYSTEM}, *messages]})
+    return out
+
+
+def real_shape() -> None:
+    """Cases for the metadata and boilerplate real data has (issue 11)."""
+    train, eval_ = chat(rows("t", 13, 2, 1)), chat(rows("e", 4, 1, 2))
+    write("data.contamination/pass", train, eval_, {}, case="shared-prompt")
+    copied = [*eval_[:1], train[4], *eval_[2:]]  # a verbatim copy, system prompt and instruction included
+    expect = "equals 'please answer as my coach"
+    write("data.contamination/fail", train, copied, {}, case="exact-copy", expect=expect)
+    renamed = [_source_key(r) for r in rows("t", 13, 2, 1)]
+    held = [_source_key(r) for r in rows("e", 4, 1, 2)]
+    write("data.split-by-source/pass", renamed, held, {}, case="source-transcript")
+    held[1] = {**held[1], "source_transcript": "t3"}
+    expect = "source 't3' is also in data/eval.jsonl"
+    write("data.split-by-source/fail", renamed, held, {}, case="source-transcript", expect=expect)
+    # four topic seeds, one an edge case: a quarter of an edge case each (not a whole one); 8 of 13 -> 15%
+    seeds = ["edge_cases", "job_search", "career_change", "growth_and_pay"]
+    multi = [_topics(r, seeds if i < 8 else seeds[1:]) for i, r in enumerate(rows("t", 13, 8, 1))]
+    write("data.edge-case-share/pass", multi, eval_, {}, case="multi-topic")
+    halves = [_topics(r, seeds[:2]) for r in rows("t", 13, 13, 1)]  # one seed of two: 50%
+    expect = "50% of examples are edge cases (6.5 of 13"
+    write("data.edge-case-share/fail", halves, eval_, {}, case="multi-topic", expect=expect)
+
+
+def _source_key(row: dict[str, object]) -> dict[str, object]:
+    """The source named as real data names it: a top-level source_transcript."""
+    meta = dict(row["metadata"])  # type: ignore[call-overload]
+    return {"messages": row["messages"], "source_transcript": meta.pop("source_id"), "metadata": meta}
+
+
+def _topics(row: dict[str, object], names: list[str]) -> dict[str, object]:
+    """A multi-topic record that, as real data does, also says edge_case when any seed is one."""
+    meta = {**row["metadata"], "topics": names, "edge_case": "edge_cases" in names}  # type: ignore[dict-item]
+    return {**row, "metadata": meta}
 
 
 if __name__ == "__main__":
