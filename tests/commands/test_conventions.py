@@ -71,7 +71,7 @@ def test_contamination_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr()
     steps = out.err.splitlines()
     assert [s.split(":")[0] for s in steps] == ["ftspec contamination"] * 3
-    assert "indexing 13-grams of" in steps[0] and "scanning" in steps[1] and "done" in steps[2]
+    assert "reading" in steps[0] and "indexing 13-grams and scanning" in steps[1] and "done" in steps[2]
     assert "ftspec contamination" not in out.out
 
 
