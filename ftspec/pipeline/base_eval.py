@@ -22,6 +22,7 @@ from ftspec.pipeline.common import (
     write_json,
     write_text,
 )
+from ftspec.pipeline.judging import check_error_rate, error_counts, is_error, scored
 from ftspec.pipeline.modeleval import run_eval
 
 GATES = ("manifest.", "yaml.", "rubric.")
@@ -33,8 +34,14 @@ def decision_band(rate: float, high: float = 0.70, low: float = 0.50) -> str:
     return "fine-tuning-likely-helps" if rate >= low else "fine-tuning-needed"
 
 
-def report(model: str, results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """base-model-eval-results.md (frontmatter the base-eval gates validate) and the metrics."""
+def report(model: str, judged: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """base-model-eval-results.md (frontmatter the base-eval gates validate) and the metrics.
+
+    Errored records (an ERROR verdict) have no score: they are left out of the scenarios and the pass rate, and
+    counted and named in the text.
+    """
+    results = scored(judged)
+    errored = [r["id"] for r in judged if is_error(r)]
     n = len(results)
     rate = round(sum(r["passed"] for r in results) / n, 3) if n else 0.0
     front = {
@@ -58,6 +65,12 @@ def report(model: str, results: list[dict[str, Any]]) -> tuple[str, dict[str, An
         f"\n# Base-model evaluation: {model}\n\nWritten by `ftspec run base-eval`: {n} eval personas answered by "
         f"the base model and judged against the rubric.\n\n**Pass rate: {sum(r['passed'] for r in results)}/{n} "
         f"({rate:.1%}). Decision: {front['decision']}.**\n"
+        + (
+            f"\n{len(errored)} of {len(judged)} judged replies had a judge ERROR and are left out: "
+            f"{', '.join(errored)}.\n"
+            if errored
+            else ""
+        )
     )
     text = (
         "---\n"
@@ -71,18 +84,24 @@ def report(model: str, results: list[dict[str, Any]]) -> tuple[str, dict[str, An
         "pass_rate": rate,
         "mean_score": round(sum(r["score"] for r in results) / n, 4) if n else 0.0,
         "decision": front["decision"],
-        "count": n,
+        "count": len(judged),
+        "scored": n,
+        **error_counts(judged),
     }
     return text, metrics
 
 
 def run(spec: Spec, data: Path, out: Path, report_path: Path, metrics: Path | None) -> int:
     results = run_eval(spec, None, data, out)
+    check_error_rate(results, spec.manifest.pipeline.judging.max_error_rate, str(out))
     text, summary = report(spec.training.base_model, results)
     write_text(report_path, text)
     if metrics:
         write_json(metrics, summary)
-    print(f"base-eval: pass rate {summary['pass_rate']:.1%}, decision {summary['decision']}; wrote {report_path}")
+    print(
+        f"base-eval: pass rate {summary['pass_rate']:.1%} of {summary['scored']} scored ({summary['errors']} "
+        f"errored), decision {summary['decision']}; wrote {report_path}"
+    )
     return 0
 
 
