@@ -14,6 +14,7 @@ something we can assert on. Started without `force_model`, the server loads each
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -61,6 +62,14 @@ def transformers_serve(log: Path, timeout: float = STARTUP_TIMEOUT) -> Iterator[
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def warm_up(url: str, model: Path, timeout: float = STARTUP_TIMEOUT) -> None:
+    """One request, so the server's one-time cost (its first model load, ~25 s on a busy CPU) is paid here."""
+    body = json.dumps({"model": str(model), "messages": [{"role": "user", "content": "hi"}], "max_tokens": 64})
+    request = urllib.request.Request(f"{url}/chat/completions", body.encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
+        reply.read()
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:

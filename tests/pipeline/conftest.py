@@ -53,7 +53,7 @@ class Served:
     """A running `transformers serve` and the tiny models it answers with (see tests/servers.py)."""
 
     url: str
-    chat: Path  # answers "<think>...</think>" then a fixed sentence
+    chat: Path  # answers "<think>hm</think>Go on."
     judge: Path  # answers a fixed YES verdict inside a ```json fence
     mute: Path  # answers nothing (the first token it emits is end-of-turn)
     rambling: Path  # the random-init model as built: never ends, every reply is cut at max_tokens
@@ -62,13 +62,14 @@ class Served:
 @pytest.fixture(scope="session")
 def real_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`transformers serve` on a free loopback port for the session; stopped at the end."""
-    from tests.servers import forced_reply_model, transformers_serve
+    from tests.servers import forced_reply_model, transformers_serve, warm_up
 
     root = tmp_path_factory.mktemp("served")
-    chat = forced_reply_model(tiny_model, root / "chat", "<think>be brief</think>Tell me more about that.")
+    chat = forced_reply_model(tiny_model, root / "chat", "<think>hm</think>Go on.")
     judge = forced_reply_model(tiny_model, root / "judge", '```json\n{"answer": "YES", "reasoning": "ok"}\n```')
     mute = forced_reply_model(tiny_model, root / "mute", "")
     with transformers_serve(root / "serve.log") as url:
+        warm_up(url, chat)
         yield Served(url, chat, judge, mute, tiny_model)
 
 

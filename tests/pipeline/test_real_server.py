@@ -24,11 +24,17 @@ def _configure(
 ) -> None:
     tiny = yaml.safe_load(Path("tiny.yaml").read_text())
     tiny["manifest"]["backends"] = {"user_simulator": user, "assistant": assistant, "judges": [judge]}
-    tiny["manifest"]["pipeline"]["generate"] = {"conversations": 2, "seed": 7, "max_turns": 1}
+    tiny["manifest"]["pipeline"]["generate"] = {"conversations": 1, "seed": 7, "max_turns": 1}
     tiny["manifest"]["pipeline"]["eval"] = {"personas": 2, "max_new_tokens": 8}
     for key, value in pipeline.items():
         tiny["manifest"]["pipeline"][key] = value
     Path("tiny.yaml").write_text(yaml.safe_dump(tiny))
+    rubric_path = Path("project/config/rubric.yaml")
+    rubric = yaml.safe_load(rubric_path.read_text())
+    for cid, criterion in rubric["criteria"].items():  # two questions per transcript: a CPU server is slow
+        if cid not in ("CQ1", "CQ8"):
+            criterion["min_turns"] = 2
+    rubric_path.write_text(yaml.safe_dump(rubric, sort_keys=False))
 
 
 def _adapter(base: Path, out: Path) -> None:
@@ -46,26 +52,25 @@ def test_the_stages_run_against_a_real_server(work: Path, real_server: Served) -
     _configure(chat, chat, openai_backend(real_server.url, real_server.judge, max_tokens=48, temperature=0.0))
     assert generate.main(args()) == 0
     convs = read_jsonl(Path("data/conversations.jsonl"))
-    assert len(convs) == 2
-    for conv in convs:
-        said = [m["content"] for m in conv["messages"] if m["role"] != "system"]
-        assert said == ["Tell me more about that."] * 2  # the server's reply, <think> block cut out ...
-        assert conv["reasoning"] == {"1": "be brief", "2": "be brief"}  # ... and kept for audit
-        assert len(conv["flaws_shown"]) == 1 and "communication_style" not in conv["cell"]
+    (conv,) = convs
+    said = [m["content"] for m in conv["messages"] if m["role"] != "system"]
+    assert said == ["Go on."] * 2  # the server's reply, <think> block cut out ...
+    assert conv["reasoning"] == {"1": "hm", "2": "hm"}  # ... and kept for audit
+    assert len(conv["flaws_shown"]) == 1 and "communication_style" not in conv["cell"]
 
     assert assess.main(args("--metrics", "m/assess.json")) == 0
     assessed = json.loads(Path("m/assess.json").read_text())
-    assert assessed["count"] == assessed["scored"] == 2 and assessed["errors"] == 0
+    assert assessed["count"] == assessed["scored"] == 1 and assessed["errors"] == 0
     verdict = read_jsonl(Path("data/assessments.jsonl"))[0]["audit"][0]
-    assert {v["answer"] for v in verdict.values()} == {"YES"}  # parsed out of a ```json fence
+    assert set(verdict) == {"CQ1", "CQ8"} and {v["answer"] for v in verdict.values()} == {"YES"}  # from a fence
     assert all(v["raw"].startswith("```json") and v["reasoning"] == "ok" for v in verdict.values())
 
     write_jsonl(Path("data/eval_personas.jsonl"), convs)  # split is not under test here
     assert base_eval.main(args("--report", "base.md", "--metrics", "m/base.json")) == 0
-    assert json.loads(Path("m/base.json").read_text())["scored"] == 2
+    assert json.loads(Path("m/base.json").read_text())["scored"] == 1
     _adapter(real_server.rambling, Path("models/adapter"))
     assert evaluate.main(args("--adapter", "models/adapter", "--report", "r.md", "--metrics", "m/eval.json")) == 0
-    assert json.loads(Path("m/eval.json").read_text())["n"] == 2
+    assert json.loads(Path("m/eval.json").read_text())["n"] == 1
 
 
 @pytest.mark.slow
@@ -100,7 +105,7 @@ def test_what_the_real_server_gets_wrong_is_reported_not_accepted(
     assessed = json.loads(Path("m.json").read_text())
     assert assessed["errors"] == 1 and assessed["scored"] == 0 and assessed["pass_rate"] == 0.0
     audit = read_jsonl(Path("data/assessments.jsonl"))[0]["audit"][0]
-    assert {v["raw"] for v in audit.values()} == {"<think>be brief</think>Tell me more about that."}
+    assert {v["raw"] for v in audit.values()} == {"<think>hm</think>Go on."}
 
     _configure(judge, judge, not_a_judge, judging={"max_error_rate": 1.0})
     assert assess.main(args("--metrics", "m.json")) == 0  # tolerated, still counted, still not a pass
