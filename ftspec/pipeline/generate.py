@@ -4,8 +4,8 @@ Every finished conversation is appended (fsync) to the JSONL output; a rerun aft
 there, so a killed run resumes without losing or duplicating a record. The same seed gives the same plan.
 
 The communication style comes from the persona template alone (it is drawn once per conversation; its
-`style_word_limits` belong to it): a taxonomy `communication_style` dimension is not drawn, so no record carries
-two styles that disagree. Each record lists the flaws the user simulator was asked to show in each of its
+`style_word_limits` belong to it): a taxonomy `communication_style` dimension is not used and not recorded, so
+no record carries two styles that disagree. Each record lists the flaws the user simulator was asked to show in each of its
 messages (`flaws_shown`, one list per user turn), so flaw rates can be audited against the persona template.
 """
 
@@ -52,11 +52,10 @@ def plan(
     for index in range(count):
         topic = rng.choices(taxonomy.taxonomy.topics, [t.weight for t in taxonomy.taxonomy.topics])[0]
         subs = [s if isinstance(s, str) else s.name for s in topic.subtopics] or [topic.name]
-        cell = {
-            name: _pick(rng, dim)
-            for name, dim in sorted(taxonomy.taxonomy.dimensions.items())
-            if name not in PERSONA_OWNED  # drawn from the persona template below, once
-        }
+        # A dimension the persona template owns is drawn there, once; its draw here is still made (and dropped)
+        # so that a seed keeps giving the same topics and personas as before.
+        drawn = {name: _pick(rng, dim) for name, dim in sorted(taxonomy.taxonomy.dimensions.items())}
+        cell = {name: value for name, value in drawn.items() if name not in PERSONA_OWNED}
         style = _pick(rng, dict(zip(body.communication_style.options, body.communication_style.weights, strict=True)))
         persona = {
             name: _pick(rng, dict(zip(d.options, d.weights, strict=True)))

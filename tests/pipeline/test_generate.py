@@ -24,7 +24,7 @@ class Recorder:
 def test_one_style_per_conversation_and_the_flaws_shown_are_recorded(work: Path) -> None:
     spec = load_spec(Path("project"), Path("tiny.yaml"))
     taxonomy, personas = _value(spec, "taxonomy"), _value(spec, "personas")
-    assert "communication_style" in taxonomy.taxonomy.dimensions  # the taxonomy has one too: it is not drawn
+    assert "communication_style" in taxonomy.taxonomy.dimensions  # the taxonomy has one too: it is not used
     items = plan(taxonomy, personas, 12, seed=3, max_turns=3)
     options = set(personas.persona_template.communication_style.options)
     assert all("communication_style" not in i["cell"] and i["communication_style"] in options for i in items)
