@@ -5,8 +5,8 @@ there, so a killed run resumes without losing or duplicating a record. The same 
 
 The communication style comes from the persona template alone (it is drawn once per conversation; its
 `style_word_limits` belong to it): a taxonomy `communication_style` dimension is not used and not recorded, so
-no record carries two styles that disagree. Each record lists the flaws the user simulator was asked to show in each of its
-messages (`flaws_shown`, one list per user turn), so flaw rates can be audited against the persona template.
+no record carries two styles that disagree. Each record lists the flaws the user simulator was asked to show in
+each of its messages (`flaws_shown`, one list per user turn), so flaw rates can be audited against the template.
 """
 
 from __future__ import annotations
