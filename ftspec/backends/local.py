@@ -20,7 +20,7 @@ class TransformersBackend:
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Any] | None = None
 
-    async def chat(self, messages: list[Message]) -> str:
+    async def chat(self, messages: list[Message], response_format: dict[str, Any] | None = None) -> str:
         return await asyncio.to_thread(self._generate, messages)
 
     def _load(self) -> tuple[Any, Any]:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import random
 import re
+from typing import Any
 
 from ftspec.models.manifest import BackendConfig
 
@@ -120,7 +121,7 @@ class ScriptedBackend:
         self.cfg = cfg
         self.role = role
 
-    async def chat(self, messages: list[Message]) -> str:
+    async def chat(self, messages: list[Message], response_format: dict[str, Any] | None = None) -> str:
         prompt = "\n".join(m["content"] for m in messages)
         rng = random.Random(hashlib.sha256(f"{self.cfg.model}|{self.role}|{prompt}".encode()).digest())
         if self.role == "judge":

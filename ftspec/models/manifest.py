@@ -144,6 +144,18 @@ class EvalSettings(Strict):
     max_new_tokens: int = Field(256, ge=1)
 
 
+class JudgingSettings(Strict):
+    """How much judge failure a stage tolerates (assess, base-eval, evaluate)."""
+
+    max_error_rate: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Largest share of judged records with an ERROR verdict before the stage fails. Errored records "
+        "are left out of every score either way.",
+    )
+
+
 class TrainSettings(Strict):
     """Run-level settings that are not part of the training spec."""
 
@@ -157,6 +169,7 @@ class PipelineSettings(Strict):
     split: SplitSettings = Field(default_factory=lambda: SplitSettings())
     eval: EvalSettings = Field(default_factory=lambda: EvalSettings())
     train: TrainSettings = Field(default_factory=lambda: TrainSettings())
+    judging: JudgingSettings = Field(default_factory=lambda: JudgingSettings())
 
 
 class Manifest(Strict):

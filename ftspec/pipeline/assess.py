@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ftspec.backends import Backend, build_backend
+from ftspec.backends import Backend, build_backend, content_settings
 from ftspec.errors import StageError
 from ftspec.models.manifest import BackendConfig
 from ftspec.models.rubric import Rubric
@@ -27,7 +27,7 @@ from ftspec.pipeline.common import (
     run_main,
     write_json,
 )
-from ftspec.pipeline.judging import judge_transcript
+from ftspec.pipeline.judging import check_error_rate, error_counts, judge_transcript, scored
 
 GATES = ("manifest.", "yaml.", "rubric.")
 PILOT_PASS_RATE = 0.70
@@ -51,19 +51,24 @@ def judges_of(spec: Spec) -> list[Backend]:
 
 
 def summarise(rubric: Rubric, results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pass rate, status counts and per-criterion failures (NO or ERROR) of judged transcripts."""
+    """Pass rate and mean over the scored transcripts, errors counted apart, per-criterion NO and ERROR counts."""
     failures: Counter[str] = Counter()
+    errored: Counter[str] = Counter()
     for r in results:
-        failures.update(cid for cid, v in r["verdicts"].items() if v in ("NO", "ERROR"))
+        failures.update(cid for cid, v in r["verdicts"].items() if v == "NO")
+        errored.update(cid for cid, v in r["verdicts"].items() if v == "ERROR")
     status = Counter(r["status"] for r in results)
-    n = len(results)
+    ok = scored(results)
+    n = len(ok)
     return {
-        "count": n,
-        "pass_rate": round(sum(r["passed"] for r in results) / n, 4) if n else 0.0,
-        "mean_score": round(sum(r["score"] for r in results) / n, 4) if n else 0.0,
-        "errors": status["error"],
+        "count": len(results),
+        "scored": n,
+        "pass_rate": round(sum(r["passed"] for r in ok) / n, 4) if n else 0.0,
+        "mean_score": round(sum(r["score"] for r in ok) / n, 4) if n else 0.0,
+        **error_counts(results),
         "safety_rejected": status["rejected"],
         "criterion_failures": {cid: failures[cid] for cid in rubric.criteria},
+        "criterion_errors": {cid: errored[cid] for cid in rubric.criteria},
     }
 
 
@@ -73,7 +78,7 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     rubric = rubric_of(spec)
     judges = judges_of(spec)
     records = read_jsonl(conversations)
-    run_fp = fingerprint(rubric.model_dump(), [c.model_dump() for c in judge_configs(spec)])
+    run_fp = fingerprint(rubric.model_dump(), [content_settings(c) for c in judge_configs(spec)])
     by_id = {r["id"]: r["messages"] for r in records}
     checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [r for r in records if r["id"] not in checkpoint.done]
@@ -94,7 +99,11 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     summary["red_flags"] = red_flags([r["messages"] for r in records])
     if metrics:
         write_json(metrics, summary)
-    print(f"assess: {summary['count']} judged, pass rate {summary['pass_rate']:.1%}, {summary['errors']} errors")
+    print(
+        f"assess: {summary['count']} judged, pass rate {summary['pass_rate']:.1%} of {summary['scored']} scored, "
+        f"{summary['errors']} errored"
+    )
+    check_error_rate(results, spec.manifest.pipeline.judging.max_error_rate, str(out))
     return 0
 
 

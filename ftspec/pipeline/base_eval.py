@@ -21,6 +21,7 @@ from ftspec.pipeline.common import (
     write_json,
     write_text,
 )
+from ftspec.pipeline.judging import check_error_rate, error_counts, is_error, scored
 from ftspec.pipeline.modeleval import run_eval
 
 GATES = ("manifest.", "yaml.", "rubric.")
@@ -35,12 +36,12 @@ def decision_band(rate: float, high: float = 0.70, low: float = 0.50) -> str:
 def report(model: str, judged: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     """base-model-eval-results.md (frontmatter the base-eval gates validate) and the metrics.
 
-    Records a judge could not answer are left out of every figure and counted; an error is never a pass. No date
-    is written: the same inputs give the same file (and the same DVC hash); git records when it changed.
+    Records a judge could not answer have no score: they are left out of the scenarios and the pass rate, and
+    counted and named in the text; an error is never a pass. No date is written: the same inputs give the same
+    file (and the same DVC hash); git records when it changed.
     """
-    from ftspec.pipeline.evaluate import errored
-
-    results = [r for r in judged if not errored(r)]
+    results = scored(judged)
+    errored = [r["id"] for r in judged if is_error(r)]
     n = len(results)
     rate = round(sum(r["passed"] for r in results) / n, 3) if n else 0.0
     front = {
@@ -61,27 +62,38 @@ def report(model: str, judged: list[dict[str, Any]]) -> tuple[str, dict[str, Any
     }
     body = (
         f"\n# Base-model evaluation: {model}\n\nWritten by `ftspec run base-eval`: {n} eval personas answered by "
-        f"the base model and judged against the rubric; {len(judged) - n} left out for judge errors.\n\n"
-        f"**Pass rate: {sum(r['passed'] for r in results)}/{n} ({rate:.1%}). Decision: {front['decision']}.**\n"
+        f"the base model and judged against the rubric.\n\n**Pass rate: {sum(r['passed'] for r in results)}/{n} "
+        f"({rate:.1%}). Decision: {front['decision']}.**\n"
+        + (
+            f"\n{len(errored)} of {len(judged)} judged replies had a judge ERROR and are left out: "
+            f"{', '.join(errored)}.\n"
+            if errored
+            else ""
+        )
     )
     text = "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n" + body
     metrics = {
         "pass_rate": rate,
         "mean_score": round(sum(r["score"] for r in results) / n, 4) if n else 0.0,
         "decision": front["decision"],
-        "count": n,
-        "errored": len(judged) - n,
+        "count": len(judged),
+        "scored": n,
+        **error_counts(judged),
     }
     return text, metrics
 
 
 def run(spec: Spec, data: Path, out: Path, report_path: Path, metrics: Path | None) -> int:
     results = run_eval(spec, None, data, out)
+    check_error_rate(results, spec.manifest.pipeline.judging.max_error_rate, str(out))
     text, summary = report(spec.training.base_model, results)
     write_text(report_path, text)
     if metrics:
         write_json(metrics, summary)
-    print(f"base-eval: pass rate {summary['pass_rate']:.1%}, decision {summary['decision']}; wrote {report_path}")
+    print(
+        f"base-eval: pass rate {summary['pass_rate']:.1%} of {summary['scored']} scored ({summary['errors']} "
+        f"errored), decision {summary['decision']}; wrote {report_path}"
+    )
     return 0
 
 

@@ -10,7 +10,7 @@ import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from ftspec.errors import FtspecError, StageError, UsageError
 from ftspec.loader import load_mapping
@@ -129,14 +129,33 @@ def run_main(func: Any, argv: list[str] | None) -> int:
 
 # -- files ------------------------------------------------------------------------------------------------------
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every complete record of a JSONL file (a torn last line from a crash is ignored)."""
+    """Every complete record of a JSONL file (a torn last line from a crash is ignored).
+
+    A complete line that is not a JSON object is a `path:line` error: it was not left by a crash, so something
+    else wrote it, and guessing past it would lose or duplicate a record.
+    """
     if not path.is_file():
         raise StageError(f"{path}: missing. run the stage that writes it first")
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(keepends=True), 1):
         if line.endswith("\n") and line.strip():
-            rows.append(json.loads(line))
+            rows.append(_record(path, number, line))
     return rows
+
+
+def _record(path: Path, number: int, line: str) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        problem = f"not valid JSON ({getattr(exc, 'msg', exc)})"
+    else:
+        if isinstance(row, dict):
+            return row
+        problem = f"a JSON {type(row).__name__}, not an object"
+    raise StageError(
+        f"{path}:{number}: the line is {problem}. delete that line (a stage's checkpoint redoes the record on its "
+        "next run) or rerun the stage that writes this file"
+    )
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -164,38 +183,41 @@ class Checkpoint:
     """Append-only JSONL, one fsync per record; on resume the ids already written are skipped.
 
     Each record carries the fingerprint of the inputs it was made from; records whose inputs changed since (a new
-    prompt, another judge, a regenerated transcript) are dropped on open instead of being served stale.
+    prompt, another judge, a regenerated transcript) are not served. Nothing is removed from the file until the
+    first new record is ready: then stale records and a torn last line go in one atomic rewrite, so a run that
+    fails before producing anything (an unreachable server) leaves the file as it found it. An exclusive lock
+    beside the file refuses a second run on the same file while the first is alive.
     """
 
     def __init__(self, path: Path, expected: Callable[[str], str] | None = None) -> None:
         self.path = path
         self.expected = expected
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair()
+        self._lock = _lock(path)
         rows = read_jsonl(path) if path.exists() else []
+        for number, row in enumerate(rows, 1):
+            if "id" not in row:
+                raise StageError(f"{path}: record {number} has no `id`. this is not a checkpoint: move the file away")
         kept = [r for r in rows if expected is None or r.get("fingerprint") == expected(r["id"])]
-        if len(kept) != len(rows):
-            write_jsonl(path, kept)
+        torn = path.exists() and path.stat().st_size > 0 and not _ends_with_newline(path)
+        self._rewrite = len(kept) != len(rows) or torn
         self.done = {r["id"]: r for r in kept}
         self._written = 0
         self._fault_after = int(os.environ.get("FTSPEC_FAULT_AFTER", "0"))  # test hook: SIGKILL after N appends
 
-    def _repair(self) -> None:
-        """Cut a torn last line left by a kill mid-write."""
-        if not self.path.exists():
-            return
-        data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            with self.path.open("r+b") as handle:
-                handle.truncate(data.rfind(b"\n") + 1)
-
     def append(self, record: dict[str, Any]) -> None:
         if self.expected is not None:
             record = {**record, "fingerprint": self.expected(record["id"])}
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        if self._rewrite:  # the first new record: drop stale records and a torn tail in the same atomic step
+            kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.done.values())
+            _write_synced(self.path, kept + line)
+            self._rewrite = False
+        else:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
         self.done[record["id"]] = record
         self._written += 1
         if self._fault_after and self._written >= self._fault_after:
@@ -204,6 +226,44 @@ class Checkpoint:
     def records(self, order: list[str]) -> Iterator[dict[str, Any]]:
         """The records in plan order."""
         return (self.done[i] for i in order if i in self.done)
+
+    def close(self) -> None:
+        """Release the lock (it is released at exit anyway)."""
+        self._lock.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+def _write_synced(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _lock(path: Path) -> IO[bytes]:
+    """Hold an exclusive lock on `.NAME.lock` beside ``path`` for as long as the returned handle is open."""
+    lock_path = path.with_name(f".{path.name}.lock")
+    handle = lock_path.open("a+b")
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one run at a time is then the user's to ensure
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise StageError(
+            f"{path}: another run is writing this file (it holds {lock_path.name}). wait for that run to finish "
+            "or stop it, then rerun"
+        ) from None
+    return handle
 
 
 def offline_env() -> None:

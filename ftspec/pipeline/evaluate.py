@@ -41,8 +41,10 @@ def paired(base: Results, tuned: Results) -> list[Paired]:
 
 
 def errored(record: dict[str, Any]) -> bool:
-    """A record some judge could not answer: its score means nothing."""
-    return record.get("status") == "error" or bool(record.get("errors"))
+    """A record some judge could not answer: its score means nothing (judging.is_error, or errors listed)."""
+    from ftspec.pipeline.judging import is_error
+
+    return is_error(record) or bool(record.get("errors"))
 
 
 def check_same_judging(base: Results, current: dict[str, str], base_path: Path) -> None:

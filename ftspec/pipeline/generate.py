@@ -2,6 +2,11 @@
 
 Every finished conversation is appended (fsync) to the JSONL output; a rerun after a crash skips the ids already
 there, so a killed run resumes without losing or duplicating a record. The same seed gives the same plan.
+
+The communication style comes from the persona template alone (it is drawn once per conversation; its
+`style_word_limits` belong to it): a taxonomy `communication_style` dimension is not used and not recorded, so
+no record carries two styles that disagree. Each record lists the flaws the user simulator was asked to show in
+each of its messages (`flaws_shown`, one list per user turn), so flaw rates can be audited against the template.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from ftspec.backends import Backend, build_backend
+from ftspec.backends import Backend, build_backend, content_settings
 from ftspec.errors import StageError
 from ftspec.models.persona import PersonaTemplate
 from ftspec.models.taxonomy import InputTaxonomy
@@ -28,6 +33,7 @@ from ftspec.pipeline.common import (
 from ftspec.prompts import fill
 
 GATES = ("manifest.", "yaml.", "taxonomy.", "personas.", "prompts.")
+PERSONA_OWNED = frozenset({"communication_style"})
 DEFAULT_TURNS = (3, 6)
 
 
@@ -46,7 +52,10 @@ def plan(
     for index in range(count):
         topic = rng.choices(taxonomy.taxonomy.topics, [t.weight for t in taxonomy.taxonomy.topics])[0]
         subs = [s if isinstance(s, str) else s.name for s in topic.subtopics] or [topic.name]
-        cell = {name: _pick(rng, dim) for name, dim in sorted(taxonomy.taxonomy.dimensions.items())}
+        # A dimension the persona template owns is drawn there, once; its draw here is still made (and dropped)
+        # so that a seed keeps giving the same topics and personas as before.
+        drawn = {name: _pick(rng, dim) for name, dim in sorted(taxonomy.taxonomy.dimensions.items())}
+        cell = {name: value for name, value in drawn.items() if name not in PERSONA_OWNED}
         style = _pick(rng, dict(zip(body.communication_style.options, body.communication_style.weights, strict=True)))
         persona = {
             name: _pick(rng, dict(zip(d.options, d.weights, strict=True)))
@@ -89,18 +98,30 @@ class Generator:
 
     async def conversation(self, item: dict[str, Any]) -> dict[str, Any]:
         messages: list[dict[str, str]] = [{"role": "system", "content": self.prompts["system_prompt"]}]
+        flaws_shown: list[list[str]] = []
+        thinking: dict[str, str] = {}  # message index -> a reasoning model's thinking, kept out of the transcript
         for turn in range(1, item["turns"] + 1):
-            user_text = await self.user.chat([{"role": "user", "content": self._user_prompt(item, messages, turn)}])
+            shown = self.flaws_for(item, turn)
+            flaws_shown.append(shown)
+            prompt = self._user_prompt(item, messages, turn, shown)
+            user_text = await self.user.chat([{"role": "user", "content": prompt}])
+            _keep_thinking(thinking, len(messages), user_text)
             messages.append({"role": "user", "content": user_text.strip()})
             reply = await self.assistant.chat([{"role": "user", "content": self._assistant_prompt(messages)}])
+            _keep_thinking(thinking, len(messages), reply)
             messages.append({"role": "assistant", "content": reply.strip()})
-        return {**item, "messages": messages}
+        record = {**item, "flaws_shown": flaws_shown, "messages": messages}
+        return {**record, "reasoning": thinking} if thinking else record
 
-    def _user_prompt(self, item: dict[str, Any], messages: list[dict[str, str]], turn: int) -> str:
+    def flaws_for(self, item: dict[str, Any], turn: int) -> list[str]:
+        """The flaws the simulated user shows in one message: drawn per message at the template's rates."""
         rng = random.Random(f"{self.seed}:{item['id']}:{turn}")  # flaws vary per message, reproducibly
         rates = self.personas.persona_template.flaw_patterns
         shown = [f for f in [item["primary_flaw"]] if f and rng.random() < rates.primary_rate]
         shown += [f for f in item["secondary_flaws"] if rng.random() < rates.secondary_rate]
+        return shown
+
+    def _user_prompt(self, item: dict[str, Any], messages: list[dict[str, str]], turn: int, shown: list[str]) -> str:
         limit = self.personas.style_word_limits.get(item["communication_style"])
         return fill(
             self.prompts["user_sim_prompt"],
@@ -130,6 +151,12 @@ class Generator:
                 "user_word_count": len(last.split()),
             },
         )
+
+
+def _keep_thinking(thinking: dict[str, str], index: int, reply: str) -> None:
+    text = getattr(reply, "reasoning", "")
+    if text:
+        thinking[str(index)] = text
 
 
 def history(messages: list[dict[str, str]]) -> str:
@@ -164,8 +191,8 @@ async def run(spec: Spec, out: Path, metrics: Path | None) -> int:
         settings.max_turns,
     )
     run_fp = fingerprint(
-        backends.user_simulator.model_dump(),
-        backends.assistant.model_dump(),
+        content_settings(backends.user_simulator),  # transport settings (timeout, retries...) reuse records
+        content_settings(backends.assistant),
         settings.seed,
         {n: _text(spec, n) for n in ("system_prompt", "user_sim_prompt", "assistant_prompt")},
         _value(spec, "personas").model_dump(),

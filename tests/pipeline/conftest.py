@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,33 @@ def work(tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 def args(*extra: str) -> list[str]:
     return ["--project", "project", "--overrides", "tiny.yaml", "--data", "data", *extra]
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running `transformers serve` and the tiny models it answers with (see tests/servers.py)."""
+
+    url: str
+    chat: Path  # answers "<think>hm</think>Go on."
+    judge: Path  # answers a fixed YES verdict inside a ```json fence
+    mute: Path  # answers nothing (the first token it emits is end-of-turn)
+    rambling: Path  # the random-init model as built: never ends, every reply is cut at max_tokens
+
+
+@pytest.fixture(scope="session")
+def real_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`transformers serve` on a free loopback port for the session; stopped at the end."""
+    from tests.servers import forced_reply_model, transformers_serve, warm_up
+
+    root = tmp_path_factory.mktemp("served")
+    chat = forced_reply_model(tiny_model, root / "chat", "<think>hm</think>Go on.")
+    judge = forced_reply_model(tiny_model, root / "judge", '```json\n{"answer": "YES", "reasoning": "ok"}\n```')
+    mute = forced_reply_model(tiny_model, root / "mute", "")
+    with transformers_serve(root / "serve.log") as url:
+        warm_up(url, chat)
+        yield Served(url, chat, judge, mute, tiny_model)
+
+
+def openai_backend(url: str, model: Path, **extra: object) -> dict[str, object]:
+    """A `backends:` entry for the real server (few retries, short backoff: the failures here are deterministic)."""
+    return {"kind": "openai", "base_url": url, "model": str(model), "max_retries": 1, "backoff": 0.05, **extra}
