@@ -239,10 +239,12 @@ def _inside(root: Path, path: str) -> str:
     """``path`` relative to the project root, or "" when it lies outside it (or in a library)."""
     if not path:
         return ""
-    absolute = Path(path) if os.path.isabs(path) else root / path
+    absolute = Path(path) if os.path.isabs(path) else Path.cwd() / path  # pytest writes them cwd-relative
     try:
         rel = absolute.resolve().relative_to(root)
     except (ValueError, OSError):
+        return ""
+    if not (root / rel).is_file():
         return ""
     return "" if ".venv" in rel.parts or "site-packages" in rel.parts else rel.as_posix()
 
