@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ftspec.cache import ResultCache, tree_stamp
 from ftspec.errors import FtspecError, Location, UsageError
 from ftspec.loader import load_yaml
-from ftspec.paths import MANIFEST, find_root, stamp
+from ftspec.paths import MANIFEST, find_root, outside, stamp
 from ftspec.reads import file_inputs, project_modules
 from ftspec.report import REPORTERS
 from ftspec.report.model import CheckRun
@@ -286,7 +286,7 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
     """The pytest command line for a project: its manifest and its own gates folder."""
     targets = [str(root / MANIFEST)]
     gates_dir = root / hints.gates_dir
-    if gates_dir.is_dir():
+    if gates_dir.is_dir() and not outside(root, gates_dir):  # `paths.gates: /` must not walk the file system
         targets.append(str(gates_dir))
     # importlib mode: projects' gate modules never clash in sys.modules (several checks in one process).
     # A project gate file that does not import must not hide every other gate: collect on, report it as failed.
