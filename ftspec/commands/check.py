@@ -317,6 +317,7 @@ def run_check(options: CheckOptions) -> CheckRun:
     When the last check with the same options left a fresh result for every gate it ran, those results are
     replayed and pytest is not started (see :mod:`ftspec.cache`)."""
     root = find_root(options.path)
+    _recover_decide(root)
     hints = ManifestHints.read(root)
     started = time.perf_counter()
     signature = run_signature(hints, options)
@@ -328,6 +329,18 @@ def run_check(options: CheckOptions) -> CheckRun:
         run = _run_pytest(root, hints, options, signature, cache)
     run.duration = time.perf_counter() - started
     return run
+
+
+def _recover_decide(root: Path) -> None:
+    """A decide killed in the project's repository is undone before its files are checked (the CLI's own
+    recovery looks only at the current directory, and a check may be given a path elsewhere)."""
+    from ftspec.journal import find_git_dir
+
+    git_dir = find_git_dir(root)
+    if git_dir is not None:
+        from ftspec.commands.decide import recover
+
+        recover(git_dir)
 
 
 def run_signature(hints: ManifestHints, options: CheckOptions) -> str:
