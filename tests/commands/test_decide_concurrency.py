@@ -89,9 +89,9 @@ def test_check_elsewhere_recovers_the_projects_interrupted_decide(
     decision_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`ftspec check /path` from another directory rolls back the decide a kill left in that project."""
-    from tests.conftest import WORKED
-
     import shutil
+
+    from tests.conftest import WORKED
 
     for item in WORKED.iterdir():
         if item.name not in ("decision-log.md", "sidecar.yaml", ".ftspec", "gates"):
@@ -99,7 +99,8 @@ def test_check_elsewhere_recovers_the_projects_interrupted_decide(
     log = decision_repo / "decision-log.md"
     before = log.read_bytes()
     git_dir = decision_repo / ".git"
-    journal = Journal.begin(git_dir, git_dir / "index", git(decision_repo, "rev-parse", "HEAD").strip(), "TRAIN-009", [log])
+    head = git(decision_repo, "rev-parse", "HEAD").strip()
+    journal = Journal.begin(git_dir, git_dir / "index", head, "TRAIN-009", [log])
     write_atomic(log, before + b"\n## TRAIN-009: half written\n")
     raw = (git_dir / JOURNAL).read_text().replace(f'"pid": {os.getpid()}', '"pid": 999999999')
     (git_dir / JOURNAL).write_text(raw)
