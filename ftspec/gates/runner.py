@@ -6,6 +6,7 @@ import time
 
 from ftspec.errors import SpecError, SpecErrors
 from ftspec.gates.context import GateContext, Unavailable, merged_params
+from ftspec.gates.params import setting_problems
 from ftspec.gates.registry import Gate
 from ftspec.project import Project
 from ftspec.results import Finding, GateResult, Outcome, Severity
@@ -26,6 +27,9 @@ def _evaluate(gate: Gate, project: Project) -> GateResult:
     settings = project.manifest.gates.get(gate.id, {})
     if "skip" in settings:
         result.outcome, result.reason = "skipped", f"skipped in ftspec.yaml: {settings['skip']}"
+        return result
+    if any(setting_problems(gate, settings)):  # .inf, ~ or .nan must never reach a gate's arithmetic
+        result.outcome, result.reason = "skipped", f"gates.{gate.id} in ftspec.yaml is invalid (see manifest.schema)"
         return result
     severity: Severity = settings.get("severity", gate.severity)
     ctx = GateContext(project, gate, merged_params(project, gate))
