@@ -117,6 +117,9 @@ class Project:
         """Why ftspec will not read ``rel`` (named at ``keypath`` of ``where``): it leads outside the project
         (unless ftspec.yaml's allow_outside names the place) or is a FIFO, device or socket. The error names the
         path, never what is in it."""
+        if "\0" in rel:
+            return SpecError(self._locate(where, keypath), "the path contains a NUL character",
+                             "write the file's path without control characters")
         path = self.root / rel
         allowed = self.manifest.allow_outside
         target = outside(self.root, path, allowed)

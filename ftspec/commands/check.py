@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftspec.cache import ResultCache, tree_stamp
-from ftspec.errors import FtspecError, Location, UsageError
+from ftspec.errors import FtspecError, Location, UsageError, one_line, placed
 from ftspec.loader import load_yaml
 from ftspec.paths import MANIFEST, find_root, outside, stamp
 from ftspec.reads import file_inputs, project_modules
@@ -204,8 +204,9 @@ def _user_result(report: pytest.TestReport, previous: GateResult | None, root: P
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
         return GateResult(name, "skipped", reason=reason.removeprefix("Skipped: "), phase="project")
     if report.failed:
-        return GateResult(name, "failed", [_crash_finding(report, name, root)], description="project gate",
-                          phase="project")
+        finding = _crash_finding(report, name, root)
+        finding = Finding(placed(finding.location), one_line(finding.message) or "failed", finding.fix)
+        return GateResult(name, "failed", [finding], description="project gate", phase="project")
     return GateResult(name, "passed", phase="project", duration=report.duration)
 
 

@@ -74,10 +74,12 @@ def _number(path: list[str | int], name: str, default: int | float, value: Any) 
 
 
 def _list(path: list[str | int], name: str, default: list[Any], value: Any) -> Iterator[Problem]:
+    pair = len(default) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in default)
     if not isinstance(value, list):
-        yield path, f"{name} must be a list, not {_shown(value)}", f"write a list like {default!r}"
+        what = "a [low, high] pair" if pair else "a list"
+        yield path, f"{name} must be {what}, not {_shown(value)}", f"write {default!r}"
         return
-    if len(default) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in default):
+    if pair:
         yield from _range(path, name, default, value)
         return
     item = default[0] if default else None
@@ -100,7 +102,10 @@ def _mapping(path: list[str | int], name: str, default: dict[Any, Any], value: A
     if not isinstance(value, dict):
         yield path, f"{name} must be a mapping, not {_shown(value)}", "write key: value lines under it"
         return
-    sample = next(iter(default.values()), None)
+    # Keys that are data (workflow steps, decision steps) share one shape; named keys (sft, learning_rate) have
+    # their own, and an unknown name is the gate's to report (it knows the names).
+    data_keys = all(isinstance(k, int) or str(k).isdigit() for k in default)
+    sample = next(iter(default.values()), None) if data_keys else None
     for key, element in value.items():
         shape = default.get(key, default.get(str(key), sample))
         if shape is not None:
