@@ -55,10 +55,13 @@ def stamp(path: Path) -> str:
 
 
 def relative(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` after following links; by name when it leads outside or cannot be
+    resolved (a loop, a NUL)."""
     try:
         return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path.resolve())
+    except (ValueError, OSError, RuntimeError):
+        lexical = os.path.normpath(path)
+        return os.path.relpath(lexical, root) if "\0" not in lexical else escaped(lexical)
 
 
 # -- confinement: what ftspec reads stays inside the project, what it writes never goes through a link ---------
