@@ -190,7 +190,9 @@ Edit = tuple[str, str, "bytes | str"]  # (kind, path, bytes of a file | a file-s
 @st.composite
 def fs_case(draw: st.DrawFn) -> Edit:
     rel = draw(st.sampled_from(SPEC_FILES + DATA_FILES))
-    return ("fs", rel, draw(st.sampled_from(FS_KINDS)))
+    # A directory where a data file is named is a saved dataset: reading it is the datasets library's job.
+    kinds = [k for k in FS_KINDS if not (k == "directory" and rel in DATA_FILES)]
+    return ("fs", rel, draw(st.sampled_from(kinds)))
 
 
 @st.composite
