@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,7 @@ class GateTimeout(Exception):
 @contextlib.contextmanager
 def _time_limit(item: pytest.Item) -> Iterator[None]:
     limit = float(item.config.getoption("ftspec_timeout", 0.0) or 0.0)
-    if limit <= 0 or not hasattr(signal, "setitimer"):
+    if limit <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 

@@ -129,6 +129,8 @@ def _collect(pid: int, fd: int, patience: float) -> SessionReport:
             *lines, buffer = (buffer + chunk).split(b"\n")
             for line in lines:
                 _track(report, _event(line))
+            if report.exit_code is not None:
+                return report  # complete: a process the project left holding the pipe cannot delay the check
     except BaseException:
         os.kill(pid, signal.SIGKILL)
         raise
