@@ -113,3 +113,15 @@ def test_check_elsewhere_recovers_the_projects_interrupted_decide(
     run_check(CheckOptions(path=decision_repo, cache=False))
     assert log.read_bytes() == before
     assert not (git_dir / JOURNAL).exists()
+
+
+def test_a_decision_log_outside_the_project_is_refused(decision_repo: Path, tmp_path: Path) -> None:
+    from ftspec.errors import UsageError
+
+    outside = tmp_path / "outside-log.md"
+    outside.write_text("# log\n")
+    with (decision_repo / "ftspec.yaml").open("a") as handle:
+        handle.write(f"paths:\n  decision_log: {outside}\n")
+    with pytest.raises(UsageError, match="leads outside the project"):
+        decide(DecideOptions("TRAIN-002", "t", "c", "r.", project=decision_repo))
+    assert outside.read_text() == "# log\n"
