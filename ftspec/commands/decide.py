@@ -104,8 +104,8 @@ def make_plan(project: Project, options: DecideOptions) -> Plan:
         raise UsageError(f"decision id '{decision_id}' is not PREFIX-NNN (e.g. TRAIN-002). use that form")
     _check_text(options)
     tree = git.work_tree(project.root)
-    for field in ("decision_log", "sidecar"):  # decide reads and writes these: never outside the project
-        refused = project.refused(str(getattr(project.manifest.paths, field)), ("paths", field))
+    for name in ("decision_log", "sidecar"):  # decide reads and writes these: never outside the project
+        refused = project.refused(str(getattr(project.manifest.paths, name)), ("paths", name))
         if refused is not None:
             raise UsageError(str(refused))
     log, sidecar = (
