@@ -49,7 +49,7 @@ def stamp(path: Path) -> str:
             return "directory"  # read as "it exists": a listing of it is an input of its own
         if stat.st_size < HASH_BELOW and S_ISREG(stat.st_mode):
             return f"{stat.st_size}:{hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()}"
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name
         return "missing"
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
