@@ -130,6 +130,9 @@ def test_gates_folder_outside_is_never_walked(project: Path) -> None:
     args = pytest_args(project, hints, Options(path=project))
     assert "/" not in args
     assert tree_stamp(project, "tree:/") == "outside"
+    (finding,) = results(project)["manifest.schema"].findings
+    assert finding.path == MANIFEST and finding.location.keypath == "paths.gates"
+    assert "leads outside the project" in finding.message
 
 
 def test_a_cache_folder_linked_outside_is_never_written(project: Path, tmp_path: Path) -> None:

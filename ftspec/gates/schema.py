@@ -22,6 +22,10 @@ def manifest_schema(ctx: GateContext) -> Iterator[Finding]:
     yield from (Finding.from_error(e) for e in loaded.errors)
     if loaded.ok:
         yield from _gate_settings(ctx)
+        # The project's own gates folder: collected only inside the project (`paths.gates: /` walks nothing).
+        refused = ctx.project.refused(ctx.project.manifest.paths.gates, ("paths", "gates"))
+        if refused is not None:
+            yield Finding.from_error(refused)
 
 
 def _gate_settings(ctx: GateContext) -> Iterator[Finding]:
