@@ -16,18 +16,18 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ftspec import __version__
-from ftspec.paths import stamp
+from ftspec.paths import outside, read_limited, safe_write, stamp
 from ftspec.results import GateResult
 
 CACHE_DIR = Path(".ftspec") / "cache"
 CACHE_FILE = "gates.json"
 FORMAT = 3
+MAX_CACHE_BYTES = 256 << 20
 
 # How to recompute a named (non-file) input; an unknown kind invalidates the entry.
 VALUE_RESOLVERS: dict[str, Callable[[Path, str], str]] = {}
@@ -73,6 +73,8 @@ def _version_file(package: str, name: str) -> str:
 def tree_stamp(root: Path, key: str) -> str:
     """``tree:<dir>``: the names and stamps of every file under a project folder (a new gate file changes it)."""
     folder = root / key.partition(":")[2]
+    if outside(root, folder):
+        return "outside"  # never walked (`paths.gates: /`)
     if not folder.is_dir():
         return "missing"
     parts = [f"{path.relative_to(folder)}={stamp(path)}" for path in sorted(folder.rglob("*"))
@@ -104,8 +106,10 @@ class ResultCache:
             self._read()
 
     def _read(self) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+        try:  # a cache linked outside the project, a FIFO or an endless device is no cache
+            if outside(self.root, self.path):
+                return
+            data = json.loads(read_limited(self.path, MAX_CACHE_BYTES))
         except (OSError, ValueError):
             return
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("code") != self.fingerprint:
@@ -198,15 +202,10 @@ class ResultCache:
             return
         payload = {"format": FORMAT, "code": self.fingerprint, "gates": self.gates, "results": self.entries,
                    "projects": self.projects, "runs": self.runs}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".gates-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle)
-            os.replace(tmp, self.path)
+        try:  # never through a symlink: a committed .ftspec link must not redirect the write
+            if not (self.root / CACHE_DIR / ".gitignore").exists():
+                safe_write(self.root, CACHE_DIR / ".gitignore", b"*\n")
+            safe_write(self.root, CACHE_DIR / CACHE_FILE, json.dumps(payload).encode())
         except OSError:
             return
         self.dirty = False

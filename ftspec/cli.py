@@ -33,6 +33,9 @@ def run_command(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
     except KeyboardInterrupt:
         click.echo("ftspec: interrupted", err=True)
         code = int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # `ftspec gates | head`: the reader has all it wanted; end quietly, as pytest does
+        _silence_stdout()
+        code = int(ExitCode.TESTS_FAILED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, traceback to a file
         from ftspec.extras import missing_extra
 
@@ -45,6 +48,17 @@ def run_command(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
                    err=True)
         code = int(ExitCode.INTERNAL_ERROR)
     sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a file descriptor (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _write_crash_log() -> str:

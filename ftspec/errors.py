@@ -64,6 +64,18 @@ class Location:
         return f"{where}: {self.keypath}" if self.keypath else where
 
 
+def one_line(text: str) -> str:
+    """``text`` as one printable line: line breaks become `; `, other control characters are escaped."""
+    joined = "; ".join(part.strip() for part in text.splitlines() if part.strip())
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in joined)
+
+
+def placed(location: Location, default_path: str = "ftspec.yaml") -> Location:
+    """A location that names a file, a line and a column (column 1 where a whole line is meant), on one line."""
+    path = one_line(location.path) or default_path
+    return Location(path, max(location.line, 1), max(location.col, 1), one_line(location.keypath))
+
+
 class SpecError(FtspecError):
     """A spec file is unreadable or invalid at a known place."""
 

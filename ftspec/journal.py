@@ -13,14 +13,19 @@ import json
 import os
 import signal
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
 from ftspec.errors import FtspecError
 
 JOURNAL = "ftspec-decide.journal"
+LOCK = "ftspec-decide.lock"
 FAULT_ENV = "FTSPEC_FAULT"
+LOCK_WAIT = 60.0  # seconds a decide waits for another one to finish before it gives up
 
 
 def fault(point: str) -> None:
@@ -46,6 +51,67 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_exclusive(path: Path, data: bytes) -> None:
+    """Create ``path`` holding ``data`` completely, or FileExistsError when it already exists (atomic)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _remove_temporaries(path: Path) -> None:
+    """The `.name.*.tmp` files write_atomic leaves when it is killed between writing and renaming."""
+    with contextlib.suppress(OSError):
+        for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+@contextlib.contextmanager
+def decide_lock(git_dir: Path, wait: float = LOCK_WAIT) -> Iterator[bool]:
+    """Hold the repository's decide lock (an flock on .git/ftspec-decide.lock, released by the kernel when
+    the process dies, kill -9 included). ``wait`` seconds for another decide to finish, then FtspecError; with
+    ``wait=0`` it yields False instead of waiting (recovery must never touch a decide in flight)."""
+    fd = os.open(git_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                if wait <= 0:
+                    yield False
+                    return
+                raise FtspecError(f"another `ftspec decide` has held {git_dir / LOCK} for {wait:g} s. "
+                                  "let it finish, then run the command again")
+            time.sleep(0.02)
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: msvcrt locks the first byte
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _read(path: Path) -> bytes | None:
@@ -79,12 +145,13 @@ class Journal:
     def begin(cls, git_dir: Path, index: Path, head: str | None, label: str, files: list[Path]) -> Journal:
         """Snapshot ``files`` and the index and persist the journal before anything changes."""
         journal = cls(git_dir, index, head, label, {str(p): _read(p) for p in files}, _read(index))
-        if journal.path.exists():
+        try:  # created exclusively (a link of a complete temp file): two decides never share one journal
+            write_exclusive(journal.path, json.dumps(journal.to_json()).encode())
+        except FileExistsError:
             raise FtspecError(
                 f"{journal.path} exists: another ftspec decide is running or was interrupted. "
                 "run the command again to recover"
-            )
-        write_atomic(journal.path, json.dumps(journal.to_json()).encode())
+            ) from None
         return journal
 
     def to_json(self) -> dict[str, Any]:
@@ -115,9 +182,11 @@ class Journal:
         return journal, int(raw["pid"])
 
     def rollback(self) -> None:
-        """Put every snapshotted file and the index back exactly, then drop the journal."""
+        """Put every snapshotted file and the index back exactly, remove the temporary files a killed write
+        left beside them, then drop the journal."""
         for name, data in self.files.items():
             _restore(Path(name), data)
+            _remove_temporaries(Path(name))
         _restore(self.index, self.index_data)
         self.finish()
 

@@ -9,6 +9,7 @@ file can be bad (missing, empty, too large, not UTF-8, malformed, an alias bomb,
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,19 +95,23 @@ def _child_position(node: Any, key: str | int) -> tuple[int, int] | None:
 
 
 def read_text(path: Path, rel: str) -> str:
-    """The file's text, or a SpecError saying why it cannot be a spec file."""
+    """The file's text, or a SpecError saying why it cannot be a spec file (never its content)."""
+    from ftspec.paths import ReadRefused, read_limited
+
     where = Location(rel, 1, 1)  # every error names a line, so editors and CI annotations can jump to it
-    if not path.exists():
+    if not os.path.lexists(path):
         raise SpecError(where, "file is missing", "create it (ftspec init scaffolds every spec file)")
     if path.is_dir():
         raise SpecError(where, "is a directory, expected a file", "point the manifest's paths at a file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise SpecError(
-            where, f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for spec files",
-            "keep data out of spec files: reference it by path instead",
-        )
-    raw = path.read_bytes()
+    try:
+        raw = read_limited(path, MAX_BYTES)
+    except ReadRefused as exc:
+        fix = ("keep data out of spec files: reference it by path instead" if "limit" in str(exc)
+               else "replace it with a regular file")
+        raise SpecError(where, f"{exc} for spec files" if "limit" in str(exc) else str(exc), fix) from None
+    except OSError as exc:
+        raise SpecError(where, f"cannot be read: {exc.strerror or type(exc).__name__}",
+                        "fix the file's permissions, or the link it is") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

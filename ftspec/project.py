@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from ftspec.errors import Location, SpecError, SpecErrors
 from ftspec.loader import MarkdownDoc, YamlDoc, load_mapping, load_markdown
 from ftspec.models.base import validate
 from ftspec.models.manifest import Manifest
-from ftspec.paths import MANIFEST, find_root, relative, stamp
+from ftspec.paths import MANIFEST, escaped, find_root, not_regular, outside, relative, stamp
 from ftspec.placeholders import placeholder_errors
 
 __all__ = ["MANIFEST", "Loaded", "Project", "find_root"]
@@ -66,7 +67,11 @@ class Project:
     def manifest_loaded(self) -> Loaded:
         self.track_file(self.root / MANIFEST)
         if "manifest" not in self._cache:
-            self._cache["manifest"] = _load(self.root / MANIFEST, MANIFEST, "yaml", Manifest)
+            target = outside(self.root, self.root / MANIFEST)
+            refused = SpecError(Location(MANIFEST, 1, 1), f"is a link outside the project (to {escaped(target)})",
+                                "replace the link with the file") if target else None
+            self._cache["manifest"] = (Loaded(MANIFEST, MANIFEST, errors=[refused]) if refused
+                                       else _load(self.root / MANIFEST, MANIFEST, "yaml", Manifest))
         return self._cache["manifest"]
 
     @property
@@ -104,8 +109,39 @@ class Project:
         key = f"parsed:{name}"
         if key not in self._cache:
             spec = ARTIFACTS[name]
-            self._cache[key] = _parse(self.path(name), self.rel(name), spec.kind, (spec.description, spec.path_field))
+            refused = self.refused(self.rel(name), ("paths", spec.path_field))
+            self._cache[key] = (Loaded(name=self.rel(name), rel=self.rel(name), errors=[refused]) if refused
+                                else _parse(self.path(name), self.rel(name), spec.kind,
+                                            (spec.description, spec.path_field)))
         return self._cache[key]
+
+    def refused(self, rel: str, keypath: tuple[str, ...], where: str = "manifest") -> SpecError | None:
+        """Why ftspec will not read ``rel`` (named at ``keypath`` of ``where``): it leads outside the project
+        (unless ftspec.yaml's allow_outside names the place) or is a FIFO, device or socket. The error names the
+        path, never what is in it."""
+        if "\0" in rel:
+            return SpecError(self._locate(where, keypath), "the path contains a NUL character",
+                             "write the file's path without control characters")
+        path = self.root / rel
+        allowed = self.manifest.allow_outside
+        target = outside(self.root, path, allowed)
+        if target:
+            lexical = os.path.normpath(path)
+            inside = lexical == str(self.root) or lexical.startswith(os.path.join(str(self.root), ""))
+            location = Location(escaped(rel), 1, 1) if inside else self._locate(where, keypath)
+            return SpecError(location, f"{escaped(rel)} leads outside the project (to {escaped(target)}); ftspec "
+                             "reads only files inside it", "move the file into the project, or name its location "
+                             "in ftspec.yaml's allow_outside")
+        kind = not_regular(path)
+        if kind:
+            return SpecError(Location(escaped(rel), 1, 1), f"is {kind}, not a regular file",
+                             "replace it with a regular file")
+        return None
+
+    def _locate(self, where: str, keypath: tuple[str, ...]) -> Location:
+        loaded = self.parse(where)
+        doc = loaded.doc.frontmatter if isinstance(loaded.doc, MarkdownDoc) else loaded.doc
+        return doc.locate(keypath) if doc is not None else Location(loaded.rel, 1, 1)
 
     def required(self, name: str) -> bool:
         spec: ArtifactSpec = ARTIFACTS[name]

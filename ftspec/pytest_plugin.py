@@ -7,6 +7,9 @@ Registered through the ``pytest11`` entry point, so plain ``pytest`` inside a pr
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +35,29 @@ COLLECTION_READS = pytest.StashKey[ReadLog]()
 PIPELINE_DIRS = {"data", "models", ".dvc", "dvc_plots"}
 
 
+class GateTimeout(Exception):
+    """A gate ran past its time limit."""
+
+
+@contextlib.contextmanager
+def _time_limit(item: pytest.Item) -> Iterator[None]:
+    limit = float(item.config.getoption("ftspec_timeout", 0.0) or 0.0)
+    if limit <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise GateTimeout(f"{item.name} ran past its time limit of {limit:g} s (check.timeout in ftspec.yaml)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class GateWarning(UserWarning):
     """A gate of warning severity found something."""
 
@@ -50,6 +76,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Run every ftspec gate instead of reusing results whose inputs are unchanged.")
     group.addoption("--ftspec-record", action="store_true", default=False,
                     help="Watch what the project's own gates read, so that `ftspec check` can replay them.")
+    group.addoption("--ftspec-timeout", type=float, default=0.0,
+                    help="Seconds one gate may run before it fails (0: no limit; `ftspec check` passes "
+                    "check.timeout from ftspec.yaml).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -86,9 +115,16 @@ def pytest_collection(session: pytest.Session) -> Any:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-    """Under --ftspec-record, watch one of the project's own gates from setup to teardown."""
-    if isinstance(item, GateItem) or not recording(item.config):
-        return (yield)
+    """Under --ftspec-timeout, stop a gate (setup, call and teardown) that runs past the limit: an alarm raises
+    in it, so the gate fails and the session goes on. Under --ftspec-record, watch one of the project's own
+    gates from setup to teardown."""
+    with _time_limit(item):
+        if isinstance(item, GateItem) or not recording(item.config):
+            return (yield)
+        return (yield from _recorded(item))
+
+
+def _recorded(item: pytest.Item) -> Any:
     for project in item.config.stash[PROJECTS].values():
         project.recording = {}
     with watching() as log:

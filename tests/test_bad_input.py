@@ -277,3 +277,42 @@ def test_the_other_gates_still_run_when_one_file_is_bad(tmp_path: Path) -> None:
     proc = run_cli("check", str(project))
     assert "PASS  taxonomy.weights" in proc.stdout
     assert "SKIP  rubric.binary  (config/rubric.yaml is invalid (see rubric.schema))" in proc.stdout
+
+
+def test_a_closed_pipe_ends_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ftspec gates | head`: no "internal error", no crash log; pytest and ruff end the same way."""
+    from ftspec.cli import run_command
+
+    def writes_to_a_closed_pipe() -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(SystemExit) as exited:
+        run_command(writes_to_a_closed_pipe)
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_a_broken_conftest_is_a_usage_error_naming_its_line(tmp_path: Path) -> None:
+    from ftspec.commands.check import CheckOptions, run_check
+    from ftspec.errors import UsageError
+    from tests.conftest import copy_project
+
+    root = copy_project(WORKED, tmp_path / "project")
+    (root / "conftest.py").write_text("import os\n\nimport no_such_module_xyz\n")
+    with pytest.raises(UsageError) as error:
+        run_check(CheckOptions(path=root, cache=False))
+    assert str(error.value).startswith("conftest.py:3:1: cannot be loaded: ModuleNotFoundError")
+
+
+def test_a_missing_plugin_is_a_usage_error_naming_the_manifest_line(tmp_path: Path) -> None:
+    from ftspec.commands.check import CheckOptions, run_check
+    from ftspec.errors import UsageError
+    from tests.conftest import copy_project
+
+    root = copy_project(WORKED, tmp_path / "project")
+    with (root / "ftspec.yaml").open("a") as handle:
+        handle.write("check:\n  pytest_plugins: [no_such_plugin_xyz]\n")
+    with pytest.raises(UsageError) as error:
+        run_check(CheckOptions(path=root, cache=False))
+    lines = (root / "ftspec.yaml").read_text().splitlines()
+    assert str(error.value).startswith(f"ftspec.yaml:{len(lines)}:3: check.pytest_plugins: plugin 'no_such_plugin_xyz'")

@@ -167,7 +167,9 @@ def test_an_unchanged_check_is_replayed_whole(own_gates: Path, monkeypatch: pyte
 
 
 def test_a_replayed_check_imports_neither_pytest_nor_pydantic(own_gates: Path) -> None:
-    probe = ("import sys; from pathlib import Path; from ftspec.commands.check import CheckOptions, run_check; "
+    # Without fork the session runs in this process, where its imports can be seen.
+    probe = ("import os, sys; del os.fork; from pathlib import Path; "
+             "from ftspec.commands.check import CheckOptions, run_check; "
              f"run = run_check(CheckOptions(path=Path({str(own_gates)!r}))); "
              "print(run.exit_code, 'pytest' in sys.modules, 'pydantic.main' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -261,7 +263,9 @@ def test_a_rerun_builds_only_the_models_its_gates_read(worked_example: Path) -> 
     run(worked_example)
     rubric = worked_example / "config" / "rubric.yaml"
     rubric.write_text(rubric.read_text() + "# edited\n")
-    probe = ("import sys; from pathlib import Path; from ftspec.commands.check import CheckOptions, run_check; "
+    # Without fork the session runs in this process, where its imports can be seen.
+    probe = ("import os, sys; del os.fork; from pathlib import Path; "
+             "from ftspec.commands.check import CheckOptions, run_check; "
              f"run = run_check(CheckOptions(path=Path({str(worked_example)!r}))); "
              "print(sorted(m for m in sys.modules if m.startswith('ftspec.models.')))")
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -1,23 +1,35 @@
-"""Hypothesis mutates the worked example's spec files; no mutation may crash the gates or lose a file name.
+"""Hypothesis mutates the worked example; no mutation may crash the gates, hang, lose a location or leak.
 
-In-process (fast): every gate over the mutated project; each must end passed/failed/warned/skipped and every
-finding must name a file and fit on one line. Through the CLI (slow, few examples): no traceback, exit 0 or 1.
+Three kinds of case, mixed in one strategy: structure-aware mutations of every spec file; file-system cases
+(a spec or data file replaced by a link outside the project, /dev/zero, a FIFO, a directory, a loop, a dangling
+or unreadable file; manifest and training paths that lead outside, to /, or hold a NUL); and gate-parameter
+cases (`.inf`, `~`, `.nan`, wrong types in ftspec.yaml's `gates:`).
+
+In-process (fast): every gate over the mutated project; each must end passed/failed/warned/skipped, every
+finding must name a project file (never ftspec's source or the standard library), a line and a column, on one
+line, and nothing from the file outside the project may appear. Through the CLI (slow, few examples, plus the
+gate-module cases): no traceback, no hang, exit 0, 1 or 4, valid JSON, nothing from outside printed.
 CI runs at least 2,000 in-process examples (CI=true); FTSPEC_FUZZ_EXAMPLES overrides the count.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import copy
 import functools
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -157,18 +169,71 @@ def mutation(draw: st.DrawFn, data: bytes) -> bytes:
     return data[:pos] + junk + data[pos:]
 
 
+SECRET = "FTSPEC-FUZZ-SECRET-7f3a"  # in a file outside the project: no output may ever contain it
+_OUTSIDE_DIR = Path(tempfile.mkdtemp(prefix="ftspec-fuzz-outside-"))
+atexit.register(shutil.rmtree, _OUTSIDE_DIR, ignore_errors=True)
+OUTSIDE = _OUTSIDE_DIR / "secret.yaml"
+OUTSIDE.write_text(f"token: {SECRET}\ncriteria: {SECRET}\n")
+SPEC_FILES = [rel for rel in FILES if not rel.startswith((".github/", "gates/")) and rel != ".gitignore"]
+DATA_FILES = ["data/train.jsonl", "data/eval.jsonl"]
+FS_KINDS = ["outside-link", "dev-zero", "fifo", "directory", "loop", "dangling", "unreadable", "empty"]
+PATH_FIELDS = ["rubric", "taxonomy", "personas", "sidecar", "training", "system_prompt", "model_choice", "gates"]
+PATH_VALUES = [str(OUTSIDE), "../secret.yaml", "/", "/dev/zero", ".", "config", "\"a\\0b\"", "~", "''",
+               "config/../../x", "'" + "x" * 300 + "'"]
+PARAMS = sorted({(g.id, k) for g in all_gates().values() for k in g.defaults} | {("tokens.budget", "severity")})
+PARAM_VALUES = [".inf", "-.inf", ".nan", "~", "'x'", "[]", "{}", "-1", "1e400", "true", "[1]", "[2, 1]",
+                "[.nan, 1]", "{sft: {learning_rate: [.inf, 1]}}", "0", "{5: [~]}"]
+
+Edit = tuple[str, str, "bytes | str"]  # (kind, path, bytes of a file | a file-system kind)
+
+
 @st.composite
-def mutated_project(draw: st.DrawFn) -> dict[str, bytes]:
-    """1-3 mutations, each on a (possibly different) spec file; returns the changed files."""
-    changed: dict[str, bytes] = {}
+def fs_case(draw: st.DrawFn) -> Edit:
+    rel = draw(st.sampled_from(SPEC_FILES + DATA_FILES))
+    # A directory where a data file is named is a saved dataset: reading it is the datasets library's job.
+    kinds = [k for k in FS_KINDS if not (k == "directory" and rel in DATA_FILES)]
+    return ("fs", rel, draw(st.sampled_from(kinds)))
+
+
+@st.composite
+def path_case(draw: st.DrawFn) -> Edit:
+    value = draw(st.sampled_from(PATH_VALUES))
+    if draw(st.booleans()):
+        field = draw(st.sampled_from(PATH_FIELDS))
+        text = ORIGINAL["ftspec.yaml"] + f"paths: {{{field}: {value}}}\n".encode()
+        return ("bytes", "ftspec.yaml", text)
+    role = draw(st.sampled_from(["train: data/train.jsonl", "eval: data/eval.jsonl"]))
+    new = role.split(":")[0] + ": " + value
+    return ("bytes", "config/training.yaml", ORIGINAL["config/training.yaml"].replace(role.encode(), new.encode()))
+
+
+@st.composite
+def param_case(draw: st.DrawFn) -> Edit:
+    gate_id, key = draw(st.sampled_from(PARAMS))
+    value = draw(st.sampled_from(PARAM_VALUES))
+    line = f"gates:\n  {gate_id}: {{{key}: {value}}}\n".encode()
+    return ("bytes", "ftspec.yaml", ORIGINAL["ftspec.yaml"].replace(b"gates:\n", line, 1))
+
+
+@st.composite
+def spec_case(draw: st.DrawFn) -> Edit:
+    rel = draw(st.sampled_from(FILES))
+    return ("bytes", rel, draw(mutation(ORIGINAL[rel])))
+
+
+@st.composite
+def mutated_project(draw: st.DrawFn) -> list[Edit]:
+    """1-3 edits: mostly spec-file mutations, the rest file-system, path and parameter cases."""
+    case = st.one_of(spec_case(), spec_case(), fs_case(), path_case(), param_case())
+    edits: dict[str, Edit] = {}
     for _ in range(draw(st.integers(1, 3))):
-        rel = draw(st.sampled_from(FILES))
-        changed[rel] = draw(mutation(changed.get(rel, ORIGINAL[rel])))
-    return changed
+        edit = draw(case)
+        edits[edit[1]] = edit
+    return list(edits.values())
 
 
 class Scratch:
-    """One copy of the worked example; each example writes its mutated files and puts the originals back.
+    """One copy of the worked example; each example applies its edits and puts the originals back.
 
     A fresh ``Project`` per example means nothing parsed is reused; the files' mtimes move with every write.
     """
@@ -179,15 +244,53 @@ class Scratch:
         self.root = Path(parent) / "project"
         shutil.copytree(WORKED, self.root, ignore=shutil.ignore_patterns(".ftspec"))
 
-    def apply(self, changed: dict[str, bytes]) -> Path:
-        for rel, data in changed.items():
-            (self.root / rel).write_bytes(data)
+    def apply(self, edits: list[Edit]) -> Path:
+        for kind, rel, what in edits:
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _remove(path)
+            if kind == "bytes":
+                path.write_bytes(what if isinstance(what, bytes) else what.encode())
+            else:
+                _special(path, str(what))
         return self.root
 
-    def restore(self, changed: dict[str, bytes]) -> None:
-        for rel in changed:
-            (self.root / rel).write_bytes(ORIGINAL[rel])
+    def restore(self, edits: list[Edit]) -> None:
+        for _kind, rel, _what in edits:
+            path = self.root / rel
+            _remove(path)
+            if rel in ORIGINAL:
+                path.write_bytes(ORIGINAL[rel])
+        shutil.rmtree(self.root / "data", ignore_errors=True)
         shutil.rmtree(self.root / ".ftspec", ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+
+
+def _special(path: Path, kind: str) -> None:
+    """Put a file-system case where a spec or data file was."""
+    if kind == "outside-link":
+        path.symlink_to(OUTSIDE)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "loop":
+        path.symlink_to(path.name)
+    elif kind == "dangling":
+        path.symlink_to(path.parent / "nowhere" / "x.yaml")
+    elif kind == "unreadable":
+        path.write_bytes(ORIGINAL.get(str(path.relative_to(SCRATCH.root)), b"x: 1\n"))
+        path.chmod(0)
+    else:
+        path.write_bytes(b"")
 
 
 SCRATCH = Scratch()
@@ -209,16 +312,35 @@ def _memo_yaml11(text: str) -> object:
 
 @FUZZ
 @given(mutated_project())
-def test_gates_survive_mutations(changed: dict[str, bytes]) -> None:
-    root = SCRATCH.apply(changed)
+def test_gates_survive_mutations(edits: list[Edit]) -> None:
+    root = SCRATCH.apply(edits)
     try:
         with (
             mock.patch.object(loader, "parse_yaml", _memo_parse_yaml),
             mock.patch.object(portability, "yaml11_load", _memo_yaml11),
+            _no_hang(30),
         ):
             check_every_gate(Project(root))
     finally:
-        SCRATCH.restore(changed)
+        SCRATCH.restore(edits)
+
+
+class Hang(Exception):
+    """An example ran past its time limit: something blocked (a FIFO) or looped."""
+
+
+@contextlib.contextmanager
+def _no_hang(seconds: int) -> Iterator[None]:
+    def expire(signum: int, frame: object) -> None:
+        raise Hang(f"no result after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def check_every_gate(project: Project) -> None:
@@ -227,10 +349,37 @@ def check_every_gate(project: Project) -> None:
         result = run_gate(gate, project)  # any exception here is a bug the fuzzer found
         assert result.outcome in OUTCOMES, result
         for finding in result.findings:
-            assert finding.path, (gate.id, finding)
-            assert "\n" not in finding.render(), (gate.id, finding.render())
+            assert_located(finding.render(), finding.path, finding.line, finding.location.col, gate.id)
         if result.outcome == "skipped":
             assert result.reason, gate.id
+        assert SECRET not in result.reason, (gate.id, result.reason)
+
+
+def assert_located(text: str, path: str, line: int, col: int, gate_id: str) -> None:
+    """A finding names a project file, a line and a column, on one line, and quotes nothing from outside."""
+    assert path and not path.startswith(("/", "..")), (gate_id, text)
+    assert not path.startswith("ftspec/") and "site-packages" not in path and "python3" not in path, (gate_id, text)
+    assert line >= 1 and col >= 1, (gate_id, text)
+    assert "\n" not in text, (gate_id, text)
+    assert SECRET not in text, (gate_id, text)
+
+
+CLI_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "ftspec", "check", str(root), "--format", "json", *args],
+                          capture_output=True, text=True, env=CLI_ENV, timeout=150)
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output and "internal error" not in output, output
+    assert proc.returncode in (0, 1, 4), output
+    assert SECRET not in output, output
+    if proc.returncode != 4:
+        report = json.loads(proc.stdout)
+        for gate in report["gates"]:
+            for finding in gate["findings"]:
+                assert_located(finding["message"], finding["path"], finding["line"], finding["col"], gate["id"])
+    return proc
 
 
 @settings(
@@ -241,19 +390,54 @@ def check_every_gate(project: Project) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(mutated_project())
-def test_cli_never_shows_a_traceback(changed: dict[str, bytes]) -> None:
-    root = SCRATCH.apply(changed)
+def test_cli_never_shows_a_traceback(edits: list[Edit]) -> None:
+    root = SCRATCH.apply(edits)
     try:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        proc = subprocess.run(
-            [sys.executable, "-m", "ftspec", "check", str(root)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        output = proc.stdout + proc.stderr
-        assert "Traceback" not in output and "internal error" not in output, output
-        assert proc.returncode in (0, 1), output
+        run_cli(root)
     finally:
-        SCRATCH.restore(changed)
+        SCRATCH.restore(edits)
+
+
+# Gate modules and pytest configuration a project might commit; each through the real CLI (a forked session).
+GATE_MODULES = {
+    "exit-in-test": ("gates/test_x.py", "import os\ndef test_x():\n    os._exit(0)\n"),
+    "exit-at-import": ("gates/test_x.py", "import os\nos._exit(0)\n"),
+    "sys-exit-at-import": ("gates/test_x.py", "import sys\nsys.exit(0)\n"),
+    "atexit": ("gates/test_x.py", "import atexit, os\natexit.register(os._exit, 0)\ndef test_x():\n    pass\n"),
+    "raise-at-import": ("gates/test_x.py", "raise RuntimeError('boom')\n"),
+    "syntax-error": ("gates/test_x.py", "def test_x(:\n"),
+    "loops": ("gates/test_x.py", "def test_x():\n    while True:\n        pass\n"),
+    "sleeps": ("gates/test_x.py", "import time\ndef test_x():\n    time.sleep(600)\n"),
+    "fails-on-artifact": ("gates/test_x.py", "def test_x(rubric):\n    assert rubric is None\n"),
+    "conftest-exits": ("conftest.py", "import os\ndef pytest_collection_finish(session):\n    os._exit(0)\n"),
+    "conftest-broken": ("conftest.py", "import nonexistent_module_xyz\n"),
+    "conftest-deselects": ("conftest.py", "def pytest_collection_modifyitems(config, items):\n    items.clear()\n"),
+    "pytest-ini-collect-only": ("pytest.ini", "[pytest]\naddopts = --collect-only -p no:ftspec\n"),
+    "pytest-ini-malformed": ("pytest.ini", "[pytest\naddopts = = =\n"),
+    "pyproject-k": ("pyproject.toml", "[tool.pytest.ini_options]\naddopts = \"-k zzz\"\n"),
+    "bad-plugin": ("ftspec.yaml", None),
+}
+
+
+@pytest.mark.parametrize("case", list(GATE_MODULES))
+def test_gate_module_cases_through_the_cli(case: str, tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(WORKED, root, ignore=shutil.ignore_patterns(".ftspec", "gates"))
+    (root / "gates").mkdir()
+    rubric = root / "config" / "rubric.yaml"  # broken: a check that exits 0 was fooled
+    rubric.write_text(rubric.read_text().replace("pass_threshold: 0.80", "pass_threshold: 1.5"))
+    rel, source = GATE_MODULES[case]
+    if source is None:
+        source = ORIGINAL["ftspec.yaml"].decode() + "check:\n  pytest_plugins: [no_such_plugin_xyz]\n"
+    manifest = root / "ftspec.yaml"
+    if rel != "ftspec.yaml":
+        source_text = manifest.read_text() + "check:\n  timeout: 2\n"
+        manifest.write_text(source_text)
+    (root / rel).write_text(source)
+    proc = run_cli(root)
+    assert proc.returncode in (1, 4), proc.stdout + proc.stderr
+    if proc.returncode == 4:
+        assert case in ("conftest-broken", "bad-plugin"), proc.stderr
+        line = proc.stderr.strip()
+        assert "\n" not in line and (line.startswith("ftspec: conftest.py:") or
+                                     line.startswith("ftspec: ftspec.yaml:")), line

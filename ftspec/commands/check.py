@@ -8,15 +8,15 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftspec.cache import ResultCache, tree_stamp
-from ftspec.errors import FtspecError, Location, UsageError
+from ftspec.errors import FtspecError, Location, UsageError, one_line, placed
 from ftspec.loader import load_yaml
-from ftspec.paths import MANIFEST, find_root, stamp
+from ftspec.paths import MANIFEST, find_root, outside, stamp
 from ftspec.reads import file_inputs, project_modules
 from ftspec.report import REPORTERS
 from ftspec.report.model import CheckRun
@@ -25,7 +25,13 @@ from ftspec.results import Finding, GateResult
 if TYPE_CHECKING:  # pytest is imported only when gates have to run: a replayed check never starts it
     import pytest
 
+    from ftspec.commands.check_session import Send, SessionReport
+
 USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
+INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
+NO_TESTS = 5  # pytest.ExitCode.NO_TESTS_COLLECTED
+DEFAULT_TIMEOUT = 60.0  # seconds one gate may run (check.timeout in ftspec.yaml)
+MAX_TIMEOUT = 86_400.0
 # Files at the root that change how pytest collects (a replay is valid only while they are unchanged).
 PYTEST_FILES = ("conftest.py", "pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 
@@ -54,6 +60,7 @@ class ManifestHints:
     project: str
     gates_dir: str = "gates"
     plugins: tuple[str, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
 
     @classmethod
     def read(cls, root: Path) -> ManifestHints:
@@ -67,11 +74,18 @@ class ManifestHints:
         paths = _mapping(data.get("paths"))
         gates_dir = paths.get("gates")
         plugins = _mapping(data.get("check")).get("pytest_plugins")
+        timeout = _mapping(data.get("check")).get("timeout")
         return cls(
             name if isinstance(name, str) and name else root.name,
             gates_dir if isinstance(gates_dir, str) else "gates",
             tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
+            float(timeout) if isinstance(timeout, int | float) and _is_timeout(timeout) else DEFAULT_TIMEOUT,
         )
+
+
+def _is_timeout(value: Any) -> bool:
+    """A usable check.timeout (the manifest's schema gate reports any other value)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_TIMEOUT
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -79,17 +93,22 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 class Recorder:
-    """A pytest plugin object that turns test reports into GateResults, in run order, and (under
-    --ftspec-record) stores what a later check needs to replay them."""
+    """A pytest plugin object that turns test reports into GateResults, in run order, tells ``send`` where the
+    session is (so the parent can say where it stopped), and (under --ftspec-record) stores what a later check
+    needs to replay them: only for a complete session."""
 
     def __init__(self, root: Path, signature: str = "", gates_dir: str = "gates",
-                 cache: ResultCache | None = None) -> None:
+                 cache: ResultCache | None = None, send: Send | None = None,
+                 expected: list[str] | None = None) -> None:
         self.root = root
         self.signature = signature
         self.gates_dir = gates_dir
         self.cache = cache
+        self.send = send or (lambda event: None)
+        self.expected = expected or []
         self.results: dict[str, GateResult] = {}
         self.gate_results: dict[str, GateResult] = {}
+        self.selected: list[str] = []
         self.collection_failed = False
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -98,6 +117,15 @@ class Recorder:
         self.gate_results = config.stash.setdefault(RESULTS, {})
         if self.cache is not None:  # the cache the replay attempt already read: the plugin uses it as it is
             config.stash.setdefault(CACHES, {})[self.root] = self.cache
+
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        self.send({"at": collector.nodeid})
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.selected = [item.nodeid for item in session.items]
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.send({"at": nodeid})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -112,14 +140,21 @@ class Recorder:
             return
         if report.nodeid in self.gate_results:
             self.results[report.nodeid] = self.gate_results[report.nodeid]
+        elif _builtin_id(report.nodeid):
+            self.results[report.nodeid] = _builtin_crash(report, self.results.get(report.nodeid), self.root)
         else:
             self.results[report.nodeid] = _user_result(report, self.results.get(report.nodeid), self.root)
+
+    def complete(self) -> bool:
+        """Every selected item reported, every expected built-in gate among them."""
+        reported = {_builtin_id(nodeid) for nodeid in self.results}
+        return all(n in self.results for n in self.selected) and all(g in reported for g in self.expected)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         from ftspec.pytest_plugin import COLLECTION_READS, PROJECT_INPUTS, cache_for, recording
 
         # An interrupted or crashed session ran only some gates: it must never be replayed as a whole check.
-        if not self.signature or not recording(session.config) or exitstatus not in (0, 1):
+        if not self.signature or not recording(session.config) or exitstatus not in (0, 1) or not self.complete():
             return
         cache = cache_for(session.config, self.root)
         inputs = session.config.stash[PROJECT_INPUTS]
@@ -141,6 +176,27 @@ class Recorder:
         return inputs
 
 
+def _builtin_id(nodeid: str) -> str:
+    """The gate id of a built-in gate's node id (``ftspec.yaml::<id>``), else ""."""
+    path, _, name = nodeid.partition("::")
+    return name if path == MANIFEST and name else ""
+
+
+def _builtin_crash(report: pytest.TestReport, previous: GateResult | None, root: Path) -> GateResult:
+    """A built-in gate that raised instead of reporting (a bug in ftspec, or it ran out of time): still the
+    built-in gate, located at the manifest."""
+    gate_id = _builtin_id(report.nodeid)
+    if previous is not None and previous.outcome == "failed":
+        return previous
+    if report.skipped:
+        return _user_result(report, previous, root)
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = crash.message.splitlines()[0] if crash is not None and crash.message else "raised an exception"
+    fix = "" if "time limit" in message else "this is a bug in ftspec; please report it"
+    return GateResult(gate_id, "failed", [Finding(Location(MANIFEST, 1, 1), f"gate {gate_id} stopped: {message}",
+                                                  fix)], description="built-in gate", phase="builtin")
+
+
 def _user_result(report: pytest.TestReport, previous: GateResult | None, root: Path) -> GateResult:
     name = report.nodeid
     if previous is not None and previous.outcome == "failed":
@@ -149,20 +205,50 @@ def _user_result(report: pytest.TestReport, previous: GateResult | None, root: P
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
         return GateResult(name, "skipped", reason=reason.removeprefix("Skipped: "), phase="project")
     if report.failed:
-        return GateResult(name, "failed", [_crash_finding(report, name, root)], description="project gate",
-                          phase="project")
+        finding = _crash_finding(report, name, root)
+        finding = Finding(placed(finding.location), one_line(finding.message) or "failed", finding.fix)
+        return GateResult(name, "failed", [finding], description="project gate", phase="project")
     return GateResult(name, "passed", phase="project", duration=report.duration)
 
 
 def _crash_finding(report: Any, nodeid: str, root: Path) -> Finding:
+    """Where a project gate failed: the innermost traceback entry in the project's own files (never ftspec's
+    source or the standard library), else the gate's file."""
     crash = getattr(report.longrepr, "reprcrash", None)
+    path = nodeid.split("::")[0] or "conftest.py"
     if crash is not None:
-        path = os.path.relpath(crash.path, root) if os.path.isabs(crash.path) else crash.path
-        return Finding(Location(path, crash.lineno), crash.message.splitlines()[0] if crash.message else "failed")
+        message = (crash.message or "failed").strip().splitlines()
+        where = _project_entry(report.longrepr, root) or Location(path, 1, 1)
+        return Finding(where, message[0] if message else "failed")
     text = str(report.longrepr).strip().splitlines()
     message = text[-1].removeprefix("E").strip() if text else "failed"
-    path = nodeid.split("::")[0]
-    return Finding(Location(path, _error_line(text, path)), message, "fix the file so pytest can import it")
+    return Finding(Location(path, _error_line(text, path), 1), message or "failed",
+                   "fix the file so pytest can import it")
+
+
+def _project_entry(longrepr: Any, root: Path) -> Location | None:
+    chain = getattr(longrepr, "chain", None) or [(getattr(longrepr, "reprtraceback", None), None, None)]
+    for reprtraceback, _crash, _descr in reversed(chain):
+        for entry in reversed(getattr(reprtraceback, "reprentries", []) or []):
+            fileloc = getattr(entry, "reprfileloc", None)
+            rel = _inside(root, str(getattr(fileloc, "path", "") or ""))
+            if rel and fileloc is not None:
+                return Location(rel, int(fileloc.lineno) or 1, 1)
+    return None
+
+
+def _inside(root: Path, path: str) -> str:
+    """``path`` relative to the project root, or "" when it lies outside it (or in a library)."""
+    if not path:
+        return ""
+    absolute = Path(path) if os.path.isabs(path) else Path.cwd() / path  # pytest writes them cwd-relative
+    try:
+        rel = absolute.resolve().relative_to(root)
+    except (ValueError, OSError):
+        return ""
+    if not (root / rel).is_file():
+        return ""
+    return "" if ".venv" in rel.parts or "site-packages" in rel.parts else rel.as_posix()
 
 
 def _error_line(text: list[str], path: str) -> int:
@@ -202,12 +288,15 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
     """The pytest command line for a project: its manifest and its own gates folder."""
     targets = [str(root / MANIFEST)]
     gates_dir = root / hints.gates_dir
-    if gates_dir.is_dir():
+    if gates_dir.is_dir() and not outside(root, gates_dir):  # `paths.gates: /` must not walk the file system
         targets.append(str(gates_dir))
     # importlib mode: projects' gate modules never clash in sys.modules (several checks in one process).
     # A project gate file that does not import must not hide every other gate: collect on, report it as failed.
-    args = [*targets, f"--rootdir={root}", "--import-mode=importlib", "--continue-on-collection-errors",
-            *_DISABLED,
+    # ftspec owns pytest's configuration: -c on an empty file, so no pytest.ini, pyproject.toml, tox.ini or
+    # setup.cfg of the project can add options (--collect-only, -k, -p no:ftspec); conftest.py files only from the
+    # project down. Project settings go through ftspec.yaml.
+    args = [*targets, "-c", os.devnull, f"--rootdir={root}", f"--confcutdir={root}", "--import-mode=importlib",
+            "--continue-on-collection-errors", f"--ftspec-timeout={hints.timeout:g}", *_DISABLED,
             "-o", "python_files=test_*.py *_test.py", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if options.keyword:
         args += ["-k", options.keyword]
@@ -227,6 +316,7 @@ def run_check(options: CheckOptions) -> CheckRun:
     When the last check with the same options left a fresh result for every gate it ran, those results are
     replayed and pytest is not started (see :mod:`ftspec.cache`)."""
     root = find_root(options.path)
+    _recover_decide(root)
     hints = ManifestHints.read(root)
     started = time.perf_counter()
     signature = run_signature(hints, options)
@@ -242,6 +332,18 @@ def run_check(options: CheckOptions) -> CheckRun:
 
         write_junit(run, options.junitxml)
     return run
+
+
+def _recover_decide(root: Path) -> None:
+    """A decide killed in the project's repository is undone before its files are checked (the CLI's own
+    recovery looks only at the current directory, and a check may be given a path elsewhere)."""
+    from ftspec.journal import find_git_dir
+
+    git_dir = find_git_dir(root)
+    if git_dir is not None:
+        from ftspec.commands.decide import recover
+
+        recover(git_dir)
 
 
 def run_signature(hints: ManifestHints, options: CheckOptions) -> str:
@@ -262,15 +364,70 @@ def _exit_code(results: list[GateResult]) -> int:
 
 def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signature: str,
                 cache: ResultCache | None) -> CheckRun:
-    import pytest
+    """Run the session where the project cannot cut it short (see :mod:`ftspec.commands.check_session`)
+    and keep only a complete report."""
+    from ftspec.commands.check_session import run_session, verify
 
-    recorder = Recorder(root, signature, hints.gates_dir, cache)
-    with _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
-        args = plugin_args + pytest_args(root, hints, options)
-        exit_code = int(pytest.main(args, plugins=[recorder]))
-    if exit_code == USAGE_ERROR:
-        raise UsageError(_usage_message(captured.getvalue()))
-    return CheckRun(hints.project, str(root), list(recorder.results.values()), exit_code)
+    expected = expected_gates(root, options.keyword, cache)
+    args = pytest_args(root, hints, options)
+    report = run_session(_session(root, hints, args, signature, cache, expected), hints.timeout)
+    if report.exit_code == USAGE_ERROR:
+        raise UsageError(_usage_message(report.output, root))
+    results = verify(report, expected, root, options.exitfirst)
+    code = _exit_code(results)
+    if report.exit_code == INTERRUPTED or (code == 0 and report.exit_code == NO_TESTS and not results):
+        code = report.exit_code  # Ctrl-C (or a gate raising KeyboardInterrupt); -k selecting nothing
+    return CheckRun(hints.project, str(root), results, code)
+
+
+def _session(root: Path, hints: ManifestHints, args: list[str], signature: str, cache: ResultCache | None,
+             expected: list[str]) -> Callable[[Send], SessionReport]:
+    def session(send: Send) -> SessionReport:
+        import pytest
+
+        from ftspec.commands.check_session import SessionReport
+
+        recorder = Recorder(root, signature, hints.gates_dir, cache, send=send, expected=expected)
+        with _owned_environment(), _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
+            exit_code = int(pytest.main(plugin_args + args, plugins=[recorder]))
+        return SessionReport(recorder.results, recorder.selected, exit_code, captured.getvalue())
+
+    return session
+
+
+def expected_gates(root: Path, keyword: str | None, cache: ResultCache | None) -> list[str]:
+    """The built-in gates a check must report: every registered gate, or those ``-k`` selects (matched the way
+    pytest matches a gate item: its id, ``ftspec.yaml`` and its ``ftspec_gate`` marker)."""
+    from ftspec.pytest_plugin import gate_metadata
+
+    ids = [str(meta["id"]) for meta in gate_metadata(cache or ResultCache(root, enabled=False))]
+    if not keyword:
+        return ids
+    from _pytest.mark.expression import Expression  # what pytest's -k itself compiles
+
+    try:
+        expression = Expression.compile(keyword)
+    except Exception:  # noqa: BLE001 - SyntaxError, or ParseError before pytest 9: pytest reports it as usage
+        return []
+
+    def matcher(gate_id: str) -> Callable[..., bool]:
+        names = (gate_id, MANIFEST, "ftspec_gate")
+        return lambda name, **kwargs: not kwargs and any(name.lower() in n.lower() for n in names)
+
+    return [gate_id for gate_id in ids if expression.evaluate(matcher(gate_id))]
+
+
+# Environment variables through which pytest would take options or plugins from outside ftspec's command line.
+_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+
+
+@contextlib.contextmanager
+def _owned_environment() -> Iterator[None]:
+    saved = {name: os.environ.pop(name) for name in _PYTEST_ENV if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 @contextlib.contextmanager
@@ -281,11 +438,32 @@ def _quiet() -> Iterator[io.StringIO]:
         yield buffer
 
 
-def _usage_message(text: str) -> str:
+def _usage_message(text: str, root: Path) -> str:
+    """One line naming where pytest's usage error comes from: a conftest.py, a plugin of
+    check.pytest_plugins, or the -k expression."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     errors = [ln for ln in lines if "error" in ln.lower()]
-    detail = (errors or lines or ["pytest rejected the arguments"])[-1].removeprefix("ERROR: ")
+    detail = (errors or lines or ["pytest rejected the arguments"])[-1].removeprefix("ERROR: ").removeprefix("E ")
+    conftest = next((m for ln in lines if (m := re.search(r"conftest '([^']+)'", ln))), None)
+    if conftest is not None:
+        rel = _inside(root, conftest.group(1)) or "conftest.py"
+        last = lines[-1].removeprefix("E").strip()
+        line = _error_line(lines, rel)
+        return f"{rel}:{line}:1: cannot be loaded: {last}. fix {rel} so that pytest can import it"
+    plugin = next((m for ln in lines if (m := re.search(r'Error importing plugin "([^"]+)"', ln))), None)
+    if plugin is not None:
+        where = _manifest_location(root, ("check", "pytest_plugins"))
+        return (f"{where.prefix()}: plugin {plugin.group(1)!r} cannot be imported ({detail}). install it, "
+                "or remove it from check.pytest_plugins")
     return f"usage error: {detail}. check the -k expression and options"
+
+
+def _manifest_location(root: Path, keypath: tuple[str, ...]) -> Location:
+    try:
+        doc = load_yaml(root / MANIFEST, MANIFEST)
+    except FtspecError:
+        return Location(MANIFEST, 1, 1)
+    return doc.locate(keypath)
 
 
 def check(options: CheckOptions) -> int:

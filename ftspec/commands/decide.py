@@ -22,7 +22,7 @@ from ftspec.decisions import (
     trailer_values,
 )
 from ftspec.errors import GitError, UsageError
-from ftspec.journal import Journal, fault, find_git_dir, pid_alive, write_atomic
+from ftspec.journal import JOURNAL, Journal, decide_lock, fault, find_git_dir, pid_alive, write_atomic
 from ftspec.project import Project, find_root
 
 # Where FTSPEC_FAULT can kill the process, in order; tests drive each one.
@@ -61,21 +61,23 @@ class Plan:
 def decide(options: DecideOptions) -> int:
     """Append the entry, add the sidecar decision, stage and commit; on any failure restore everything."""
     root = find_root(options.project)
-    recover(git.git_dir(root))
-    plan = make_plan(Project(root), options)
-    journal = Journal.begin(
-        git.git_dir(root),
-        git.index_file(root),
-        git.head_commit(root),
-        options.decision_id,
-        [plan.log, plan.sidecar],
-    )
-    try:
-        sha = _apply(plan, journal)
-    except BaseException:
-        journal.rollback()
-        raise
-    journal.finish()
+    git_dir = git.git_dir(root)
+    with decide_lock(git_dir):  # before planning: a plan made from files another decide is changing loses it
+        _recover(git_dir)
+        plan = make_plan(Project(root), options)
+        journal = Journal.begin(
+            git_dir,
+            git.index_file(root),
+            git.head_commit(root),
+            options.decision_id,
+            [plan.log, plan.sidecar],
+        )
+        try:
+            sha = _apply(plan, journal)
+        except BaseException:
+            journal.rollback()
+            raise
+        journal.finish()
     print(f"recorded {options.decision_id} in commit {sha[:10]}: {', '.join(plan.stage)}")
     return 0
 
@@ -103,6 +105,10 @@ def make_plan(project: Project, options: DecideOptions) -> Plan:
         raise UsageError(f"decision id '{decision_id}' is not PREFIX-NNN (e.g. TRAIN-002). use that form")
     _check_text(options)
     tree = git.work_tree(project.root)
+    for name in ("decision_log", "sidecar"):  # decide reads and writes these: never outside the project
+        refused = project.refused(str(getattr(project.manifest.paths, name)), ("paths", name))
+        if refused is not None:
+            raise UsageError(str(refused))
     log, sidecar = (
         project.root / project.manifest.paths.decision_log,
         project.root / project.manifest.paths.sidecar,
@@ -253,9 +259,20 @@ def _rel(path: Path, tree: Path) -> str:
 
 def recover(git_dir: Path | None) -> None:
     """Finish or undo a decide that was killed: roll forward when its commit exists, else roll back."""
-    if git_dir is None:
+    if git_dir is None or not (git_dir / JOURNAL).exists():
         return
-    found = Journal.load(git_dir)
+    with decide_lock(git_dir, wait=0) as locked:
+        if locked:  # else a decide is in flight (this may be its own commit hook running ftspec)
+            _recover(git_dir)
+
+
+def _recover(git_dir: Path) -> None:
+    """Recovery under the decide lock."""
+    try:
+        found = Journal.load(git_dir)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise GitError(f"{git_dir / JOURNAL} is unreadable. check decision-log.md and sidecar.yaml by hand, "
+                       "then delete that file") from None
     if found is None:
         return
     journal, pid = found

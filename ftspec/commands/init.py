@@ -10,6 +10,7 @@ from ftspec import git
 from ftspec.commands.schema import write_schemas
 from ftspec.decisions import decision_trailers
 from ftspec.errors import UsageError
+from ftspec.paths import safe_write
 from ftspec.project import MANIFEST
 from ftspec.templates import template_dir, template_names
 
@@ -70,9 +71,8 @@ def init(directory: Path, template: str, git_mode: bool | None = None, hooks: st
                          "directory")
     inside_repo = git.repo_root(_existing_ancestor(directory.resolve()))
     directory.mkdir(parents=True, exist_ok=True)
-    for rel in files:
-        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / rel, directory / rel)
+    for rel in files:  # never through a symlink already in DIR
+        safe_write(directory, rel, (source / rel).read_bytes(), exclusive=True)
     write_schemas(directory / SCHEMA_DIR)
     print(f"created {len(files)} files in {directory} from template '{template}'")
     if hooks == "pre-commit":

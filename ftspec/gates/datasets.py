@@ -51,7 +51,12 @@ def configured(ctx: GateContext) -> list[DataSet]:
 
 
 def _set(ctx: GateContext, role: str, rel: str | None, shape: str, limit: int | None) -> DataSet | None:
-    return None if not rel else DataSet(role, rel, ctx.project.root / rel, shape, limit)
+    if not rel:
+        return None
+    refused = ctx.project.refused(rel, ("data", role), "training")
+    if refused is not None:  # outside the project, a FIFO or a device: never opened
+        raise refused
+    return DataSet(role, rel, ctx.project.root / rel, shape, limit)
 
 
 def _budget(ctx: GateContext) -> int | None:
@@ -146,6 +151,9 @@ def token_counter(ctx: GateContext) -> Any:
     rel = ctx.value("training").data.tokenizer
     if rel is None:
         return counter(None)
+    refused = ctx.project.refused(rel, ("data", "tokenizer"), "training")
+    if refused is not None:
+        raise refused
     path = ctx.project.root / rel
     track(ctx, path)
     if not path.exists():  # data.token-length reports it; the other gates need no token counts

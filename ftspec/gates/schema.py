@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ftspec.artifacts import ARTIFACTS
 from ftspec.gates.context import GateContext, NotApplicable
+from ftspec.gates.params import setting_problems
 from ftspec.gates.registry import REGISTRY, all_gates, gate
 from ftspec.results import Finding
 
@@ -21,6 +22,10 @@ def manifest_schema(ctx: GateContext) -> Iterator[Finding]:
     yield from (Finding.from_error(e) for e in loaded.errors)
     if loaded.ok:
         yield from _gate_settings(ctx)
+        # The project's own gates folder: collected only inside the project (`paths.gates: /` walks nothing).
+        refused = ctx.project.refused(ctx.project.manifest.paths.gates, ("paths", "gates"))
+        if refused is not None:
+            yield Finding.from_error(refused)
 
 
 def _gate_settings(ctx: GateContext) -> Iterator[Finding]:
@@ -36,9 +41,8 @@ def _gate_settings(ctx: GateContext) -> Iterator[Finding]:
             if key not in allowed:
                 fix = f"settings for {gate_id}: {', '.join(allowed)}"
                 yield ctx.finding("manifest", ["gates", gate_id, key], f"unknown setting '{key}'", fix)
-        if settings.get("severity", "error") not in ("error", "warning"):
-            yield ctx.finding("manifest", ["gates", gate_id, "severity"], "severity must be error or warning",
-                              "write `severity: warning` or remove it")
+        for keypath, message, fix in setting_problems(known[gate_id], settings):
+            yield ctx.finding("manifest", ["gates", gate_id, *keypath], message, fix)
 
 
 def _schema_gate(name: str) -> None:

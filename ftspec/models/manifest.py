@@ -50,6 +50,8 @@ class CheckSettings(Strict):
         default_factory=list,
         description="pytest plugins the project's own gates need (ftspec check does not autoload plugins).",
     )
+    timeout: float = Field(60.0, gt=0, le=86_400, allow_inf_nan=False,
+                           description="Seconds one gate may run before it is stopped and fails.")
 
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -204,4 +206,8 @@ class Manifest(Strict):
     gates: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-gate settings: thresholds, `skip: reason`, `severity: error|warning`.",
+    )
+    allow_outside: list[str] = Field(
+        default_factory=list,
+        description="Locations outside the project that its paths may name (read-only), e.g. a shared data folder.",
     )

@@ -187,5 +187,5 @@ def test_a_broken_project_gate_fails_without_hiding_the_others(ftspec: Invoke, w
     result = ftspec("check", str(worked))
     assert result.exit_code == 1
     assert "FAIL  gates/test_broken.py  could not be collected" in result.stdout
-    assert "gates/test_broken.py:2: SyntaxError" in result.stdout
+    assert "gates/test_broken.py:2:1: SyntaxError" in result.stdout
     assert "PASS  rubric.schema" in result.stdout  # every built-in gate still ran

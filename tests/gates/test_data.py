@@ -81,7 +81,7 @@ def test_dpo_sets_use_the_preference_shape_and_dpo_minimum(project: Path) -> Non
     assert (
         outcome == "failed"
         and findings == [findings[0]]
-        and "data/prefs.jsonl:5: chosen and rejected" in findings[0]
+        and "data/prefs.jsonl:5:1: chosen and rejected" in findings[0]
     )
     outcome, findings, _ = run(project, "data.min-count")
     assert outcome == "failed" and "5 DPO examples, need at least 1,000" in findings[0]
@@ -99,7 +99,7 @@ def test_overlap_with_a_rubric_calibration_example_is_contamination(project: Pat
         handle.write(json.dumps(row) + "\n")
     outcome, findings, _ = run(project, "data.contamination")
     assert outcome == "failed"
-    assert findings[0].startswith("data/train.jsonl:14: ") and "with config/rubric.yaml:" in findings[0]
+    assert findings[0].startswith("data/train.jsonl:14:1: ") and "with config/rubric.yaml:" in findings[0]
 
 
 def test_token_length_reports_a_missing_tokenizer(project: Path) -> None:

@@ -71,7 +71,7 @@ def test_immutable_fails_on_an_edit_in_place(decision_repo: Path) -> None:
     assert (
         result.findings[0]
         .render()
-        .startswith("decision-log.md:3: decision TRAIN-001 was edited after commit")
+        .startswith("decision-log.md:3:1: decision TRAIN-001 was edited after commit")
     )
 
 

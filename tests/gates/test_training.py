@@ -106,5 +106,6 @@ def test_a_misspelt_range_is_reported_in_the_manifest(tmp_path: Path) -> None:
 
 def test_a_malformed_peft_range_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     root = make_project(tmp_path, replace={MF: [("gates:\n", "gates:\n  training.peft: {r: 16}\n")]})
-    (finding,) = run("training.peft", root).findings
-    assert (finding.path, finding.message) == (MF, "range r must be [low, high]")
+    assert run("training.peft", root).outcome == "skipped"  # typed settings: manifest.schema says why
+    (finding,) = run("manifest.schema", root).findings
+    assert (finding.path, finding.message) == (MF, "r must be a [low, high] pair, not int 16")
