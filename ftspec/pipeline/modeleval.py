@@ -74,7 +74,8 @@ async def rollout(spec: Spec, user: Backend, model: Backend, item: dict[str, Any
     messages: Messages = [{"role": "system", "content": gen.prompts["system_prompt"]}]
     turns = int(item.get("turns") or sum(m["role"] == "user" for m in item["messages"]) or 1)
     for turn in range(1, turns + 1):
-        text = await user.chat([{"role": "user", "content": gen._user_prompt(item, messages, turn)}])
+        shown = gen.flaws_for(item, turn) if "primary_flaw" in item else []  # the persona's flaws, as in generate
+        text = await user.chat([{"role": "user", "content": gen._user_prompt(item, messages, turn, shown)}])
         messages.append({"role": "user", "content": text.strip()})
         reply = await model.chat(messages)  # the model under test sees the chat itself, as it will in use
         messages.append({"role": "assistant", "content": reply.strip()})

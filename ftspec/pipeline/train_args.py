@@ -98,7 +98,7 @@ def checkpointing_args(on: bool, names: set[str]) -> dict[str, bool]:
 
 def common_args(t: Training, hp: Any, out: Path, max_steps: int, cuda: bool, has_eval: bool) -> dict[str, Any]:
     """TrainingArguments shared by SFTConfig and DPOConfig; trainer fields the spec sets beyond ftspec's own keys
-    (save_total_limit, report_to, assistant_only_loss, ...) are passed on and win over the defaults here."""
+    (save_total_limit, report_to, ...) are passed on and win over the defaults here."""
     return {**_run_args(t, hp, out, max_steps, cuda, has_eval), **getattr(hp, "library_extras", {})}
 
 

@@ -127,7 +127,7 @@ def test_adopt_check_and_fix_until_every_gate_passes(ftspec: Invoke, existing: P
     assert second.exit_code == 1
     out = second.stdout
     # The Markdown rubric, declared by adopt, now disagrees with the YAML rubric: the drift gate says how.
-    assert "docs/rubric.md:8: CQ2 is under 'helpfulness' here but in category 'comprehension'" in out
+    assert "docs/rubric.md:8:1: CQ2 is under 'helpfulness' here but in category 'comprehension'" in out
     assert "CQ3, CQ4, CQ5, CQ6, CQ7, CQ8, CQ9 of the rubric not restated here" in out
     assert "decision-log.md is missing" in out and "training-spec.md is missing" in out  # step 5's outputs
     fix = "add `token_budget: {max_tokens_per_example: 8192}` to ftspec.yaml"

@@ -39,7 +39,7 @@ def test_library_keys_reach_the_library_configs(tmp_path: object) -> None:
     from ftspec.loader import parse_yaml
     from ftspec.models.base import validate
     from ftspec.models.training import Training
-    from ftspec.pipeline.train_args import common_args, lora_config
+    from ftspec.pipeline.train_args import common_args, lora_config, sft_args
 
     spec = validate(Training, parse_yaml(
         "base_model: m\napproach: sft\npeft: {method: lora, r: 8, target_modules: all-linear, bias: lora_only, "
@@ -48,5 +48,5 @@ def test_library_keys_reach_the_library_configs(tmp_path: object) -> None:
     lora = lora_config(spec)
     assert lora.bias == "lora_only" and lora.use_rslora is True
     assert spec.sft is not None
-    args = SFTConfig(**common_args(spec, spec.sft, Path(str(tmp_path)), -1, False, False))
+    args = SFTConfig(**common_args(spec, spec.sft, Path(str(tmp_path)), -1, False, False), **sft_args(spec))
     assert args.save_total_limit == 1 and args.assistant_only_loss is True
