@@ -169,12 +169,12 @@ def assessment_freshness(ctx: GateContext) -> Iterator[Finding]:
     records = list(rows(ctx, rel))
     # Imported only when there are assessments: the pipeline's helpers load the training model, which a check
     # that reruns the rubric gates should not build.
-    from ftspec.pipeline.common import fingerprint
+    from ftspec.pipeline.common import fingerprint, judging_fingerprint
 
     transcripts = _transcripts(ctx, str(ctx.params["conversations"]))
     rubric_fp = fingerprint(rubric.model_dump())
     judges = ctx.project.manifest.backends.judges if ctx.project.manifest.backends else []
-    run_fp = fingerprint(rubric.model_dump(), [c.model_dump() for c in judges])
+    run_fp = judging_fingerprint(rubric, list(judges))
     for line, row in records:
         at = Location(rel, line)
         if not isinstance(row, dict) or not isinstance(row.get("verdicts"), dict):

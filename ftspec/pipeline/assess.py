@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ftspec.backends import Backend, build_backend, content_settings
+from ftspec.backends import Backend, build_backend
 from ftspec.errors import StageError
 from ftspec.models.manifest import BackendConfig
 from ftspec.models.rubric import Rubric
@@ -20,6 +20,7 @@ from ftspec.pipeline.common import (
     Checkpoint,
     Spec,
     fingerprint,
+    judging_fingerprint,
     load_spec,
     parser,
     read_jsonl,
@@ -78,7 +79,7 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     rubric = rubric_of(spec)
     judges = judges_of(spec)
     records = read_jsonl(conversations)
-    run_fp = fingerprint(rubric.model_dump(), [content_settings(c) for c in judge_configs(spec)])
+    run_fp = judging_fingerprint(rubric, judge_configs(spec))
     by_id = {r["id"]: r["messages"] for r in records}
     checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
     todo = [r for r in records if r["id"] not in checkpoint.done]

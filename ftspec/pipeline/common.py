@@ -179,6 +179,14 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def judging_fingerprint(rubric: Any, judges: list[Any]) -> str:
+    """What an assessment was judged with: the rubric and the judges' content settings (not their transport
+    settings). assess stamps each record with fingerprint(this, transcript); eval.assessment-freshness checks it."""
+    from ftspec.backends import content_settings
+
+    return fingerprint(rubric.model_dump(), [content_settings(c) for c in judges])
+
+
 class Checkpoint:
     """Append-only JSONL, one fsync per record; on resume the ids already written are skipped.
 
