@@ -389,7 +389,7 @@ def _born(root: Path) -> bool:
     import os
     import re
 
-    sha = head_sha(root)
+    sha = head_sha(root, "git:HEAD")
     if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha) and not os.environ.get("GIT_DIR"):
         return True
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ftspec import git
+from ftspec import git, history
 from ftspec.decisions import TRAILER_ID, TRAILER_SUPERSEDES, LogEntry, parse_log, split_ids, trailer_values
 from ftspec.errors import Location, SpecErrors
 from ftspec.gates.context import GateContext, NotApplicable
@@ -145,10 +145,7 @@ def immutable(ctx: GateContext) -> Iterator[Finding]:
     _sidecar(ctx)
     tree = _tree(ctx)
     rel, entries = _log(ctx)
-    first: dict[str, tuple[str, LogEntry]] = {}
-    for sha, text in git.file_history(tree, _in_tree(ctx, tree, rel)):
-        for entry in parse_log(text):
-            first.setdefault(entry.key, (sha, entry))
+    first = history.first_entries(tree, _in_tree(ctx, tree, rel), ctx.project.root)
     superseded = _superseded(ctx, tree, entries)
     current = {e.key: e for e in entries}
     for key, (sha, old) in first.items():
