@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -71,7 +72,8 @@ def build(dest: Path, decisions: int) -> Path:
              if p.is_file() and ".git" not in p.relative_to(dest).parts}
     log, sidecar = files["decision-log.md"].decode(), files["sidecar.yaml"].decode()
     head, _, tail = sidecar.partition("stories:\n")
-    stream = [_commit(0, "worked example\n", files, first=True)]
+    trailers = "".join(f"Decision-Id: {did}\n" for did in re.findall(r"^  - id: (\S+)$", head, re.M))
+    stream = [_commit(0, f"worked example\n\n{trailers}", files, first=True)]
     for i in range(decisions):
         did, entry, side = _entry(i)
         log += entry

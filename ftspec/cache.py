@@ -205,7 +205,7 @@ class ResultCache:
                 ignore.write_text("*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".gates-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle)
+                handle.write(json.dumps(payload))  # dumps encodes in C; dump() iterates in Python
             os.replace(tmp, self.path)
         except OSError:
             return

@@ -37,24 +37,28 @@ class Parsed:
     text: str
     offset: int
     state: ParseState
+    tail: frozenset[str] = frozenset()  # ids of the entries closed from ``state`` on
 
 
 def step(previous: Parsed | None, text: str) -> tuple[list[LogEntry], Parsed]:
-    """The entries ``text`` holds that the previous version's parse did not close before its last line, and
-    where this version's parse stands; the same entries, in the same order, as :func:`parse_log` gives
-    after those already closed."""
+    """The entries of ``text`` whose ids the previous version did not hold (the entries :func:`parse_log`
+    gives after those the previous version's parse closed before its last line, less the ids it closed from
+    there), and where this version's parse stands."""
+    seen: frozenset[str] = frozenset()
     if previous is not None and text.startswith(previous.text):
-        state, start = previous.state.copy(), previous.offset
+        state, start, seen = previous.state.copy(), previous.offset, previous.tail
     else:
         state, start = ParseState(), 0
     lines = text[start:].splitlines()
     entries: list[LogEntry] = []
     state.feed(lines[:-1], entries)
-    snapshot = state.copy()
+    snapshot, closed = state.copy(), len(entries)
     state.feed(lines[-1:], entries)
     state.finish(entries)
     offset = len(text) - len(lines[-1]) - _terminator(text) if lines else start
-    return entries, Parsed(text, offset, snapshot)
+    parsed = Parsed(text, offset, snapshot, frozenset(e.key for e in entries[closed:]))
+    # The previous version already gave an entry to these ids: the fold keeps the first, so drop them here.
+    return [e for e in entries if e.key not in seen], parsed
 
 
 def _terminator(text: str) -> int:
@@ -133,7 +137,7 @@ class Memo:
                 ignore.write_text("*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".decision-log-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle)
+                handle.write(json.dumps(payload))  # dumps encodes in C; dump() iterates in Python
             os.replace(tmp, self.path)
             self.dirty = False
 

@@ -123,11 +123,21 @@ def _ids_at_head(ctx: GateContext, tree: Path) -> set[str]:
     from ftspec.decisions import sidecar_decision_ids
 
     text = git.show_file(tree, "HEAD", _in_tree(ctx, tree, ctx.project.rel("sidecar")))
+    if text is not None and _unchanged(ctx.project.path("sidecar"), text):
+        return {d.id.upper() for d in _sidecar(ctx).decisions}  # parsed already: a long sidecar costs
     try:
         data = YAML(typ="safe").load(text) if text else None
     except Exception:  # noqa: BLE001 - an unreadable old sidecar has no committed decisions to hold to
         return set()
     return {did.upper() for _, did in sidecar_decision_ids(data)}
+
+
+def _unchanged(path: Path, committed: str) -> bool:
+    """Whether the work tree's file is the committed text (decoded the way git.show_file decodes it)."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace") == committed
+    except OSError:
+        return False
 
 
 def _in_tree(ctx: GateContext, tree: Path, rel: str) -> str:
