@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ftspec import git
+from ftspec.cache import UNCACHED
 from ftspec.decisions import LogEntry, ParseState
 from ftspec.paths import stamp
 
@@ -73,6 +74,8 @@ def first_entries(tree: Path, path: str, project: Path) -> dict[str, tuple[str, 
     versions = git.path_blobs(tree, path)
     blobs = [blob for _, blob in versions]
     memo = _memo(_SHARED[-1] if _SHARED else project)
+    if project.resolve() in UNCACHED:  # --no-cache: parse the whole history afresh, write nothing
+        memo = Memo(memo.path, memo.key, persist=False)
     steps = list(zip(["", *blobs[:-1]], blobs, strict=True))
     _compute(tree, memo, [(a, b) for a, b in steps if a != b and f"{a}:{b}" not in memo.pairs])
     first: dict[str, tuple[str, LogEntry]] = {}
@@ -117,6 +120,7 @@ class Memo:
     pairs: dict[str, list[LogEntry]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     dirty: bool = False
+    persist: bool = True
 
     def add(self, pair: str, entries: list[LogEntry]) -> None:
         self.pairs[pair] = entries
@@ -125,7 +129,7 @@ class Memo:
     def save(self) -> None:
         """Write atomically what the folds of this process used (a branch left behind ages out); a read-only
         checkout simply goes uncached."""
-        if not self.dirty or os.environ.get("FTSPEC_NO_CACHE", "") not in ("", "0"):
+        if not (self.dirty and self.persist) or os.environ.get("FTSPEC_NO_CACHE", "") not in ("", "0"):
             return
         keep = {pair: self.pairs[pair] for pair in sorted(self.used) if pair in self.pairs}
         payload = {"format": FORMAT, "parser": self.key,

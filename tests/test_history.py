@@ -207,3 +207,19 @@ def test_a_moved_project_keeps_its_history(log_repo: Path, tmp_path: Path) -> No
     moved = tmp_path / "moved"
     shutil.copytree(log_repo, moved)
     assert _incremental(moved) == _full_history(moved)
+
+
+def test_no_cache_reads_and_writes_no_history_cache(log_repo: Path) -> None:
+    from ftspec.cache import ResultCache
+
+    cache = log_repo / history.CACHE_FILE
+    _incremental(log_repo)
+    cache.write_text(cache.read_text().replace("TRAIN-002", "TRAIN-999"))
+    before = cache.read_text()
+    history._MEMOS.clear()
+    ResultCache(log_repo, enabled=False)  # what `ftspec check --no-cache` creates
+    try:
+        assert _incremental(log_repo) == _full_history(log_repo)
+        assert cache.read_text() == before
+    finally:
+        ResultCache(log_repo)
