@@ -72,6 +72,8 @@ def first_entries(tree: Path, path: str, project: Path) -> dict[str, tuple[str, 
     """For each entry id (upper-cased): the first commit of HEAD's history whose ``path`` holds it, and the
     entry as it was then (``path`` relative to the work tree ``tree``; the cache lives in ``project``)."""
     versions = git.path_blobs(tree, path)
+    if not versions:  # before the first commit, or a log never committed
+        return {}
     blobs = [blob for _, blob in versions]
     memo = _memo(_SHARED[-1] if _SHARED else project)
     if project.resolve() in UNCACHED:  # --no-cache: parse the whole history afresh, write nothing

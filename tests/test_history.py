@@ -223,3 +223,11 @@ def test_no_cache_reads_and_writes_no_history_cache(log_repo: Path) -> None:
         assert cache.read_text() == before
     finally:
         ResultCache(log_repo)
+
+
+def test_no_history_before_the_first_commit(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "decisions", repo)
+    git(repo, "init", "-q", "-b", "main")
+    assert history.first_entries(repo, "decision-log.md", repo) == {}
+    assert run_gate(all_gates()["decisions.immutable"], Project(repo)).outcome == "passed"
