@@ -29,9 +29,9 @@ CACHE_DIR = Path(".ftspec") / "cache"
 CACHE_FILE = "gates.json"
 FORMAT = 3
 
-# Project roots whose check runs uncached (--no-cache, FTSPEC_NO_CACHE): no cache of any kind (the decision log's
-# history included, see ftspec.history) is read or written for them.
-UNCACHED: set[Path] = set()
+# Project roots checked with the cache in this process: only their .ftspec holds other caches too (the decision
+# log's history, see ftspec.history); a gate run outside a check, or --no-cache, reads and writes none.
+CACHED: set[Path] = set()
 
 # How to recompute a named (non-file) input; an unknown kind invalidates the entry.
 VALUE_RESOLVERS: dict[str, Callable[[Path, str], str]] = {}
@@ -105,10 +105,10 @@ class ResultCache:
         self.dirty = False
         self._stamps: dict[str, str] = {}
         if self.enabled:
-            UNCACHED.discard(root.resolve())
+            CACHED.add(root.resolve())
             self._read()
         else:
-            UNCACHED.add(root.resolve())
+            CACHED.discard(root.resolve())
 
     def _read(self) -> None:
         try:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ftspec import git
-from ftspec.cache import UNCACHED
+from ftspec.cache import CACHED
 from ftspec.decisions import LogEntry, ParseState
 from ftspec.paths import stamp
 
@@ -75,9 +75,10 @@ def first_entries(tree: Path, path: str, project: Path) -> dict[str, tuple[str, 
     if not versions:  # before the first commit, or a log never committed
         return {}
     blobs = [blob for _, blob in versions]
-    memo = _memo(_SHARED[-1] if _SHARED else project)
-    if project.resolve() in UNCACHED:  # --no-cache: parse the whole history afresh, write nothing
-        memo = Memo(memo.path, memo.key, persist=False)
+    owner = _SHARED[-1] if _SHARED else project
+    # --no-cache, or a gate run outside a check: parse the whole history afresh and write nothing.
+    cached = owner.resolve() in CACHED
+    memo = _memo(owner) if cached else Memo(owner / CACHE_FILE, _parser_key(), persist=False)
     steps = list(zip(["", *blobs[:-1]], blobs, strict=True))
     _compute(tree, memo, [(a, b) for a, b in steps if a != b and f"{a}:{b}" not in memo.pairs])
     first: dict[str, tuple[str, LogEntry]] = {}
@@ -193,7 +194,11 @@ def _load(row: list[Any]) -> LogEntry:
 def shared_cache(project: Path) -> Iterator[None]:
     """Checks run in temporary worktrees (`review`) use ``project``'s history cache instead of their own."""
     _SHARED.append(project)
+    added = project.resolve() not in CACHED
+    CACHED.add(project.resolve())
     try:
         yield
     finally:
         _SHARED.pop()
+        if added:
+            CACHED.discard(project.resolve())

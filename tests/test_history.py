@@ -12,6 +12,7 @@ import pytest
 
 from ftspec import git as ftgit
 from ftspec import history
+from ftspec.cache import CACHED
 from ftspec.decisions import LogEntry, parse_log
 from ftspec.gates.registry import all_gates
 from ftspec.gates.runner import run_gate
@@ -93,6 +94,7 @@ def test_incremental_parse_equals_full_parse_on_random_histories() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_memos() -> None:
     history._MEMOS.clear()  # each test starts as a new process would
+    CACHED.clear()
 
 
 def _commit(repo: Path, text: str, message: str) -> None:
@@ -123,6 +125,7 @@ def _full_history(repo: Path) -> dict[str, tuple[Any, ...]]:
 
 
 def _incremental(repo: Path) -> dict[str, tuple[Any, ...]]:
+    CACHED.add(repo.resolve())  # as a check with the cache enabled registers its project
     first = history.first_entries(repo, "decision-log.md", repo)
     return {key: _row(sha, entry) for key, (sha, entry) in first.items()}
 
@@ -218,11 +221,14 @@ def test_no_cache_reads_and_writes_no_history_cache(log_repo: Path) -> None:
     before = cache.read_text()
     history._MEMOS.clear()
     ResultCache(log_repo, enabled=False)  # what `ftspec check --no-cache` creates
-    try:
-        assert _incremental(log_repo) == _full_history(log_repo)
-        assert cache.read_text() == before
-    finally:
-        ResultCache(log_repo)
+    first = history.first_entries(log_repo, "decision-log.md", log_repo)
+    assert {key: _row(sha, entry) for key, (sha, entry) in first.items()} == _full_history(log_repo)
+    assert cache.read_text() == before
+
+
+def test_a_gate_run_outside_a_check_writes_nothing(log_repo: Path) -> None:
+    assert run_gate(all_gates()["decisions.immutable"], Project(log_repo)).outcome == "failed"
+    assert not (log_repo / ".ftspec").exists()
 
 
 def test_no_history_before_the_first_commit(tmp_path: Path) -> None:
