@@ -29,6 +29,10 @@ CACHE_FILE = "gates.json"
 FORMAT = 3
 MAX_CACHE_BYTES = 256 << 20
 
+# Project roots checked with the cache in this process: only their .ftspec holds other caches too (the decision
+# log's history, see ftspec.history); a gate run outside a check, or --no-cache, reads and writes none.
+CACHED: set[Path] = set()
+
 # How to recompute a named (non-file) input; an unknown kind invalidates the entry.
 VALUE_RESOLVERS: dict[str, Callable[[Path, str], str]] = {}
 
@@ -103,7 +107,10 @@ class ResultCache:
         self.dirty = False
         self._stamps: dict[str, str] = {}
         if self.enabled:
+            CACHED.add(root.resolve())
             self._read()
+        else:
+            CACHED.discard(root.resolve())
 
     def _read(self) -> None:
         try:  # a cache linked outside the project, a FIFO or an endless device is no cache
@@ -138,16 +145,25 @@ class ResultCache:
 
     def replay(self, signature: str) -> list[GateResult] | None:
         """Every result of the last check run with these options, when all of them are fresh; else None."""
+        plan = self.plan(signature)
+        if plan is None or any(result is None for _, _, result in plan):
+            return None
+        return [result for _, _, result in plan if result is not None]
+
+    def plan(self, signature: str) -> list[tuple[str, str, GateResult | None]] | None:
+        """The last check run with these options as (node id, built-in gate id or "", fresh result or None),
+        when only built-in gates have stale results (they run without pytest, see :mod:`ftspec.direct`);
+        None when the item list itself or a project gate's result is stale."""
         run = self.runs.get(signature) if self.enabled else None
         if not isinstance(run, dict) or not run.get("items") or not self._fresh(run.get("inputs", {})):
             return None
-        results = []
+        plan: list[tuple[str, str, GateResult | None]] = []
         for nodeid, gate_id in run["items"]:
             result = self.lookup(gate_id) if gate_id else self.lookup_project(nodeid)
-            if result is None:
+            if result is None and not gate_id:
                 return None
-            results.append(result)
-        return results
+            plan.append((nodeid, gate_id, result))
+        return plan
 
     def _fresh(self, inputs: dict[str, str]) -> bool:
         import ftspec.git  # noqa: F401 - registers the git value resolver

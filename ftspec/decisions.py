@@ -67,27 +67,56 @@ def split_ids(text: str) -> list[str]:
 def parse_log(text: str) -> list[LogEntry]:
     """Every entry in a decision log, in file order; fenced code is ignored."""
     entries: list[LogEntry] = []
-    current: LogEntry | None = None
-    body: list[str] = []
-    fenced = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-        heading = None if fenced else _HEADING.match(line)
-        if (
-            heading
-            or (not fenced and line.startswith("#") and current is not None)
-            or (not fenced and _SEPARATOR.match(line))
-        ):
-            _close(current, body, entries)
-            current, body = None, []
-        if heading:
-            current = LogEntry(heading.group(2), heading.group(3), number, "")
-            body = [line]
-        elif current is not None:
-            body.append(line)
-    _close(current, body, entries)
+    state = ParseState()
+    state.feed(text.splitlines(), entries)
+    state.finish(entries)
     return entries
+
+
+@dataclass
+class ParseState:
+    """Where :func:`parse_log` is after some lines: a log that grows by appending is parsed on from here.
+
+    ``lines`` counts the lines read, ``current``/``body`` are the entry still open (it may go on in the next
+    line), ``fenced`` whether a code fence is open."""
+
+    lines: int = 0
+    fenced: bool = False
+    current: LogEntry | None = None
+    body: list[str] = field(default_factory=list)
+
+    def copy(self) -> ParseState:
+        current = self.current
+        if current is not None:
+            current = LogEntry(current.id, current.title, current.line, current.text, dict(current.fields))
+        return ParseState(self.lines, self.fenced, current, list(self.body))
+
+    def feed(self, lines: list[str], entries: list[LogEntry]) -> None:
+        """Read ``lines``; every entry they close is appended to ``entries``."""
+        current, body, fenced = self.current, self.body, self.fenced
+        for number, line in enumerate(lines, start=self.lines + 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            heading = None if fenced else _HEADING.match(line)
+            if (
+                heading
+                or (not fenced and line.startswith("#") and current is not None)
+                or (not fenced and _SEPARATOR.match(line))
+            ):
+                _close(current, body, entries)
+                current, body = None, []
+            if heading:
+                current = LogEntry(heading.group(2), heading.group(3), number, "")
+                body = [line]
+            elif current is not None:
+                body.append(line)
+        self.current, self.body, self.fenced = current, body, fenced
+        self.lines += len(lines)
+
+    def finish(self, entries: list[LogEntry]) -> None:
+        """The end of the text closes the open entry."""
+        _close(self.current, self.body, entries)
+        self.current, self.body = None, []
 
 
 def _close(entry: LogEntry | None, body: list[str], entries: list[LogEntry]) -> None:

@@ -1,4 +1,8 @@
-"""Every git call ftspec makes, through GitPython; failures become GitError with what to do."""
+"""Every git call ftspec makes; failures become GitError with what to do.
+
+Reads that every check makes (the repository, HEAD, whether the clone is shallow) come from .git's files; other
+reads run the git binary directly; writes (init, commit) go through GitPython, whose import costs a check's
+start-up time."""
 
 from __future__ import annotations
 
@@ -156,15 +160,31 @@ def _repo(root: Path) -> Any:
         raise GitError("git is not installed. install git and try again") from None
 
 
-def _run(root: Path, *args: str, **kwargs: Any) -> str:
-    """`git ARGS` in the repository of ``root``; failures become GitError."""
-    import git
+def _run(root: Path, *args: str, stdin: str | None = None) -> str:
+    """`git ARGS` in the repository of ``root`` (one trailing newline dropped); failures become GitError."""
+    return _git(root, *args, stdin=None if stdin is None else stdin.encode("utf-8")).decode(
+        "utf-8", errors="replace").removesuffix("\n")
 
-    repo = _repo(root)
-    try:
-        return str(repo.git.execute(["git", *args], **kwargs))
-    except git.GitCommandError as exc:
-        raise GitError(_explain(exc)) from None
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """The git binary, without GitPython (its import alone costs more than most of these calls)."""
+    import subprocess
+
+    try:  # from the top of the work tree, as GitPython ran it: pathspecs and output are relative to it
+        cwd = (repo_root(root) or root) if root.is_dir() else root
+        proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True)
+    except FileNotFoundError:
+        if not root.exists():
+            raise GitError(f"{root} does not exist. run ftspec inside a git repository") from None
+        raise GitError("git is not installed. install git and try again") from None
+    except NotADirectoryError:
+        raise GitError(f"{root} is not a directory. run ftspec inside a git repository") from None
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", errors="replace")
+        if "not a git repository" in stderr:
+            raise GitError(f"{root} is not inside a git repository. run `git init` first")
+        raise GitError(_explain(stderr))
+    return proc.stdout
 
 
 def git_dir(root: Path) -> Path:
@@ -273,7 +293,7 @@ def _head_commits(root: Path, paths: tuple[str, ...], head: str) -> tuple[Commit
 def _log(root: Path, rev_range: str, paths: tuple[str, ...]) -> tuple[CommitInfo, ...]:
     from ftspec.decisions import parse_trailers
 
-    if rev_range == "HEAD" and head_commit(root) is None:
+    if rev_range == "HEAD" and not _born(root):
         return ()
     fmt = _SEP.join(["%H", "%an <%ae>", "%aI", "%s", "%(trailers:only,unfold)"]) + _END
     out = _run(root, "log", f"--format={fmt}", rev_range, "--", *(paths or []))
@@ -288,18 +308,11 @@ def _log(root: Path, rev_range: str, paths: tuple[str, ...]) -> tuple[CommitInfo
 
 def show_file(root: Path, rev: str, path: str) -> str | None:
     """The text of ``path`` (relative to the work tree) at ``rev``, or None when it is not there."""
-    return _blob_text(_repo(root), rev, path)
-
-
-def _blob_text(repo: Any, rev: str, path: str) -> str | None:
-    """Read through GitPython's persistent `git cat-file --batch`: one process for a whole history walk."""
-    import git
-
     try:
-        blob = repo.commit(rev).tree / path
-        return str(blob.data_stream.read().decode("utf-8", errors="replace"))
-    except (KeyError, ValueError, git.BadName, git.GitCommandError):
+        data = _git(root, "cat-file", "blob", f"{rev}:{path}")
+    except GitError:
         return None
+    return data.decode("utf-8", errors="replace")
 
 
 def changed_files(root: Path, base: str, head: str) -> list[tuple[str, str]]:
@@ -311,16 +324,93 @@ def changed_files(root: Path, base: str, head: str) -> list[tuple[str, str]]:
 
 def file_history(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str]]:
     """(sha, text) of ``path`` at each commit in ``rev``'s history that changed it, oldest first."""
-    if head_commit(root) is None:
+    versions = path_blobs(root, path, rev)
+    texts = blob_texts(root, [blob for _, blob in versions])
+    return [(sha, text) for (sha, _), (_, text) in zip(versions, texts, strict=True)]
+
+
+def path_blobs(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str]]:
+    """(commit sha, blob id) of ``path`` at each commit in ``rev``'s history that changed it, oldest first.
+
+    Two git processes whatever the length of the history: the blob ids name each version, so what was
+    computed from one version can be cached under its id and the text read only when needed."""
+    if rev == "HEAD" and not _born(root):
         return []
-    repo = _repo(root)
     shas = _run(root, "log", "--reverse", "--format=%H", rev, "--", path).split()
-    return [(sha, text) for sha in shas if (text := _blob_text(repo, sha, path)) is not None]
+    if not shas:
+        return []
+    query = "".join(f"{sha}:{path}\n" for sha in shas)
+    out = _run(root, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin=query).splitlines()
+    found = [line.split() for line in out]
+    return [(sha, parts[0]) for sha, parts in zip(shas, found, strict=True) if parts[-1:] == ["blob"]]
+
+
+def blob_texts(root: Path, blobs: list[str]) -> Iterator[tuple[str, str]]:
+    """(blob id, text) of each blob in order, streamed from one `git cat-file --batch`: a long history never
+    sits in memory whole."""
+    import subprocess
+    import threading
+
+    if not blobs:
+        return
+    try:
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise GitError("git is not installed. install git and try again") from None
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def feed() -> None:
+        with contextlib.suppress(OSError):  # a reader that stopped early closed the pipe
+            stdin.write("".join(f"{blob}\n" for blob in blobs).encode())
+            stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for blob in blobs:
+            header = stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise GitError(f"git cannot read blob {blob}: {b' '.join(header).decode(errors='replace')}. "
+                               "run `git fsck` on the repository")
+            data = stdout.read(int(header[2]))
+            stdout.read(1)  # the newline after each object
+            yield blob, data.decode("utf-8", errors="replace")
+    finally:
+        proc.kill()
+        proc.wait()
+        writer.join()
+        stdout.close()
+
+
+def _born(root: Path) -> bool:
+    """Whether HEAD names a commit, from .git's files when they answer (no git process)."""
+    import os
+    import re
+
+    sha = head_sha(root, "git:HEAD")
+    if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha) and not os.environ.get("GIT_DIR"):
+        return True
+    try:
+        _run(root, "rev-parse", "--verify", "-q", "HEAD")
+    except GitError:
+        return False
+    return True
 
 
 def is_shallow(root: Path) -> bool:
-    """Whether the clone lacks history (CI checkouts default to depth 1)."""
-    return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+    """Whether the clone lacks history (CI checkouts default to depth 1): git keeps the cut-off commits in
+    .git/shallow (read from the file, without GitPython or a git process, unless GIT_DIR redirects git)."""
+    import os
+
+    found = None if os.environ.get("GIT_DIR") else _repository(root.resolve())
+    if found is None:
+        return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+    try:
+        return (_common_dir(found[1]) / "shallow").stat().st_size > 0
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -352,15 +442,8 @@ def message_trailers(root: Path, message: str) -> list[tuple[str, str]]:
     from ftspec.decisions import parse_trailers
 
     cleaned = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
-    out = _run(root, "interpret-trailers", "--parse", "--unfold", istream=_stdin(cleaned))
+    out = _run(root, "interpret-trailers", "--parse", "--unfold", stdin=cleaned)
     return parse_trailers(out)
-
-
-def _stdin(text: str) -> Any:
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - git reads it as stdin; closed when collected
-    handle.write(text.encode("utf-8"))
-    handle.seek(0)
-    return handle
 
 
 def staged_text(root: Path, path: str) -> str | None:

@@ -172,10 +172,9 @@ def gate_metadata(cache: ResultCache) -> list[dict[str, Any]]:
     """id/phase/severity/description of every gate: from the cache when ftspec's code is unchanged."""
     if cache.gates:
         return cache.gates
-    from ftspec.gates.registry import all_gates
+    from ftspec.gates.table import gate_rows  # a static table: no gate module is imported to list them
 
-    gates = [{"id": g.id, "phase": g.phase, "severity": g.severity, "description": g.description,
-              "module": g.func.__module__} for g in all_gates().values()]
+    gates = [{key: row[key] for key in ("id", "phase", "severity", "description", "module")} for row in gate_rows()]
     cache.remember_gates(gates)
     return gates
 

@@ -60,3 +60,54 @@ def test_repo_root_starts_no_gitpython(tmp_path: Path) -> None:
              f"assert repo_root(Path({str(repo)!r})) is not None; print('git' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def _committed(path: Path, versions: list[str]) -> Path:
+    repo = _repo(path)
+    for idx, text in enumerate(versions):
+        (repo / "log.md").write_text(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"v{idx}")
+    return repo
+
+
+def test_a_shallow_clone_is_seen_from_its_files_without_gitpython(tmp_path: Path) -> None:
+    repo = _committed(tmp_path / "repo", ["a\n", "a\nb\n"])
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", "shallow")
+    assert not ftgit.is_shallow(repo)
+    probe = ("import sys; from pathlib import Path; from ftspec.git import is_shallow; "
+             f"print(is_shallow(Path({str(tmp_path / 'shallow')!r})), 'git' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]
+
+
+def test_a_shallow_linked_worktree_reads_the_common_dir(tmp_path: Path) -> None:
+    repo = _committed(tmp_path / "repo", ["a\n", "a\nb\n"])
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", "shallow")
+    git(tmp_path / "shallow", "worktree", "add", "-q", "--detach", str(tmp_path / "wt"))
+    assert ftgit.is_shallow(tmp_path / "wt")
+
+
+def test_file_history_streams_every_version_oldest_first(tmp_path: Path) -> None:
+    versions = ["one\n", "one\ntwo\n", "", "ü\r\nthree"]
+    repo = _committed(tmp_path / "repo", versions)
+    history = ftgit.file_history(repo, "log.md")
+    assert [text for _, text in history] == versions
+    assert [sha for sha, _ in history] == git(repo, "log", "--reverse", "--format=%H").split()
+    blobs = [blob for _, blob in ftgit.path_blobs(repo, "log.md")]
+    assert blobs == [git(repo, "rev-parse", f"{sha}:log.md").strip() for sha, _ in history]
+
+
+def test_history_of_an_unborn_branch_or_a_missing_file_is_empty(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    assert ftgit.path_blobs(repo, "log.md") == []
+    repo = _committed(tmp_path / "other", ["x\n"])
+    assert ftgit.path_blobs(repo, "absent.md") == []
+
+
+def test_a_reader_that_stops_early_leaves_no_process(tmp_path: Path) -> None:
+    repo = _committed(tmp_path / "repo", [f"{'x' * 100_000}{n}\n" for n in range(5)])
+    blobs = [blob for _, blob in ftgit.path_blobs(repo, "log.md")]
+    stream = ftgit.blob_texts(repo, blobs)
+    assert next(stream)[0] == blobs[0]
+    stream.close()  # the generator's cleanup kills git and joins the writer

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftspec import git
+from ftspec import git, history
 from ftspec.decisions import TRAILER_ID, TRAILER_SUPERSEDES, parse_log, split_ids, trailer_values
 from ftspec.errors import FtspecError, UsageError
 from ftspec.project import MANIFEST, Project, find_root
@@ -67,7 +67,8 @@ def build(root: Path, rev_range: str) -> Review:
     _decisions(review, tree, prefix, Project(root))
     _spec_files(review, tree, prefix, Project(root))
     _params(review, tree, prefix, Project(root))
-    _gates(review, tree, prefix)
+    with history.shared_cache(root):  # both ends parse the decision log's history once, into root's cache
+        _gates(review, tree, prefix)
     return review
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ftspec import git
+from ftspec import git, history
 from ftspec.decisions import TRAILER_ID, TRAILER_SUPERSEDES, LogEntry, parse_log, split_ids, trailer_values
 from ftspec.errors import Location, SpecErrors
 from ftspec.gates.context import GateContext, NotApplicable
@@ -123,11 +123,21 @@ def _ids_at_head(ctx: GateContext, tree: Path) -> set[str]:
     from ftspec.decisions import sidecar_decision_ids
 
     text = git.show_file(tree, "HEAD", _in_tree(ctx, tree, ctx.project.rel("sidecar")))
+    if text is not None and _unchanged(ctx.project.path("sidecar"), text):
+        return {d.id.upper() for d in _sidecar(ctx).decisions}  # parsed already: a long sidecar costs
     try:
         data = YAML(typ="safe").load(text) if text else None
     except Exception:  # noqa: BLE001 - an unreadable old sidecar has no committed decisions to hold to
         return set()
     return {did.upper() for _, did in sidecar_decision_ids(data)}
+
+
+def _unchanged(path: Path, committed: str) -> bool:
+    """Whether the work tree's file is the committed text (decoded the way git.show_file decodes it)."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace") == committed
+    except OSError:
+        return False
 
 
 def _in_tree(ctx: GateContext, tree: Path, rel: str) -> str:
@@ -145,10 +155,7 @@ def immutable(ctx: GateContext) -> Iterator[Finding]:
     _sidecar(ctx)
     tree = _tree(ctx)
     rel, entries = _log(ctx)
-    first: dict[str, tuple[str, LogEntry]] = {}
-    for sha, text in git.file_history(tree, _in_tree(ctx, tree, rel)):
-        for entry in parse_log(text):
-            first.setdefault(entry.key, (sha, entry))
+    first = history.first_entries(tree, _in_tree(ctx, tree, rel), ctx.project.root)
     superseded = _superseded(ctx, tree, entries)
     current = {e.key: e for e in entries}
     for key, (sha, old) in first.items():

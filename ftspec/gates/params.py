@@ -29,14 +29,16 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
 OPTIONAL: dict[str, type] = {"target": float}
 
 
-def setting_problems(gate: Gate, settings: dict[str, Any]) -> Iterator[Problem]:
-    """Each setting of ``gates.<id>`` whose value does not fit the parameter's type or range."""
+def setting_problems(gate: Gate | dict[str, Any], settings: dict[str, Any]) -> Iterator[Problem]:
+    """Each setting of ``gates.<id>`` whose value does not fit the parameter's type or range (``gate`` is a
+    registered Gate or its row of the static gate table)."""
+    defaults = gate["defaults"] if isinstance(gate, dict) else gate.defaults
     for key, value in settings.items():
         if key == "severity":
             if value not in ("error", "warning"):
                 yield [key], "severity must be error or warning", "write `severity: warning` or remove it"
-        elif key in gate.defaults:
-            yield from _problems([key], key, gate.defaults[key], value)
+        elif key in defaults:
+            yield from _problems([key], key, defaults[key], value)
 
 
 def _problems(path: list[str | int], name: str, default: Any, value: Any) -> Iterator[Problem]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ftspec.artifacts import ARTIFACTS
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.params import setting_problems
-from ftspec.gates.registry import REGISTRY, all_gates, gate
+from ftspec.gates.registry import REGISTRY, gate
 from ftspec.results import Finding
 
 SOURCE = "methodology.md section 1 (artifacts); STYLE.md 3 (errors name the place)"
@@ -29,14 +29,16 @@ def manifest_schema(ctx: GateContext) -> Iterator[Finding]:
 
 
 def _gate_settings(ctx: GateContext) -> Iterator[Finding]:
-    known = all_gates()
+    from ftspec.gates.table import gate_rows  # the static table: a manifest edit imports no other gate module
+
+    known = {row["id"]: row for row in gate_rows()}
     for gate_id, settings in ctx.project.manifest.gates.items():
         if gate_id not in known:
             close = difflib.get_close_matches(gate_id, list(known), n=1)
             fix = f"did you mean '{close[0]}'?" if close else "run `ftspec gates` for the list"
             yield ctx.finding("manifest", ["gates", gate_id], f"unknown gate '{gate_id}'", fix)
             continue
-        allowed = [*known[gate_id].defaults, *SETTING_KEYS]
+        allowed = [*known[gate_id]["defaults"], *SETTING_KEYS]
         for key in settings:
             if key not in allowed:
                 fix = f"settings for {gate_id}: {', '.join(allowed)}"

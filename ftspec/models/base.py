@@ -25,7 +25,7 @@ class RuleError(ValueError):
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors and YAML types are taken as written."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
 
 
 def field_vocabulary(model: type[BaseModel]) -> set[str]:
