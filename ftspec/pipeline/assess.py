@@ -81,20 +81,20 @@ async def run(spec: Spec, conversations: Path, out: Path, metrics: Path | None) 
     records = read_jsonl(conversations)
     run_fp = judging_fingerprint(rubric, judge_configs(spec))
     by_id = {r["id"]: r["messages"] for r in records}
-    checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
-    todo = [r for r in records if r["id"] not in checkpoint.done]
-    bar = tqdm(total=len(records), initial=len(records) - len(todo), desc="assess", unit="conv")
-    limit = asyncio.Semaphore(max(cfg.concurrency for cfg in judge_configs(spec)))
+    with Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid))) as checkpoint:
+        todo = [r for r in records if r["id"] not in checkpoint.done]
+        bar = tqdm(total=len(records), initial=len(records) - len(todo), desc="assess", unit="conv")
+        limit = asyncio.Semaphore(max(cfg.concurrency for cfg in judge_configs(spec)))
 
-    async def one(record: dict[str, Any]) -> None:
-        async with limit:
-            result = await judge_transcript(judges, rubric, record["messages"])
-        checkpoint.append({"id": record["id"], **result})
-        bar.update()
+        async def one(record: dict[str, Any]) -> None:
+            async with limit:
+                result = await judge_transcript(judges, rubric, record["messages"])
+            checkpoint.append({"id": record["id"], **result})
+            bar.update()
 
-    await asyncio.gather(*(one(r) for r in todo))
-    bar.close()
-    results = list(checkpoint.records([r["id"] for r in records]))
+        await asyncio.gather(*(one(r) for r in todo))
+        bar.close()
+        results = list(checkpoint.records([r["id"] for r in records]))
     summary = summarise(rubric, results)
     summary["pilot_gate_passed"] = summary["pass_rate"] >= PILOT_PASS_RATE
     summary["red_flags"] = red_flags([r["messages"] for r in records])

@@ -239,6 +239,14 @@ class Checkpoint:
         """Release the lock (it is released at exit anyway)."""
         self._lock.close()
 
+    def __enter__(self) -> Checkpoint:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Released here, not when the object is collected: a failed stage's traceback keeps it alive, and a
+        # rerun in the same process (a notebook, a test) would find its own stale lock.
+        self.close()
+
 
 def _ends_with_newline(path: Path) -> bool:
     with path.open("rb") as handle:

@@ -198,25 +198,25 @@ async def run(spec: Spec, out: Path, metrics: Path | None) -> int:
         _value(spec, "personas").model_dump(),
     )
     by_id = {i["id"]: i for i in items}
-    checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
-    todo = [i for i in items if i["id"] not in checkpoint.done]
-    gen = Generator(
-        spec,
-        build_backend(backends.user_simulator, "user_simulator"),
-        build_backend(backends.assistant, "assistant"),
-        settings.seed,
-    )
-    bar = tqdm(total=len(items), initial=len(items) - len(todo), desc="generate", unit="conv")
-    limit = asyncio.Semaphore(max(backends.user_simulator.concurrency, backends.assistant.concurrency))
+    with Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid))) as checkpoint:
+        todo = [i for i in items if i["id"] not in checkpoint.done]
+        gen = Generator(
+            spec,
+            build_backend(backends.user_simulator, "user_simulator"),
+            build_backend(backends.assistant, "assistant"),
+            settings.seed,
+        )
+        bar = tqdm(total=len(items), initial=len(items) - len(todo), desc="generate", unit="conv")
+        limit = asyncio.Semaphore(max(backends.user_simulator.concurrency, backends.assistant.concurrency))
 
-    async def one(item: dict[str, Any]) -> None:
-        async with limit:
-            record = await gen.conversation(item)
-        checkpoint.append(record)
-        bar.update()
+        async def one(item: dict[str, Any]) -> None:
+            async with limit:
+                record = await gen.conversation(item)
+            checkpoint.append(record)
+            bar.update()
 
-    await asyncio.gather(*(one(i) for i in todo))
-    bar.close()
+        await asyncio.gather(*(one(i) for i in todo))
+        bar.close()
     if metrics:
         write_json(metrics, {"conversations": len(checkpoint.done), "generated_this_run": len(todo)})
     return 0

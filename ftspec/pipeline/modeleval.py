@@ -93,25 +93,25 @@ async def evaluate_model(
     user_cfg = spec.manifest.backends.user_simulator.model_dump() if spec.manifest.backends else {}
     run_fp = fingerprint(model_fp, fps, user_cfg)
     by_id = {i["id"]: i for i in items}
-    checkpoint = Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid)))
-    todo = [i for i in items if i["id"] not in checkpoint.done]
-    bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=out.stem, unit="persona")
-    for item in todo:  # one at a time: the local model is the bottleneck
-        transcript = await rollout(spec, user, model, item)
-        result = await judge_transcript(judges, rubric, transcript)
-        checkpoint.append(
-            {
-                "id": item["id"],
-                "topic": item.get("topic", ""),
-                "difficulty": item.get("cell", {}).get("difficulty"),
-                "messages": transcript,
-                **fps,
-                **result,
-            }
-        )
-        bar.update()
-    bar.close()
-    return list(checkpoint.records([i["id"] for i in items]))
+    with Checkpoint(out, lambda rid: fingerprint(run_fp, by_id.get(rid))) as checkpoint:
+        todo = [i for i in items if i["id"] not in checkpoint.done]
+        bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=out.stem, unit="persona")
+        for item in todo:  # one at a time: the local model is the bottleneck
+            transcript = await rollout(spec, user, model, item)
+            result = await judge_transcript(judges, rubric, transcript)
+            checkpoint.append(
+                {
+                    "id": item["id"],
+                    "topic": item.get("topic", ""),
+                    "difficulty": item.get("cell", {}).get("difficulty"),
+                    "messages": transcript,
+                    **fps,
+                    **result,
+                }
+            )
+            bar.update()
+        bar.close()
+        return list(checkpoint.records([i["id"] for i in items]))
 
 
 def run_eval(spec: Spec, adapter: Path | None, data: Path, out: Path) -> list[dict[str, Any]]:
