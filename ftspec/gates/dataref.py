@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ftspec.errors import FtspecError, SpecError
 from ftspec.gates.context import GateContext, NotApplicable
+from ftspec.paths import read_limited
 
 # `org/name` with no data-file suffix: a dataset on a hub, not a path (unless its first part is a local folder).
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -39,7 +40,7 @@ def _outs(path: str, _mtime: int, _size: int) -> frozenset[str]:
     from ruamel.yaml.error import YAMLError
 
     try:
-        data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8"))
+        data = YAML(typ="safe").load(read_limited(Path(path), 5 << 20).decode("utf-8"))  # /dev/zero: refused
     except (OSError, YAMLError, UnicodeDecodeError):
         return frozenset()
     stages = data.get("stages") if isinstance(data, dict) else None

@@ -108,11 +108,17 @@ def summary(ctx: GateContext, data_set: DataSet) -> Any:
 def gate_params(ctx: GateContext, gate_id: str, module: str) -> dict[str, Any]:
     """Another data gate's merged settings: the one pass serves every gate, so it honours all of theirs."""
     from ftspec.gates.context import merged_params
+    from ftspec.gates.params import setting_problems
     from ftspec.gates.registry import load_gate
 
     if gate_id == ctx.gate.id:
         return ctx.params
-    return merged_params(ctx.project, load_gate(gate_id, module))
+    other = load_gate(gate_id, module)
+    settings = ctx.project.manifest.gates.get(gate_id) or {}
+    if isinstance(settings, dict) and any(setting_problems(other, settings)):
+        # manifest.schema reports the bad value at its line; this pass must not crash on it (`limit: ~`, `.nan`)
+        return dict(other.defaults)
+    return merged_params(ctx.project, other)
 
 
 def checks(ctx: GateContext) -> Any:

@@ -12,6 +12,7 @@ from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
 from ftspec.loader import MarkdownDoc
 from ftspec.models.sidecar import Sidecar
+from ftspec.paths import read_limited
 from ftspec.results import Finding
 
 SOURCE = "AI-engineering workflow: decision-log.md and sidecar.yaml decisions[]"
@@ -135,7 +136,7 @@ def _ids_at_head(ctx: GateContext, tree: Path) -> set[str]:
 def _unchanged(path: Path, committed: str) -> bool:
     """Whether the work tree's file is the committed text (decoded the way git.show_file decodes it)."""
     try:
-        return path.read_bytes().decode("utf-8", errors="replace") == committed
+        return read_limited(path, 16 << 20).decode("utf-8", errors="replace") == committed
     except OSError:
         return False
 

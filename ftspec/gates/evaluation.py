@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ftspec.errors import Location
+from ftspec.errors import Location, SpecErrors
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.datasets import track
 from ftspec.gates.registry import gate
+from ftspec.paths import read_limited
 from ftspec.results import Finding
 
 SOURCE = "methodology.md section 4 (evaluate: ship when gain >= 0.10, p < 0.05 paired t-test, no safety regression)"
@@ -35,6 +36,9 @@ def rows(ctx: GateContext, rel: str) -> Iterator[tuple[int, Any]]:
     track(ctx, path)
     if not path.is_file():
         raise NotApplicable(f"no {rel} (set its path in ftspec.yaml gates.{ctx.gate.id})")
+    refused = ctx.project.refused(rel, ("gates", ctx.gate.id))
+    if refused is not None:  # outside the project, or a FIFO or device (a link to /dev/zero never ends)
+        raise SpecErrors([refused])
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, text in enumerate(handle, start=1):
             if text.strip():
@@ -145,9 +149,13 @@ def _ship_claims(ctx: GateContext, reports: list[str]) -> Iterator[tuple[Locatio
     for rel in reports:
         path = ctx.project.root / rel
         track(ctx, path)
-        if not path.is_file():
+        try:  # a report that is not a regular file inside the project is not read (a link to /dev/zero)
+            if not path.is_file() or ctx.project.refused(rel, ("gates", ctx.gate.id)) is not None:
+                continue
+            body = read_limited(path, 5 << 20).decode("utf-8", errors="replace")
+        except OSError:
             continue
-        for number, text in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        for number, text in enumerate(body.splitlines(), start=1):
             m = SHIP_CLAIM.search(text)
             if m and not NEGATED.search(text):
                 yield Location(rel, number, m.start() + 1), m.group(0).strip()

@@ -14,6 +14,7 @@ from ftspec.gates.util import pct
 from ftspec.loader import MarkdownDoc
 from ftspec.models.persona import PersonaTemplate
 from ftspec.models.rubric import Rubric
+from ftspec.paths import read_limited
 from ftspec.results import Finding
 
 SOURCE = "one source of truth per fact: a Markdown restatement must agree with the YAML it restates"
@@ -38,7 +39,17 @@ def rubric_drift(ctx: GateContext) -> Iterator[Finding]:
             yield ctx.finding("manifest", ["gates", "rubric.drift", "restatements", idx], f"{rel} does not exist",
                               "correct the path or remove it from restatements")
             continue
-        yield from _restatement(rel, path.read_text(encoding="utf-8", errors="replace"), rubric)
+        refused = ctx.project.refused(rel, ("gates", "rubric.drift", "restatements"))
+        if refused is not None:  # outside the project, or a FIFO or device
+            yield Finding.from_error(refused)
+            continue
+        try:
+            text = read_limited(path, 5 << 20).decode("utf-8", errors="replace")
+        except OSError as exc:
+            yield ctx.finding("manifest", ["gates", "rubric.drift", "restatements", idx], f"{rel}: {exc}",
+                              "make it a regular file inside the project")
+            continue
+        yield from _restatement(rel, text, rubric)
 
 
 def _id_pattern(rubric: Rubric) -> re.Pattern[str]:
