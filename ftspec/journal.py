@@ -34,16 +34,27 @@ def fault(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step (temp file in the same directory, fsync, os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else None
+def _synced_temp(path: Path, data: bytes) -> str:
+    """A temp file beside ``path`` holding ``data``, flushed to disk; removed again if writing it fails."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step (temp file in the same directory, fsync, os.replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else None
+    tmp = _synced_temp(path, data)
+    try:
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
@@ -55,12 +66,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_exclusive(path: Path, data: bytes) -> None:
     """Create ``path`` holding ``data`` completely, or FileExistsError when it already exists (atomic)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _synced_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.link(tmp, path)
     finally:
         with contextlib.suppress(OSError):
