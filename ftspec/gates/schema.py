@@ -5,10 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from pydantic import BaseModel
+
 from ftspec.artifacts import ARTIFACTS
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.params import setting_problems
 from ftspec.gates.registry import REGISTRY, gate
+from ftspec.models.training import unchecked_library_keys
 from ftspec.results import Finding
 
 SOURCE = "methodology.md section 1 (artifacts); STYLE.md 3 (errors name the place)"
@@ -54,10 +57,20 @@ def _schema_gate(name: str) -> None:
         project = ctx.project
         if not project.exists(name) and not project.required(name):
             raise NotApplicable(f"{project.rel(name)} does not exist (optional)")
-        yield from (Finding.from_error(e) for e in project.load(name).errors)
+        loaded = project.load(name)
+        yield from (Finding.from_error(e) for e in loaded.errors)
+        if loaded.ok and isinstance(loaded.value, BaseModel):
+            yield from _unchecked(ctx, name, loaded.value)
 
     check.__doc__ = f"The {spec.description} ({spec.kind}) exists and matches its schema."
     gate(f"{name.replace('_', '-')}.schema", phase="design", source=SOURCE)(check)
+
+
+def _unchecked(ctx: GateContext, name: str, value: BaseModel) -> Iterator[Finding]:
+    """A warning per section whose library keys were accepted without a check (the library is not installed)."""
+    for found in unchecked_library_keys(value):
+        message = f"not checked: {found.reason}; keys accepted unchecked: {', '.join(found.keys)}"
+        yield ctx.finding(name, [*found.section, found.keys[0]], message, found.fix, "warning")
 
 
 for _name, _spec in ARTIFACTS.items():

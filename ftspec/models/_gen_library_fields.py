@@ -7,40 +7,22 @@ whatever versions are installed.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+
+from ftspec.models.library_check import CONFIGS, config_fields
 
 TARGET = Path(__file__).with_name("library_fields.py")
 
 
 def library_fields() -> dict[str, tuple[str, frozenset[str]]]:
     """Name -> (library version, field names) of every config class the training spec mirrors."""
-    from peft import LoraConfig
-    from transformers import BitsAndBytesConfig, TrainingArguments
-    from trl import DPOConfig, SFTConfig
-
-    args = _names(TrainingArguments)
-    return {
-        "LORA_CONFIG": (f"peft {version('peft')}", _names(LoraConfig)),
-        "TRAINING_ARGUMENTS": (f"transformers {version('transformers')}", args),
-        "SFT_CONFIG": (f"trl {version('trl')}", _names(SFTConfig) - args),
-        "DPO_CONFIG": (f"trl {version('trl')}", _names(DPOConfig) - args),
-        "BNB_CONFIG": (f"transformers {version('transformers')}", _bnb_names(BitsAndBytesConfig)),
-    }
-
-
-def _names(cls: Any) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
-
-
-def _bnb_names(cls: Any) -> frozenset[str]:
-    import inspect
-
-    params = inspect.signature(cls.__init__).parameters
-    return frozenset(n for n, p in params.items() if n != "self" and p.kind is p.POSITIONAL_OR_KEYWORD)
+    args = config_fields("TRAINING_ARGUMENTS")
+    fields = {name: config_fields(name) for name in CONFIGS}
+    fields["SFT_CONFIG"] -= args  # trl's configs extend TrainingArguments: list only what they add
+    fields["DPO_CONFIG"] -= args
+    return {name: (f"{CONFIGS[name][0]} {version(CONFIGS[name][0])}", names) for name, names in fields.items()}
 
 
 def render(fields: dict[str, tuple[str, frozenset[str]]]) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
-from typing import Any, ClassVar, Literal
+from collections.abc import Iterator
+from typing import Any, ClassVar, Literal, NamedTuple
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from ftspec.models import library_fields as lib
-from ftspec.models.base import RuleError, Strict
+from ftspec.models.base import RuleError, Strict, field_vocabulary
+from ftspec.models.library_check import accepted_keys, verdict
 
 Approach = Literal["sft", "dpo", "sft+dpo"]
 PeftMethod = Literal["full", "lora", "qlora"]
@@ -18,9 +21,11 @@ PeftMethod = Literal["full", "lora", "qlora"]
 class LibrarySection(Strict):
     """A section that also accepts every field of the library config it mirrors (values go to it unchanged).
 
-    A key that is neither a field here nor one of the library's is an unknown key like any other: did-you-mean,
-    or the section it belongs in. The library field lists are generated from the installed libraries
-    (ftspec.models.library_fields), so the check never imports them.
+    The library field lists are generated (ftspec.models.library_fields), so a spec that uses only listed keys is
+    checked without importing the libraries. A key missing from the lists is decided by the installed library
+    (ftspec.models.library_check): unknown (did-you-mean, or the section it belongs in) when it is the version
+    the lists were made from, checked against its config class when it is another version, accepted and listed
+    as unchecked when it is not installed.
     """
 
     model_config = ConfigDict(json_schema_extra=lambda schema, cls: _library_properties(schema, cls))
@@ -38,15 +43,70 @@ class LibrarySection(Strict):
         """Library keys go to `library_args` (passed to the library as written); the rest is validated here."""
         if not isinstance(value, dict):
             return value
-        known = cls.library_keys()
-        out = {k: v for k, v in value.items() if k not in known or k == "library_args"}
-        out["library_args"] = {k: v for k, v in value.items() if k in known and k != "library_args"}
+        taken = {k for k in value if k != "library_args" and cls._library_key(str(k))}
+        out = {k: v for k, v in value.items() if k not in taken}
+        out["library_args"] = {k: v for k, v in value.items() if k in taken}
         return out
+
+    @classmethod
+    def _library_key(cls, key: str) -> bool:
+        if key in cls.model_fields:
+            return False
+        if key in cls.library_keys():
+            return True
+        found = verdict(cls.library, key)  # only for unlisted keys: the normal path reads no library metadata
+        # Unchecked, a key the spec knows from another section is still told where it belongs, not accepted.
+        return found.accepted and not (found.unchecked and key in _spec_vocabulary())
 
     @property
     def library_extras(self) -> dict[str, Any]:
         """The library keys written in this section beyond its own fields, for the library config."""
         return dict(self.library_args)
+
+    def unchecked_keys(self) -> dict[tuple[str, str], list[str]]:
+        """(why unchecked, how to check) -> the keys accepted without a check (their library is not installed)."""
+        listed = self.library_keys()
+        out: dict[tuple[str, str], list[str]] = {}
+        for key in self.library_args:
+            if key not in listed:
+                found = verdict(self.library, key)
+                if found.unchecked:
+                    out.setdefault((found.unchecked, found.fix), []).append(key)
+        return {(why, _with_hints(fix, keys)): keys for (why, fix), keys in out.items()}
+
+
+@functools.cache
+def _spec_vocabulary() -> frozenset[str]:
+    """Every key the training spec knows in some section (its own fields and the listed library keys)."""
+    return frozenset(field_vocabulary(Training))
+
+
+def _with_hints(fix: str, keys: list[str]) -> str:
+    """An unchecked key close to a known one may be a typo: say so beside the fix."""
+    vocab = sorted(_spec_vocabulary())
+    hints = [f"'{k}': did you mean '{close[0]}'?" for k in keys
+             if (close := difflib.get_close_matches(k, vocab, n=1, cutoff=0.8))]
+    return f"{fix}; {' '.join(hints)}" if hints else fix
+
+
+def unchecked_library_keys(model: BaseModel, where: tuple[str, ...] = ()) -> Iterator[UncheckedKeys]:
+    """Every section of a validated spec holding library keys accepted without a check, with their key path."""
+    if isinstance(model, LibrarySection):
+        for (reason, fix), keys in model.unchecked_keys().items():
+            yield UncheckedKeys(where, reason, fix, keys)
+    for name in type(model).model_fields:
+        child = getattr(model, name)
+        if isinstance(child, BaseModel):
+            yield from unchecked_library_keys(child, (*where, name))
+
+
+class UncheckedKeys(NamedTuple):
+    """Keys of one section accepted without a check, why, and how to have them checked."""
+
+    section: tuple[str, ...]
+    reason: str
+    fix: str
+    keys: list[str]
 
 
 @functools.cache
@@ -55,11 +115,19 @@ def _library_keys(names: str, own: frozenset[str]) -> frozenset[str]:
 
 
 def _library_properties(schema: dict[str, Any], cls: Any) -> None:
-    """The JSON Schema lists the library keys too, so an editor accepts `save_strategy` under `sft:`."""
+    """The JSON Schema accepts what the model accepts here: the listed library keys (an editor accepts
+    `save_strategy` under `sft:`), the fields of an installed library of another version, and any key when a
+    library is not installed (such keys are accepted unchecked)."""
     sources = ", ".join(lib.SOURCES[name] for name in cls.library.split())
     properties = schema.setdefault("properties", {})
     for key in sorted(cls.library_keys()):
         properties.setdefault(key, {"description": f"passed unchanged to the library ({sources})"})
+    added, unchecked = accepted_keys(cls.library)
+    for key in sorted(added - set(cls.model_fields)):
+        properties.setdefault(key, {"description": "passed unchanged to the library (the installed version)"})
+    if unchecked:
+        schema["additionalProperties"] = {"description": f"not checked: {'; '.join(unchecked)}; other keys are "
+                                                         "accepted unchecked and passed to the library"}
 
 
 class Peft(LibrarySection):
