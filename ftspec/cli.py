@@ -125,8 +125,10 @@ def check(path: Path, keyword: str | None, exitfirst: bool, fmt: str, junitxml: 
               help="Install ftspec's hooks: a .pre-commit-config.yaml, or plain scripts in .git/hooks.")
 @click.option("--adopt", is_flag=True,
               help="Adopt the existing repository DIRECTORY: recognise its artifacts, write only what is missing.")
+@click.option("--dvc", is_flag=True,
+              help="Also run `dvc init` (needs the pipeline extra); on an existing project: only that.")
 def init(directory: Path, template: str | None, list_templates: bool, git_mode: bool | None, hooks: str | None,
-         adopt: bool) -> None:
+         adopt: bool, dvc: bool) -> None:
     """Scaffold a project in DIRECTORY from a template (--hooks on an existing project: hooks only)."""
     from ftspec.commands.init import init as run
     from ftspec.commands.init import list_templates as show
@@ -134,7 +136,7 @@ def init(directory: Path, template: str | None, list_templates: bool, git_mode: 
     if list_templates:
         run_command(show)
     chosen = template or ("blank" if adopt else "worked-example")
-    run_command(run, directory, chosen, git_mode=git_mode, hooks=hooks, adopt=adopt)
+    run_command(run, directory, chosen, git_mode=git_mode, hooks=hooks, adopt=adopt, dvc=dvc)
 
 
 @cli.command()

@@ -102,10 +102,28 @@ def _toplevel_from_git(path: Path) -> Path | None:
 
 def init_and_commit(path: Path, message: str, trailers: list[tuple[str, str]] | None = None) -> str:
     """`git init` a new repository at ``path``, stage everything and commit; returns the commit sha."""
+    init_repository(path)
+    return commit_all(path, message, trailers)
+
+
+def init_repository(path: Path) -> None:
+    """`git init` a new repository (branch main) at ``path``."""
     import git
 
     try:
-        repo = git.Repo.init(path, initial_branch="main")
+        git.Repo.init(path, initial_branch="main")
+    except git.GitCommandError as exc:
+        raise GitError(_explain(exc)) from None
+    except git.GitCommandNotFound:
+        raise GitError("git is not installed. install git and try again") from None
+
+
+def commit_all(path: Path, message: str, trailers: list[tuple[str, str]] | None = None) -> str:
+    """Stage everything in the repository at ``path`` and commit; returns the commit sha."""
+    import git
+
+    try:
+        repo = git.Repo(path)
         repo.git.add(A=True)
         if not _has_identity(repo):
             # A scaffold commit needs no personal identity; later commits (ftspec decide) do, and say so.

@@ -9,6 +9,8 @@ from pathlib import Path
 from ftspec import git
 from ftspec.commands.schema import write_schemas
 from ftspec.decisions import decision_trailers
+from ftspec.dvc import dvc_command
+from ftspec.dvc import init as init_dvc
 from ftspec.errors import UsageError
 from ftspec.paths import safe_write
 from ftspec.project import MANIFEST
@@ -46,21 +48,23 @@ def planned_files(source: Path) -> list[Path]:
 
 
 def init(directory: Path, template: str, git_mode: bool | None = None, hooks: str | None = None,
-         adopt: bool = False) -> int:
+         adopt: bool = False, dvc: bool = False) -> int:
     """Copy the template into ``directory``; commit when it is not inside a repository (or ``git_mode`` is True).
 
     ``git_mode``: None decides by whether ``directory`` is already inside a repository; True always creates a
     repository there (a nested one inside another checkout); False never touches git. ``hooks`` installs ftspec's
-    hooks too (on an existing project: only the hooks). The scaffold commit carries a Decision-Id trailer for
-    each decision the template's sidecar records, so the decision gates pass from the start.
+    hooks too (on an existing project: only the hooks). ``dvc`` runs `dvc init` too (on an existing project:
+    only that), before the scaffold commit so that the commit holds DVC's files. The scaffold commit carries a
+    Decision-Id trailer for each decision the template's sidecar records, so the decision gates pass from the start.
     """
+    dvc_cmd = dvc_command() if dvc else None  # before anything is written: a missing dvc leaves no half-done init
     if adopt:
         from ftspec.commands.adopt import adopt as adopt_existing
 
         adopt_existing(directory, template)
-        return install_hooks(directory, hooks) if hooks else 0
-    if hooks and (directory / MANIFEST).is_file():
-        return install_hooks(directory, hooks)  # an existing project: hooks only
+        return _existing(directory, hooks, dvc_cmd)
+    if (hooks or dvc_cmd) and (directory / MANIFEST).is_file():
+        return _existing(directory, hooks, dvc_cmd)  # an existing project: hooks and DVC only
     source = template_dir(template)
     files = planned_files(source)
     conflicts = [rel for rel in files if (directory / rel).exists()]
@@ -78,12 +82,26 @@ def init(directory: Path, template: str, git_mode: bool | None = None, hooks: st
     if hooks == "pre-commit":
         _write_pre_commit_config(directory)
     if git_mode or (git_mode is None and inside_repo is None):
+        git.init_repository(directory)
+        if dvc_cmd:
+            print(init_dvc(directory, dvc_cmd))
         message, trailers = initial_commit(directory, template)
-        sha = git.init_and_commit(directory, message, trailers)
+        sha = git.commit_all(directory, message, trailers)
         print(f"initialised git repository, commit {sha[:10]}")
+    elif dvc_cmd:
+        print(init_dvc(directory, dvc_cmd, commit_hint=True))
     if hooks == "git":
         install_hooks(directory, hooks)
     print(f"next: cd {directory} && ftspec check")
+    return 0
+
+
+def _existing(directory: Path, hooks: str | None, dvc_cmd: list[str] | None) -> int:
+    """On a project that exists: install the hooks and set up DVC, as asked."""
+    if hooks:
+        install_hooks(directory, hooks)
+    if dvc_cmd:
+        print(init_dvc(directory, dvc_cmd, commit_hint=True))
     return 0
 
 
