@@ -39,17 +39,16 @@ test: $(VENV)/.dev
 
 ## make pipeline: the worked example on a tiny local model (CPU, no server, no download), twice:
 ##   1. the tested path: a project made by `ftspec init`, shrunk by tiny-run.yaml into its own spec files, run with
-##      its own dvc.yaml (`dvc init`, `dvc repro`), then `ftspec check` on the project with its data;
+##      its own dvc.yaml (`ftspec init --dvc`, `dvc repro`), then `ftspec check` on the project with its data;
 ##   2. the root dvc.yaml demo, which refreshes the committed dvc.lock, metrics/ and plots/.
 PIPELINE_PROJECT ?= build/pipeline-project
 GIT_ID := -c user.name=ftspec -c user.email=ftspec@localhost
 pipeline: $(VENV)/.dev
 	rm -rf $(PIPELINE_PROJECT)
-	$(BIN)/ftspec init $(PIPELINE_PROJECT) --template worked-example --git
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ftspec init $(PIPELINE_PROJECT) --template worked-example --git --dvc
 	cd $(PIPELINE_PROJECT) && export PATH="$(CURDIR)/$(BIN):$$PATH" && \
 	  ftspec run tiny-base --out models/tiny-base --shrink . --overrides $(CURDIR)/tiny-run.yaml && \
 	  git $(GIT_ID) commit -qam "Shrink onto the tiny local model (tiny-run.yaml)" && \
-	  dvc init -q && git $(GIT_ID) commit -qm "dvc init" && \
 	  dvc repro && dvc metrics show && ftspec check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc metrics show

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from ftspec.errors import FtspecError, StageError, UsageError
-from ftspec.loader import load_mapping
+from ftspec.loader import YamlDoc, load_mapping
 from ftspec.models.base import validate
 from ftspec.models.manifest import Manifest
 from ftspec.models.training import Training
@@ -68,27 +68,63 @@ def load_spec(project_dir: Path, overrides: Path | None) -> Spec:
     if not (project_dir / MANIFEST).is_file():
         raise StageError(f"{project_dir}: no {MANIFEST} here. pass --project DIR")
     project = Project(project_dir)
-    extra = _overrides(overrides)
+    over = _overrides(overrides)
+    extra = {k: v for k, v in over.data.items() if isinstance(v, dict)} if over else {}
     manifest_doc = load_mapping(project.root / MANIFEST, MANIFEST)
     manifest = validate(Manifest, manifest_doc, merge(dict(manifest_doc.data), extra.get("manifest", {})))
     project._cache.pop("manifest", None)
+    notices = replaced(manifest_doc, over, "manifest", str(project_dir / MANIFEST))
     training_data = None
     path = project.root / manifest.paths.training
     if path.is_file():
         doc = load_mapping(path, manifest.paths.training)
         training_data = merge(dict(doc.data), extra.get("training", {}))
         validate(Training, doc, training_data)
+        notices += replaced(doc, over, "training", str(project_dir / manifest.paths.training))
+    if notices:
+        print(f"ftspec: notice: {overrides} replaces {len(notices)} spec values (to change one, set it in "
+              f"{overrides}):")
+        print("\n".join(f"  {line}" for line in notices))
     return Spec(project, manifest, training_data, overrides)
 
 
-def _overrides(path: Path | None) -> dict[str, Any]:
+def _overrides(path: Path | None) -> YamlDoc | None:
     if path is None:
-        return {}
+        return None
     doc = load_mapping(path, str(path))
     unknown = sorted(set(doc.data) - set(OVERRIDE_KEYS))
     if unknown:
         raise StageError(f"{path}: unknown top-level keys {unknown}. use only {list(OVERRIDE_KEYS)}")
-    return {k: v for k, v in doc.data.items() if isinstance(v, dict)}
+    return doc
+
+
+def replaced(spec: YamlDoc, over: YamlDoc | None, section: str, spec_path: str) -> list[str]:
+    """One line per value the overrides' ``section`` puts in place of a different value of ``spec``, naming both
+    places: an override wins silently otherwise, and a change to the spec's value (`dvc exp run -S`) would be lost
+    unseen. A key the spec lacks replaces nothing; an equal value changes nothing."""
+    if over is None or not isinstance(over.data.get(section), dict):
+        return []
+    out: list[str] = []
+
+    def walk(base: Any, extra: dict[str, Any], keypath: tuple[str, ...]) -> None:
+        for key, value in extra.items():
+            if not isinstance(base, dict) or key not in base:
+                continue
+            here = (*keypath, key)
+            if isinstance(value, dict) and isinstance(base[key], dict):
+                walk(base[key], value, here)
+            elif value != base[key]:
+                mine, theirs = over.locate([section, *here]), spec.locate(list(here))
+                out.append(f"{mine.path}:{mine.line}: {mine.keypath}: {_short(value)} replaces {_short(base[key])} "
+                           f"of {spec_path}:{theirs.line}")
+
+    walk(spec.data, over.data[section], ())
+    return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
