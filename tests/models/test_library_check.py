@@ -120,12 +120,22 @@ def test_another_version_is_checked_against_the_real_installed_class(installed: 
 
 def test_not_installed_accepts_and_lists(installed: Callable[..., list[str]]) -> None:
     installed(trl=None)
-    spec = load(SPEC.replace("save_total_limit: 2", "new_trl_key: 3, warmup_ratioo: 0.1"))
-    assert spec.sft is not None and spec.sft.library_extras == {"new_trl_key": 3, "warmup_ratioo": 0.1}
+    spec = load(SPEC.replace("save_total_limit: 2", "new_trl_key: 3, another_new_key: x"))
+    assert spec.sft is not None and spec.sft.library_extras == {"new_trl_key": 3, "another_new_key": "x"}
     [unchecked] = unchecked_library_keys(spec)
-    assert unchecked.section == ("sft",) and unchecked.keys == ["new_trl_key", "warmup_ratioo"]
+    assert unchecked.section == ("sft",) and unchecked.keys == ["new_trl_key", "another_new_key"]
     assert unchecked.reason == "trl is not installed"
-    assert "pip install 'ftspec[train]'" in unchecked.fix and "did you mean 'warmup_ratio'?" in unchecked.fix
+    assert unchecked.fix == "install the train extra to check them (pip install 'ftspec[train]'), or check their " \
+                            "spelling"
+
+
+def test_not_installed_a_near_miss_is_still_a_typo(installed: Callable[..., list[str]]) -> None:
+    """The typo example of training.schema fails the same without the train extra."""
+    installed(peft=None, transformers=None, trl=None)
+    found = errors(SPEC.replace("bias: none", "lora_droput: 0.1").replace("save_total_limit", "warmup_ratioo"))
+    assert any("peft.lora_droput: unknown key 'lora_droput'. did you mean 'lora_dropout'?" in e for e in found)
+    assert any("sft.warmup_ratioo: unknown key 'warmup_ratioo'. did you mean 'warmup_ratio'?" in e for e in found)
+    assert load(SPEC.replace("bias: none", "monarch_blocks: 4")).peft.library_extras == {"monarch_blocks": 4}
 
 
 def test_an_install_that_does_not_import_is_listed_with_the_reason(
