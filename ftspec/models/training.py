@@ -25,7 +25,8 @@ class LibrarySection(Strict):
     checked without importing the libraries. A key missing from the lists is decided by the installed library
     (ftspec.models.library_check): unknown (did-you-mean, or the section it belongs in) when it is the version
     the lists were made from, checked against its config class when it is another version, accepted and listed
-    as unchecked when it is not installed.
+    as unchecked when it is not installed (unless the spec knows it from another section or it is a near-miss of
+    a known key: those stay errors).
     """
 
     model_config = ConfigDict(json_schema_extra=lambda schema, cls: _library_properties(schema, cls))
