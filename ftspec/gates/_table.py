@@ -19,7 +19,7 @@ SOURCES: dict[str, str] = {
     'registry': 'eb2dd03755802925',
     'restated': 'b91322acb1239d7e',
     'rubric': '954f77bc77b8356d',
-    'schema': '9252ff5c1b2f85eb',
+    'schema': '34d26b46eae841fb',
     'stories': 'dcefe1a19af6cddb',
     'taxonomy': 'd2a7686243422bc0',
     'training': '8c2eb6f7b45f403a',

@@ -11,7 +11,7 @@ from ftspec.artifacts import ARTIFACTS
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.params import setting_problems
 from ftspec.gates.registry import REGISTRY, gate
-from ftspec.models.training import unchecked_library_keys
+from ftspec.models.library_check import unchecked_library_keys
 from ftspec.results import Finding
 
 SOURCE = "methodology.md section 1 (artifacts); STYLE.md 3 (errors name the place)"

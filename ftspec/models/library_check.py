@@ -13,7 +13,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+from collections.abc import Iterator
 from typing import Any, NamedTuple
+
+from pydantic import BaseModel
 
 from ftspec.extras import EXTRA_OF
 from ftspec.models import library_fields as lib
@@ -121,3 +124,27 @@ def accepted_keys(names: str) -> tuple[frozenset[str], list[str]]:
         if state.unchecked and state.unchecked not in reasons:
             reasons.append(state.unchecked)
     return frozenset(added), reasons
+
+
+class UncheckedKeys(NamedTuple):
+    """Keys of one section accepted without a check, why, and how to have them checked."""
+
+    section: tuple[str, ...]
+    reason: str
+    fix: str
+    keys: list[str]
+
+
+def unchecked_library_keys(model: BaseModel, where: tuple[str, ...] = ()) -> Iterator[UncheckedKeys]:
+    """Every section of a validated spec holding library keys accepted without a check, with its key path.
+
+    Sections that mirror a library config have `unchecked_keys()` (ftspec.models.training.LibrarySection); this
+    module is what the schema gate imports, so a check that loads no training spec does not import its models."""
+    unchecked = getattr(model, "unchecked_keys", None)
+    if callable(unchecked):
+        for (reason, fix), keys in unchecked().items():
+            yield UncheckedKeys(where, reason, fix, keys)
+    for name in type(model).model_fields:
+        child = getattr(model, name)
+        if isinstance(child, BaseModel):
+            yield from unchecked_library_keys(child, (*where, name))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Iterator
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from ftspec.models import library_fields as lib
@@ -92,26 +91,6 @@ def _spec_vocabulary() -> tuple[str, ...]:
 def _known_or_near(key: str) -> bool:
     vocab = _spec_vocabulary()
     return key in vocab or bool(difflib.get_close_matches(key, vocab, n=1, cutoff=NEAR_MISS))
-
-
-def unchecked_library_keys(model: BaseModel, where: tuple[str, ...] = ()) -> Iterator[UncheckedKeys]:
-    """Every section of a validated spec holding library keys accepted without a check, with their key path."""
-    if isinstance(model, LibrarySection):
-        for (reason, fix), keys in model.unchecked_keys().items():
-            yield UncheckedKeys(where, reason, fix, keys)
-    for name in type(model).model_fields:
-        child = getattr(model, name)
-        if isinstance(child, BaseModel):
-            yield from unchecked_library_keys(child, (*where, name))
-
-
-class UncheckedKeys(NamedTuple):
-    """Keys of one section accepted without a check, why, and how to have them checked."""
-
-    section: tuple[str, ...]
-    reason: str
-    fix: str
-    keys: list[str]
 
 
 @functools.cache

@@ -19,7 +19,8 @@ from ftspec.errors import SpecErrors
 from ftspec.loader import parse_yaml
 from ftspec.models import library_check, library_fields
 from ftspec.models.base import validate
-from ftspec.models.training import Training, UncheckedKeys, unchecked_library_keys
+from ftspec.models.library_check import UncheckedKeys, unchecked_library_keys
+from ftspec.models.training import Training
 from tests.conftest import WORKED, copy_project
 
 SPEC = (
