@@ -112,6 +112,8 @@ def _library_properties(schema: dict[str, Any], cls: Any) -> None:
     if unchecked:
         schema["additionalProperties"] = {"description": f"not checked: {'; '.join(unchecked)}; other keys are "
                                                          "accepted unchecked and passed to the library"}
+        # As the model: a key of another section stays an error (a near-miss too, which JSON Schema cannot say).
+        schema["propertyNames"] = {"not": {"enum": sorted(set(_spec_vocabulary()) - set(properties))}}
 
 
 class Peft(LibrarySection):

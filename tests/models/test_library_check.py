@@ -171,6 +171,9 @@ def test_the_json_schema_agrees_with_the_model(
         accepted = False
     assert accepted == (versions != {})
     assert validator.is_valid(data) == accepted
+    elsewhere = SPEC.replace("save_total_limit: 2", "beta: 0.1")  # a DPO key under sft: an error in every state
+    assert "belongs under dpo:" in errors(elsewhere)[0]
+    assert not validator.is_valid(parse_yaml(elsewhere, "config/training.yaml").data)
 
 
 def test_check_shows_unchecked_keys_in_text_and_json(
