@@ -86,7 +86,7 @@ class Turns:
         if not isinstance(messages, list):
             self._plain(summary, line, row)
             return False
-        limit, min_words, memo = self.checks.ratio_limit, self.checks.min_words, self.memo
+        limit, min_words, memo, bins = self.checks.ratio_limit, self.checks.min_words, self.memo, summary.ratio_bins
         digests, words, chars, parts = [], 0, 0, 0
         pairs = over = judged = 0
         languages: dict[str, int] = {}
@@ -97,34 +97,34 @@ class Turns:
                 well_formed = False
                 if not isinstance(message, dict):
                     continue
-            raw = message.get("role")
-            role, text = raw if type(raw) is str else str(raw), content_text(message.get("content"))
-            found = memo.get(hash((role, text))) or self.message(role, text)
+            raw, content = message.get("role"), message.get("content")
+            role = raw if type(raw) is str else str(raw)
+            text = content if type(content) is str else content_text(content)
+            n, size, artifact, foreign, pii, digest = memo.get(hash((role, text))) or self.message(role, text)
             parts += 1
-            words, chars = words + found.words, chars + found.chars
-            if found.words:
-                digests.append(found.digest)
+            words, chars = words + n, chars + size
+            if n:
+                digests.append(digest)
             elif not message.get("tool_calls"):
                 well_formed = False
-            if found.pii:
-                for match in found.pii:
-                    summary.pii.add((line, match))
-            if found.artifact:
-                summary.artifacts.add((line, index, role, *found.artifact))
+            for match in pii:
+                summary.pii.add((line, match))
+            if artifact:
+                summary.artifacts.add((line, index, role, *artifact))
             if role == "assistant":
-                judged += found.foreign is not None or found.words > min_words
-                if found.foreign:
-                    languages[found.foreign] = languages.get(found.foreign, 0) + 1
+                judged += foreign is not None or n > min_words
+                if foreign:
+                    languages[foreign] = languages.get(foreign, 0) + 1
                 if before == "user":
-                    ratio = found.words / (before_words or 1)
-                    summary.ratio_bins[bisect.bisect_right(RATIO_BINS, ratio)] += 1
+                    ratio = n / (before_words or 1)
+                    bins[bisect.bisect_right(RATIO_BINS, ratio)] += 1
                     pairs += 1
                     over += ratio > limit
             if well_formed:
                 well_formed = _in_turn(raw, index, turn)
             if role in ("user", "assistant"):
                 turn = role
-            before, before_words = role, found.words
+            before, before_words = role, n
         self._record_verdicts(summary, line, (pairs, over, judged), languages)
         self._add_record(line, _digest(b"".join(digests)))
         if self.max_length is not None:
