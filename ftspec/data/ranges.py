@@ -60,8 +60,6 @@ def map_ranges(path: Path, func: RangeFunc, workers: int) -> list[Any]:
     than one worker, in this process and ``workers - 1`` forked ones."""
     import multiprocessing
 
-    from ftspec.data.batches import split_points
-
     global _SHARED
     if workers <= 1:
         return [func(0, path.stat().st_size)]
@@ -78,6 +76,22 @@ def map_ranges(path: Path, func: RangeFunc, workers: int) -> list[Any]:
     finally:
         _SHARED = None
     return [done[i] for i in range(len(jobs))]
+
+
+def split_points(path: Path, parts: int) -> list[int]:
+    """Byte offsets that cut a file into about ``parts`` ranges at line starts (first 0, last the size); a
+    long line is read past in 1 MB blocks, never held whole (a 200 MB record must not cost 200 MB here)."""
+    size = path.stat().st_size
+    points = [0]
+    with path.open("rb") as handle:
+        for k in range(1, parts):
+            handle.seek(max(points[-1], size * k // parts))
+            while (block := handle.read(1 << 20)) and b"\n" not in block:
+                pass
+            at = handle.tell() - len(block) + block.find(b"\n") + 1 if block else size
+            if at > points[-1]:
+                points.append(min(at, size))
+    return [*points, size] if points[-1] < size else points
 
 
 def _take() -> list[tuple[int, Any]]:

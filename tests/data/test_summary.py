@@ -105,3 +105,15 @@ def test_the_format_fast_path_passes_exactly_the_well_formed_records(messages: l
     turns = Turns(Checks(), counter(None), None)
     well_formed = turns.record(Summary("d.jsonl"), 1, {"messages": messages})
     assert well_formed == (not message_problems(messages))
+
+
+def test_split_points_fall_on_line_starts_past_long_lines(tmp_path: Path) -> None:
+    from ftspec.data.ranges import split_points
+
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"a\n" + b"x" * (3 << 20) + b"\nb\n" + b"c\n" * 1000)
+    points = split_points(path, 8)
+    data = path.read_bytes()
+    assert points[0] == 0 and points[-1] == len(data) and points == sorted(set(points))
+    assert all(data[p - 1 : p] == b"\n" for p in points[1:-1])
+    assert len(points) > 3  # the lines after the long one are split too
