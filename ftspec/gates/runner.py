@@ -22,7 +22,8 @@ def run_gate(gate: Gate, project: Project) -> GateResult:
     started = time.perf_counter()
     project.recording = {}
     result = _evaluate(gate, project)
-    result.inputs = narrowed(gate.id, project, dict(project.recording))
+    named = {f.location.path for f in result.findings}
+    result.inputs = narrowed(gate.id, project, dict(project.recording), named)
     result.duration = time.perf_counter() - started
     return result
 

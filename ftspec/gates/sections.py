@@ -2,8 +2,9 @@
 
 A data gate's cached result is keyed on its data files and on these sections, not on the whole of ftspec.yaml
 and config/training.yaml, so an edit elsewhere in those files (a description, another gate's settings, the
-learning rate) does not rerun a pass over a large data set. A section counts with its values and the lines of
-its keys (a finding names them); a file that does not validate counts whole (the gates then read defaults).
+learning rate) does not rerun a pass over a large data set. A section counts with its values, and with the
+lines of its keys when a finding of the gate names that file; a file that does not validate counts whole (the
+gates then read defaults).
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ def reads(gate_id: str) -> dict[str, tuple[Section, ...]] | None:
     return {"manifest": (*DATA_MANIFEST, ("gates", gate_id), *DATA_GATES[gate_id]), "training": DATA_TRAINING}
 
 
-def narrowed(gate_id: str, project: Project, inputs: dict[str, str]) -> dict[str, str]:
+def narrowed(gate_id: str, project: Project, inputs: dict[str, str], named: set[str]) -> dict[str, str]:
     """A gate's recorded inputs with each whole spec file it reads a section of replaced by those sections:
-    ``sections:<gate>:<artifact>`` -> [file, its stamp when read, the sections' digest]."""
+    ``sections:<gate>:<artifact>`` -> [file, its stamp when read, the sections' digest, whether the digest
+    covers their lines]. Lines count only when a finding names the file (``named``): a finding elsewhere
+    does not move when lines are added above a section."""
     sections = reads(gate_id)
     if sections is None:
         return inputs
@@ -63,7 +66,9 @@ def narrowed(gate_id: str, project: Project, inputs: dict[str, str]) -> dict[str
         rel = MANIFEST if artifact == "manifest" else project.rel(artifact)
         read = out.pop(f"file:{rel}", None)
         if read is not None:
-            out[f"sections:{gate_id}:{artifact}"] = json.dumps([rel, read, digest(project, gate_id, artifact)])
+            lines = rel in named
+            out[f"sections:{gate_id}:{artifact}"] = json.dumps([rel, read, digest(project, gate_id, artifact, lines),
+                                                                lines])
     return out
 
 
@@ -72,18 +77,20 @@ def fresh(root: Path, name: str, recorded: str, stamp_of: Callable[[str], str]) 
     sections are; the input to record from now on (the file's new stamp) when only the file changed; None
     when stale."""
     try:
-        rel, read, was = json.loads(recorded)
+        rel, read, was, lines = json.loads(recorded)
         gate_id, artifact = name.rsplit(":", 1)
     except (ValueError, TypeError):
         return None
     now = stamp_of(str(rel))
     if now == read:
         return recorded
-    return json.dumps([rel, now, was]) if digest(_project(root), gate_id, artifact) == was else None
+    same = digest(_project(root), gate_id, artifact, bool(lines)) == was
+    return json.dumps([rel, now, was, lines]) if same else None
 
 
-def digest(project: Project, gate_id: str, artifact: str) -> str:
-    """The digest of a gate's sections of one spec file, as this project reads them."""
+def digest(project: Project, gate_id: str, artifact: str, lines: bool = True) -> str:
+    """The digest of a gate's sections of one spec file as this project reads them: their values, and with
+    ``lines`` where each key is written."""
     from ftspec.loader import YamlDoc
 
     sections = (reads(gate_id) or {}).get(artifact, ())
@@ -92,7 +99,9 @@ def digest(project: Project, gate_id: str, artifact: str) -> str:
     doc = loaded.doc if loaded.ok and not loaded.missing else None
     if not isinstance(doc, YamlDoc):  # missing or invalid: the gate read defaults, or nothing
         return f"whole {stamp(path)}"
-    parts = [[list(s), _at(doc.data, s), doc.locate(s).line, list(_positions(_at(doc.data, s)))] for s in sections]
+    parts = [[list(s), _at(doc.data, s)] for s in sections]
+    if lines:
+        parts += [[doc.locate(s).line, list(_positions(_at(doc.data, s)))] for s in sections]
     return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
 
 

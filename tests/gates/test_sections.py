@@ -47,6 +47,7 @@ def test_an_unrelated_edit_of_either_spec_file_reuses_every_data_gate(project: P
     assert all(not any(k.startswith("file:ftspec.yaml") for k in r.inputs) for r in first.values())
     edit(project / "ftspec.yaml", "project: career-coach", "project: career-coach-2")
     edit(project / "ftspec.yaml", "{min: 3, max: 8}", "{min: 3, max: 7}")  # another gate's settings
+    edit(project / "ftspec.yaml", "description: >-", "# a new line: every section below moves down\ndescription: >-")
     edit(project / "config" / "training.yaml", "learning_rate: 2.0e-4", "learning_rate: 1.0e-4")
     results = run(project)
     assert not results["manifest.schema"].cached  # it reads the whole file
@@ -79,7 +80,7 @@ def test_an_invalid_spec_file_reruns_the_data_gates(project: Path) -> None:
     assert not any(r.cached for r in data_results(project).values())
 
 
-def test_a_moved_section_reruns_the_gate_whose_findings_name_its_lines(project: Path) -> None:
+def test_moved_lines_rerun_a_gate_whose_findings_name_them(project: Path) -> None:
     manifest = project / "ftspec.yaml"
     bad = "  data.artifacts: {patterns: {bad: '('}}\n"
     edit(manifest, "  taxonomy.edge-case-share:", bad + "  taxonomy.edge-case-share:")
@@ -92,6 +93,7 @@ def test_a_moved_section_reruns_the_gate_whose_findings_name_its_lines(project: 
 
 def test_a_sections_input_names_the_file_its_stamp_and_digest(project: Path) -> None:
     inputs = data_results(project)["data.pii"].inputs
-    rel, stamp, digest = json.loads(inputs["sections:data.pii:manifest"])
+    rel, stamp, digest, lines = json.loads(inputs["sections:data.pii:manifest"])
     assert rel == "ftspec.yaml" and stamp and len(digest) == 32
+    assert not lines  # no finding of data.pii names a line of ftspec.yaml
     assert json.loads(inputs["sections:data.pii:training"])[0] == "config/training.yaml"
