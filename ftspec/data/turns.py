@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ftspec.data.artifacts import plain_words
 from ftspec.data.contamination import normalise
-from ftspec.data.pii import Allowlist, PiiMatch, find_pii
+from ftspec.data.pii import Allowlist, PiiMatch, find_pii, may_hold_pii
 from ftspec.data.records import ROLES, content_text, record_text
 from ftspec.data.tokens import TokenCounter, approximate_tokens
 
@@ -75,7 +75,7 @@ class Turns:
             len(text),
             self.artifacts.find(text, lower, words) if role in self.artifact_roles else None,
             self.language.foreign(text, words) if role == "assistant" else None,
-            tuple(find_pii(text, self.allow)),
+            tuple(find_pii(text, self.allow)) if may_hold_pii(text) else (),
             _digest(" ".join(words)),
         )
 
