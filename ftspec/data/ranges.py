@@ -49,7 +49,9 @@ class Window:
 
 def workers_for(size: int) -> int:
     """One process per WORKER_BYTES of input, up to the CPUs this process may use; 1 below PARALLEL_BYTES."""
-    if size < PARALLEL_BYTES:
+    import multiprocessing
+
+    if size < PARALLEL_BYTES or "fork" not in multiprocessing.get_all_start_methods():  # Windows: one process
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cpus, size // WORKER_BYTES))

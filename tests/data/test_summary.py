@@ -117,3 +117,15 @@ def test_split_points_fall_on_line_starts_past_long_lines(tmp_path: Path) -> Non
     assert points[0] == 0 and points[-1] == len(data) and points == sorted(set(points))
     assert all(data[p - 1 : p] == b"\n" for p in points[1:-1])
     assert len(points) > 3  # the lines after the long one are split too
+
+
+def test_small_files_and_systems_without_fork_use_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from ftspec.data import ranges
+
+    monkeypatch.setattr(ranges.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    assert ranges.workers_for(ranges.PARALLEL_BYTES - 1) == 1
+    assert ranges.workers_for(ranges.PARALLEL_BYTES) == 2 and ranges.workers_for(1 << 30) == 4
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert ranges.workers_for(1 << 30) == 1
