@@ -2,7 +2,9 @@
 
 The data gates each read the same file; reading a 1 GB training set eight times would make `ftspec check`
 crawl, so the first gate to ask pays for one pass and the others reuse it (keyed on the file's size and
-mtime, the tokenizer and the length limit). Lists of findings are capped; counts are exact.
+mtime, the tokenizer and the length limit). A large JSONL file is read in byte ranges by a process per core
+(ftspec.data.ranges) and the parts joined in line order, so the result is the same as one process's. Lists of
+findings are capped; counts are exact.
 """
 
 from __future__ import annotations
