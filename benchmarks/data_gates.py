@@ -4,7 +4,8 @@ Builds, in a temporary project, a training set shaped like a real sliced fine-tu
 transcripts of 40 exchanges, each sliced at 20, 25, 30, 35 and 40 exchanges: 3,000 records, ~95 MB, one
 shared system prompt, every record a prefix of its transcript) and a small eval set. In the same run it times
 (1) the floor: reading and JSON-parsing both files with pyarrow.json, and (2) a cold `ftspec check --no-cache
--k data` (every data gate, one process, as a user runs it), and prints the ratio with each gate's time.
+-k data` (all eleven data gates, data.contamination included, as a user runs them), and prints the ratio
+with each gate's wall and CPU time.
 Targets (issue 11): every data gate together <= 10 s on 2 cores and <= 5x the floor.
 
     PYTHONPATH=. python benchmarks/data_gates.py [--transcripts 600] [--workdir DIR] [--profile]
@@ -108,8 +109,9 @@ def check(root: Path, keyword: str) -> tuple[float, float, str]:
     return wall, cpu, (proc.stdout + proc.stderr)[-600:]
 
 
-def per_gate(root: Path, skip: str) -> dict[str, float]:
-    """Each data gate's time in this process, in registry order (the first to read a file pays its summary)."""
+def per_gate(root: Path, skip: str) -> dict[str, tuple[float, float]]:
+    """Each data gate's wall and CPU seconds (forked workers included) in this process, in registry order (the
+    first to read a file pays its summary)."""
     from ftspec.gates.registry import all_gates
     from ftspec.gates.runner import run_gate
     from ftspec.project import Project
@@ -117,10 +119,16 @@ def per_gate(root: Path, skip: str) -> dict[str, float]:
     project, times = Project(root), {}
     for gate_id, gate in all_gates().items():
         if gate_id.startswith("data.") and gate_id != skip:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             run_gate(gate, project)
-            times[gate_id] = time.perf_counter() - started
+            times[gate_id] = (time.perf_counter() - started, _cpu() - cpu)
     return times
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def profile(root: Path) -> None:
@@ -166,9 +174,13 @@ def main() -> None:
         print(f"ftspec check --no-cache -k '{args.keyword}': {elapsed:.2f} s wall = {elapsed / base:.1f}x the floor; "
               f"{cpu:.2f} CPU-s = {cpu / base_cpu:.1f}x the floor's CPU")
         print("  " + tail.strip().splitlines()[-1] if tail.strip() else "  (no output)")
-        print("per gate, in process:")
-        for gate_id, seconds in per_gate(root, args.skip).items():
-            print(f"  {gate_id:28} {seconds:6.2f} s")
+        times = per_gate(root, args.skip)
+        print(f"per gate, in process ({len(times)} data gates; wall s, CPU s):")
+        for gate_id, (seconds, cpu_seconds) in times.items():
+            print(f"  {gate_id:28} {seconds:6.2f} {cpu_seconds:6.2f}")
+        wall_sum, cpu_sum = (sum(t[i] for t in times.values()) for i in (0, 1))
+        print(f"  {'all of them':28} {wall_sum:6.2f} {cpu_sum:6.2f} (data.contamination "
+              f"{'left out' if args.skip == 'data.contamination' else 'included'})")
         if args.profile:
             profile(root)
     finally:

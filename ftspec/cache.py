@@ -172,6 +172,10 @@ class ResultCache:
             return False
         for key, recorded in inputs.items():
             kind, _, name = key.partition(":")
+            if kind == "sections":  # parts of a spec file (ftspec.gates.sections)
+                if not self._sections_fresh(inputs, key):
+                    return False
+                continue
             if kind == "file":
                 current = self._stamp(name)
             elif kind == "value":
@@ -184,6 +188,17 @@ class ResultCache:
             if current != recorded:
                 return False
         return True
+
+    def _sections_fresh(self, inputs: dict[str, str], key: str) -> bool:
+        """A ``sections:`` input holds while its file, or failing that the sections read, are unchanged; the
+        file's new stamp is then recorded, so the next check needs no parse again."""
+        from ftspec.gates.sections import fresh
+
+        now = fresh(self.root, key.partition(":")[2], inputs[key], self._stamp)
+        if now is not None and now != inputs[key]:
+            inputs[key] = now
+            self.dirty = True
+        return now is not None
 
     def _stamp(self, name: str) -> str:
         """One stamp per file per check: many gates read the same spec file."""

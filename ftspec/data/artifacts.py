@@ -17,10 +17,15 @@ from collections.abc import Iterable, Mapping
 
 # Lower-case text to words: punctuation (ASCII and common typographic marks) becomes spaces.
 PUNCTUATION = str.maketrans(dict.fromkeys(string.punctuation + "¿¡«»“”‘’–—…", " "))
+# The same for ASCII text as a byte table: bytes.translate is a table lookup per byte, str.translate with a
+# dict a mapping lookup per character (3x slower on chat text, which is mostly ASCII).
+ASCII_PUNCTUATION = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
 
 
 def plain_words(lower: str) -> list[str]:
     """The words of a lower-cased text without punctuation (shared by duplicates, triggers and language)."""
+    if lower.isascii():
+        return lower.encode().translate(ASCII_PUNCTUATION).decode().split()
     return lower.translate(PUNCTUATION).split()
 
 VENDOR_MODELS = r"(?:Claude|ChatGPT|GPT-?[345](?:\.\d)?o?|Gemini|Bard|Llama ?\d*|Qwen\d*|Mistral|DeepSeek|Copilot)"

@@ -112,6 +112,7 @@ class LanguageCheck:
         # A Latin-script language without a profile could be mistaken for a profiled one: judge scripts only.
         latin = {code for code in self.languages if "Latin" in LANGUAGE_SCRIPTS.get(code, {"Latin"})}
         self.by_words = bool(latin) and latin <= set(PROFILES)
+        self.profiled, self.others = self.languages & PROFILES.keys(), PROFILES.keys() - self.languages
 
     def foreign(self, text: str, words: list[str] | None = None) -> str | None:
         """The language or script a turn is written in when it is not a declared one, else None."""
@@ -123,9 +124,9 @@ class LanguageCheck:
         if name != "Latin" or not self.by_words or len(text.split(None, self.min_words)) <= self.min_words:
             return None
         judged = judged_words(text, words)
-        declared = max(word_shares(judged, self.languages & PROFILES.keys()).values())
+        declared = max(word_shares(judged, self.profiled).values())
         if declared >= CLEARLY:
             return None
-        shares = word_shares(judged, PROFILES.keys() - self.languages)
+        shares = word_shares(judged, self.others)
         best = max(shares, key=shares.__getitem__)
         return best if shares[best] >= 0.15 and shares[best] > self.margin * declared else None

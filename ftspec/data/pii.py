@@ -40,6 +40,7 @@ NATIONAL = re.compile(r"\b(?:[XYZ]?\d{7,8}-?[A-Z]|[12] ?\d{2} ?\d{2} ?\d{2} ?\d{
 FISCAL_PREFIX = re.compile(r"\d\d[A-EHLMPR-T]\d\d[A-Z]\d\d\d")
 FISCAL_CODE = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b")
 # Candidates only: a text without '@' or a run of digits cannot hold any of the above, and most text has none.
+ASCII_DIGITS = "0123456789"
 LONG_DIGITS = re.compile(r"\d[\d .()/-]{5,}\d")
 DIGITS = re.compile(r"\d(?:[\d .()/-]{5,}\d|\d[A-EHLMPR-T]\d\d[A-Z]\d\d\d)")
 # Phone regions tried for numbers written without a country code (+44 ...), in this order.
@@ -119,12 +120,23 @@ def find_pii(text: str, allow: Allowlist | None = None) -> Iterator[PiiMatch]:
             yield match
 
 
+def may_hold_pii(text: str) -> bool:
+    """False when a text cannot hold any kind of PII found here (no '@' and no digit): most chat text."""
+    return "@" in text or _may_hold_digits(text)
+
+
+def _may_hold_digits(text: str) -> bool:
+    # Ten memchr scans cost a quarter of the regex; \d matches other scripts' digits, so only ASCII text
+    # is ruled out by them.
+    return not text.isascii() or any(map(text.__contains__, ASCII_DIGITS))
+
+
 def _candidates(text: str) -> Iterator[PiiMatch]:
     if "@" in text:
         for m in EMAIL.finditer(text):
             if not RESERVED_DOMAINS.search(m.group(1)):
                 yield PiiMatch("e-mail address", m.group(0))
-    if not DIGITS.search(text):  # one scan: every number, IBAN and fiscal code holds one of its shapes
+    if not _may_hold_digits(text) or not DIGITS.search(text):  # every number, IBAN and fiscal code holds one
         return
     if LONG_DIGITS.search(text):  # every number below, and every IBAN, holds a run of 7+ digits (or separators)
         yield from _numbers(text)

@@ -2,26 +2,25 @@
 
 The data gates each read the same file; reading a 1 GB training set eight times would make `ftspec check`
 crawl, so the first gate to ask pays for one pass and the others reuse it (keyed on the file's size and
-mtime, the tokenizer and the length limit). Lists of findings are capped; counts are exact.
+mtime, the tokenizer and the length limit). A large JSONL file is read in byte ranges by a process per core
+(ftspec.data.ranges) and the parts joined in line order, so the result is the same as one process's. Lists of
+findings are capped; counts are exact.
 """
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from ftspec.data.artifacts import plain_words
-from ftspec.data.contamination import normalise
 from ftspec.data.formats import problems
-from ftspec.data.pii import Allowlist, PiiMatch, find_pii
-from ftspec.data.records import SOURCE_KEYS, content_text, edge_weight, record_text, source_of, topic_names
-from ftspec.data.tokens import TokenCounter, approximate_tokens
+from ftspec.data.pii import PiiMatch
+from ftspec.data.ranges import Window
+from ftspec.data.records import SOURCE_KEYS, edge_weight, source_of, topic_names
+from ftspec.data.tokens import TokenCounter
+from ftspec.data.turns import RATIO_BINS, Turns
 
 CAP = 50
-RATIO_BINS = (1.0, 1.5, 2.0, 3.0)  # reply/user word ratio bin edges: <1, 1-1.5 (the method's target), 1.5-2, 2-3, 3+
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,12 @@ class Capped:
         self.total += 1
         if len(self.items) < CAP:
             self.items.append(item)
+
+    def extend(self, later: Capped, offset: int) -> None:
+        """Append the items of a later range of the file, whose lines count from 1 after ``offset`` lines."""
+        self.total += later.total
+        room = max(CAP - len(self.items), 0)
+        self.items += [(item[0] + offset, *item[1:]) for item in later.items[:room]]
 
 
 @dataclass
@@ -92,6 +97,60 @@ class Summary:
 _CACHE: dict[tuple[Any, ...], Summary] = {}
 
 
+@dataclass
+class Part:
+    """A range of a data file as one process summarised it, its lines counted from 1: the summary, each
+    record's line and digest (duplicates are found across ranges when they are joined), its malformed lines as
+    (line, message, fix), and how many lines it holds."""
+
+    summary: Summary
+    lines: Any  # array("q")
+    digests: bytes
+    errors: list[tuple[int, str, str]]
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Pass:
+    """What summarising one range needs (inherited by forked workers, never pickled)."""
+
+    path: Path
+    rel: str
+    shape: str
+    counter: TokenCounter
+    max_length: int | None
+    checks: Checks
+
+    def __call__(self, start: int, end: int) -> Part:
+        """The part of the file from byte ``start`` (a line start) to ``end``."""
+        from ftspec.data.batches import parse_lines
+        from ftspec.data.loading import bounded_lines
+
+        errors: list[Any] = []
+        limit = self.checks.max_record_bytes
+        with self.path.open("rb") as handle:
+            window = Window(handle, start, end)
+            raws = (line.rstrip(b"\n") for line in window) if limit is None else \
+                bounded_lines(window, self.rel, limit, errors)
+            part = self.scan(parse_lines(self.rel, 1, raws, errors))
+            part.size = window.lines
+        part.errors = [(e.location.line, e.message, e.fix) for e in errors]
+        return part
+
+    def scan(self, rows: Any) -> Part:
+        """Summarise (line, row) pairs."""
+        summary = Summary(self.rel)
+        turns = Turns(self.checks, self.counter, self.max_length)
+        messages = self.shape == "messages"
+        for line, row in rows:
+            summary.rows += 1
+            if not turns.record(summary, line, row) or not messages:
+                for problem in problems(row, self.shape):
+                    summary.shape.add((line, problem))
+            _metadata(summary, line, row, self.checks.source_keys)
+        return Part(summary, turns.lines, bytes(turns.digests), [])
+
+
 def summarise(
     path: Path,
     rel: str,
@@ -100,28 +159,62 @@ def summarise(
     max_length: int | None,
     tokenizer: str | None,
     checks: Checks | None = None,
+    workers: int | None = None,
 ) -> Summary:
-    """The summary of a data file, computed once per file version and settings."""
-    from ftspec.data.loading import iter_rows
+    """The summary of a data file, computed once per file version and settings; a large JSONL file is read in
+    ranges by ``workers`` processes (default: from its size and the CPUs)."""
+    from ftspec.data.loading import data_kind, iter_rows
+    from ftspec.data.ranges import map_ranges, workers_for
 
     checks = checks or Checks()
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, shape, max_length, tokenizer, checks)
     if key in _CACHE:
         return _CACHE[key]
-    summary = Summary(rel)
-    errors: list[Any] = []
-    turns = Turns(checks, counter, max_length)
-    for line, row in iter_rows(path, rel, errors, checks.max_record_bytes):
-        summary.rows += 1
-        for problem in problems(row, shape):
-            summary.shape.add((line, problem))
-        turns.record(summary, line, row)
-        _metadata(summary, line, row, checks.source_keys)
-    for error in errors:
-        summary.errors.add(error)
-    _CACHE[key] = summary
+    work = Pass(path, rel, shape, counter, max_length, checks)
+    if data_kind(path) == "jsonl":
+        parts = map_ranges(path, work, workers or workers_for(stat.st_size))
+    else:
+        parts = [work.scan(iter_rows(path, rel))]
+    _CACHE[key] = joined(rel, parts)
+    return _CACHE[key]
+
+
+def joined(rel: str, parts: list[Part]) -> Summary:
+    """One summary from the parts of a file, in order, their lines renumbered from the file's first."""
+    from ftspec.data.loading import DataError
+
+    summary, offset = Summary(rel), 0
+    seen: dict[bytes, int] = {}
+    for part in parts:
+        _add(summary, part.summary, offset)
+        for error in part.errors:
+            summary.errors.add(DataError(rel, error[0] + offset, error[1], error[2]))
+        for i, line in enumerate(part.lines):
+            digest = part.digests[16 * i : 16 * i + 16]
+            if digest in seen:
+                summary.duplicates.add((line + offset, seen[digest]))
+            else:
+                seen[digest] = line + offset
+        offset += part.size
     return summary
+
+
+def _add(summary: Summary, part: Summary, offset: int) -> None:
+    """Counts add up; capped lists append; sources keep their first line."""
+    summary.rows += part.rows
+    summary.longest = max(summary.longest, part.longest)
+    for name in ("shape", "too_long", "pii", "long_replies", "artifacts", "foreign"):
+        getattr(summary, name).extend(getattr(part, name), offset)
+    summary.edge_flagged += part.edge_flagged
+    summary.edge_cases += part.edge_cases
+    summary.topic_records += part.topic_records
+    for name, share in part.topic_shares.items():
+        summary.topic_shares[name] = summary.topic_shares.get(name, 0.0) + share
+    for source, line in part.sources.items():
+        summary.sources.setdefault(source, line + offset)
+    summary.ratio_bins = [a + b for a, b in zip(summary.ratio_bins, part.ratio_bins, strict=True)]
+    summary.ratio_over += part.ratio_over
 
 
 def _metadata(summary: Summary, line: int, row: dict[str, Any], source_keys: tuple[str, ...]) -> None:
@@ -137,131 +230,6 @@ def _metadata(summary: Summary, line: int, row: dict[str, Any], source_keys: tup
     source = source_of(row, source_keys)
     if source is not None:
         summary.sources.setdefault(source, line)
-
-
-class Message(NamedTuple):
-    """What the checks found in one message; computed once per distinct message of a pass."""
-
-    words: int
-    chars: int
-    artifact: tuple[str, str] | None
-    foreign: str | None
-    pii: tuple[PiiMatch, ...]
-    digest: bytes  # of its normalised text (duplicates)
-
-
-MEMO_LIMIT = 400_000  # distinct messages remembered: bounded memory on a corpus of any size
-
-
-class Turns:
-    """Every check that reads messages: PII, duplicates, token length, reply length ratio, artifacts, language.
-
-    Sliced data repeats each conversation's messages in every slice (a 40-exchange transcript sliced five times
-    holds each early message five times), so a message's verdicts are computed once and remembered by (role,
-    text hash) for the rest of the pass; a record's verdicts are then sums and joins of its messages'.
-    """
-
-    def __init__(self, checks: Checks, counter: TokenCounter, max_length: int | None) -> None:
-        from ftspec.data.artifacts import ArtifactFinder
-        from ftspec.data.language import LanguageCheck
-        from ftspec.data.tokens import Approximate
-
-        self.checks, self.counter, self.max_length = checks, counter, max_length
-        self.approximate = isinstance(counter, Approximate)
-        self.artifacts = ArtifactFinder(dict(checks.artifacts), checks.ignore_artifacts)
-        self.language = LanguageCheck(checks.languages, checks.min_words)
-        self.allow = Allowlist(checks.pii_allow)
-        self.memo: dict[int, Message] = {}
-        self.seen: dict[bytes, int] = {}  # record digest -> first line
-
-    def message(self, role: str, text: str) -> Message:
-        key = hash((role, text))
-        found = self.memo.get(key)
-        if found is None:
-            if len(self.memo) >= MEMO_LIMIT:
-                self.memo.clear()
-            lower = text.lower()
-            words = plain_words(lower)  # for duplicates (normalised text), artifact triggers and language
-            found = self.memo[key] = Message(
-                len(text.split()),
-                len(text),
-                self.artifacts.find(text, lower, words) if role in self.checks.artifact_roles else None,
-                self.language.foreign(text, words) if role == "assistant" else None,
-                tuple(find_pii(text, self.allow)),
-                _digest(" ".join(words)),
-            )
-        return found
-
-    def record(self, summary: Summary, line: int, row: dict[str, Any]) -> None:
-        messages = row.get("messages")
-        if not isinstance(messages, list):
-            self._plain(summary, line, row)
-            return
-        digests, words, chars, parts = [], 0, 0, 0
-        pairs = over = judged = 0
-        languages: dict[str, int] = {}
-        previous: tuple[str, int] | None = None
-        for index, message in enumerate(messages):
-            if not isinstance(message, dict):  # JSON and table rows are dicts; an ABC check costs 5x more
-                continue
-            role, text = str(message.get("role")), content_text(message.get("content"))
-            found = self.message(role, text)
-            parts += 1
-            words, chars = words + found.words, chars + found.chars
-            if found.words:
-                digests.append(found.digest)
-            for match in found.pii:
-                summary.pii.add((line, match))
-            if found.artifact:
-                summary.artifacts.add((line, index, role, *found.artifact))
-            if role == "assistant":
-                judged += found.foreign is not None or found.words > self.checks.min_words
-                if found.foreign:
-                    languages[found.foreign] = languages.get(found.foreign, 0) + 1
-                if previous and previous[0] == "user":
-                    ratio = found.words / max(previous[1], 1)
-                    summary.ratio_bins[bisect.bisect_right(RATIO_BINS, ratio)] += 1
-                    pairs += 1
-                    over += ratio > self.checks.ratio_limit
-            previous = (role, found.words)
-        summary.ratio_over += over
-        if pairs and over > self.checks.ratio_share * pairs:
-            summary.long_replies.add((line, over, pairs))
-        off = sum(languages.values())
-        if judged and off > judged / 2:
-            summary.foreign.add((line, max(languages, key=languages.__getitem__), off, judged))
-        self._duplicate(summary, line, _digest(b"".join(digests)))
-        if self.max_length is not None:
-            if self.approximate:  # the Approximate formula over the joined text, from the messages' sums
-                chars += max(parts - 1, 0)
-                tokens = approximate_tokens(words, chars, len(messages))
-            else:
-                tokens = self.counter.count(row)
-            self._length(summary, line, tokens)
-
-    def _plain(self, summary: Summary, line: int, row: dict[str, Any]) -> None:
-        """A prompt/completion or preference row: one text, no turns."""
-        text = record_text(row)
-        for match in find_pii(text, self.allow):
-            summary.pii.add((line, match))
-        self._duplicate(summary, line, _digest(normalise(text)))
-        if self.max_length is not None:
-            self._length(summary, line, self.counter.count(row))
-
-    def _duplicate(self, summary: Summary, line: int, digest: bytes) -> None:
-        if digest in self.seen:
-            summary.duplicates.add((line, self.seen[digest]))
-        else:
-            self.seen[digest] = line
-
-    def _length(self, summary: Summary, line: int, tokens: int) -> None:
-        summary.longest = max(summary.longest, tokens)
-        if self.max_length is not None and tokens > self.max_length:
-            summary.too_long.add((line, tokens))
-
-
-def _digest(data: str | bytes) -> bytes:
-    return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=16).digest()
 
 
 __all__ = ["Checks", "PiiMatch", "Summary", "summarise"]

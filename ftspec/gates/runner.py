@@ -11,6 +11,7 @@ from ftspec.extras import missing_extra
 from ftspec.gates.context import GateContext, Unavailable, merged_params
 from ftspec.gates.params import setting_problems
 from ftspec.gates.registry import Gate
+from ftspec.gates.sections import narrowed
 from ftspec.paths import MANIFEST
 from ftspec.project import Project
 from ftspec.results import Finding, GateResult, Outcome, Severity
@@ -21,7 +22,8 @@ def run_gate(gate: Gate, project: Project) -> GateResult:
     started = time.perf_counter()
     project.recording = {}
     result = _evaluate(gate, project)
-    result.inputs = dict(project.recording)
+    named = {f.location.path for f in result.findings}
+    result.inputs = narrowed(gate.id, project, dict(project.recording), named)
     result.duration = time.perf_counter() - started
     return result
 

@@ -96,3 +96,11 @@ def test_masked_hides_the_middle() -> None:
     (match,) = find_pii("jane.doe@gmail.com")
     assert match.masked().startswith("jan") and "doe@gmail" not in match.masked()
     assert match.placeholder == "[EMAIL]"
+
+
+def test_the_prefilter_rules_out_only_text_without_at_signs_or_digits() -> None:
+    from ftspec.data.pii import may_hold_pii
+
+    assert not may_hold_pii("No number here, just words (and punctuation).")
+    assert may_hold_pii("write to a@b.org") and may_hold_pii("call 020 7946 0958")
+    assert may_hold_pii("call ٠٢٠ ٧٩٤٦ ٠٩٥٨")  # digits of another script: \d matches them, so the regex decides

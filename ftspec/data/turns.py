@@ -1,0 +1,185 @@
+"""The per-message checks of the one-pass summary: PII, duplicates, token length, reply length ratio,
+generation artifacts and language, each computed once per distinct message of a pass."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from array import array
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ftspec.data.artifacts import plain_words
+from ftspec.data.contamination import normalise
+from ftspec.data.pii import Allowlist, PiiMatch, find_pii, may_hold_pii
+from ftspec.data.records import ROLES, content_text, record_text
+from ftspec.data.tokens import TokenCounter, approximate_tokens
+
+if TYPE_CHECKING:
+    from ftspec.data.summary import Checks, Summary
+
+RATIO_BINS = (1.0, 1.5, 2.0, 3.0)  # reply/user word ratio bin edges: <1, 1-1.5 (the method's target), 1.5-2, 2-3, 3+
+MEMO_LIMIT = 400_000  # distinct messages remembered: bounded memory on a corpus of any size
+KNOWN_ROLES = frozenset(ROLES)
+
+
+class Message(NamedTuple):
+    """What the checks found in one message; computed once per distinct message of a pass."""
+
+    words: int
+    chars: int
+    artifact: tuple[str, str] | None
+    foreign: str | None
+    pii: tuple[PiiMatch, ...]
+    digest: bytes  # of its normalised text (duplicates)
+
+
+class Turns:
+    """Every check that reads messages.
+
+    Sliced data repeats each conversation's messages in every slice (a 40-exchange transcript sliced five times
+    holds each early message five times), so a message's verdicts are computed once and remembered by (role,
+    text hash) for the rest of the pass; a record's verdicts are then sums and joins of its messages'. Each
+    record's digest (duplicates) is kept in order with its line, to be compared across the ranges of a file.
+    """
+
+    def __init__(self, checks: Checks, counter: TokenCounter, max_length: int | None) -> None:
+        from ftspec.data.artifacts import ArtifactFinder
+        from ftspec.data.language import LanguageCheck
+        from ftspec.data.tokens import Approximate
+
+        self.checks, self.counter, self.max_length = checks, counter, max_length
+        self.approximate = isinstance(counter, Approximate)
+        self.artifacts = ArtifactFinder(dict(checks.artifacts), checks.ignore_artifacts)
+        self.artifact_roles = frozenset(checks.artifact_roles)
+        self.language = LanguageCheck(checks.languages, checks.min_words)
+        self.allow = Allowlist(checks.pii_allow)
+        self.memo: dict[int, Message] = {}
+        self.lines = array("q")  # each record's line ...
+        self.digests = bytearray()  # ... and its 16-byte digest, in file order
+
+    def message(self, role: str, text: str) -> Message:
+        key = hash((role, text))
+        found = self.memo.get(key)
+        if found is None:
+            found = self._judge(role, text)
+            if len(self.memo) >= MEMO_LIMIT:
+                self.memo.clear()
+            self.memo[key] = found
+        return found
+
+    def _judge(self, role: str, text: str) -> Message:
+        lower = text.lower()
+        words = plain_words(lower)  # for duplicates (normalised text), artifact triggers and language
+        return Message(
+            len(text.split()),
+            len(text),
+            self.artifacts.find(text, lower, words) if role in self.artifact_roles else None,
+            self.language.foreign(text, words) if role == "assistant" else None,
+            tuple(find_pii(text, self.allow)) if may_hold_pii(text) else (),
+            _digest(" ".join(words)),
+        )
+
+    def record(self, summary: Summary, line: int, row: dict[str, Any]) -> bool:
+        """Add one record's verdicts; True when its `messages` are well formed (roles known and alternating,
+        none empty, ending on the assistant), so the exact format check can be skipped."""
+        messages = row.get("messages")
+        if not isinstance(messages, list):
+            self._plain(summary, line, row)
+            return False
+        limit, min_words, memo, bins = self.checks.ratio_limit, self.checks.min_words, self.memo, summary.ratio_bins
+        digests, words, chars, parts = [], 0, 0, 0
+        pairs = over = judged = 0
+        languages: dict[str, int] = {}
+        well_formed = bool(messages)
+        before, before_words, turn = "", 0, ""  # the previous message's role and words; the last user/assistant
+        for index, message in enumerate(messages):
+            if type(message) is not dict:  # JSON and table rows are dicts; an ABC check costs 5x more
+                well_formed = False
+                if not isinstance(message, dict):
+                    continue
+            raw, content = message.get("role"), message.get("content")
+            role = raw if type(raw) is str else str(raw)
+            text = content if type(content) is str else content_text(content)
+            n, size, artifact, foreign, pii, digest = memo.get(hash((role, text))) or self.message(role, text)
+            parts += 1
+            words, chars = words + n, chars + size
+            if n:
+                digests.append(digest)
+            elif not message.get("tool_calls"):
+                well_formed = False
+            for match in pii:
+                summary.pii.add((line, match))
+            if artifact:
+                summary.artifacts.add((line, index, role, *artifact))
+            if role == "assistant":
+                judged += foreign is not None or n > min_words
+                if foreign:
+                    languages[foreign] = languages.get(foreign, 0) + 1
+                if before == "user":
+                    ratio = n / (before_words or 1)
+                    bins[bisect.bisect_right(RATIO_BINS, ratio)] += 1
+                    pairs += 1
+                    over += ratio > limit
+            if well_formed:
+                well_formed = _in_turn(raw, index, turn)
+            if role in ("user", "assistant"):
+                turn = role
+            before, before_words = role, n
+        self._record_verdicts(summary, line, (pairs, over, judged), languages)
+        self._add_record(line, _digest(b"".join(digests)))
+        if self.max_length is not None:
+            if self.approximate:  # the Approximate formula over the joined text, from the messages' sums
+                chars += max(parts - 1, 0)
+                tokens = approximate_tokens(words, chars, len(messages))
+            else:
+                tokens = self.counter.count(row)
+            self._length(summary, line, tokens)
+        return well_formed and _ends_on_assistant(messages)
+
+    def _record_verdicts(
+        self, summary: Summary, line: int, counts: tuple[int, int, int], languages: dict[str, int]
+    ) -> None:
+        pairs, over, judged = counts
+        summary.ratio_over += over
+        if pairs and over > self.checks.ratio_share * pairs:
+            summary.long_replies.add((line, over, pairs))
+        off = sum(languages.values())
+        if judged and off > judged / 2:
+            summary.foreign.add((line, max(languages, key=languages.__getitem__), off, judged))
+
+    def _plain(self, summary: Summary, line: int, row: dict[str, Any]) -> None:
+        """A prompt/completion or preference row: one text, no turns."""
+        text = record_text(row)
+        for match in find_pii(text, self.allow):
+            summary.pii.add((line, match))
+        self._add_record(line, _digest(normalise(text)))
+        if self.max_length is not None:
+            self._length(summary, line, self.counter.count(row))
+
+    def _add_record(self, line: int, digest: bytes) -> None:
+        self.lines.append(line)
+        self.digests += digest
+
+    def _length(self, summary: Summary, line: int, tokens: int) -> None:
+        summary.longest = max(summary.longest, tokens)
+        if self.max_length is not None and tokens > self.max_length:
+            summary.too_long.add((line, tokens))
+
+
+def _in_turn(role: Any, index: int, turn: str) -> bool:
+    """A known role in its place: a system message only first, user and assistant alternating (tools anywhere);
+    the conditions of ftspec.data.formats.message_problems, checked here without building its messages."""
+    if type(role) is not str or role not in KNOWN_ROLES:
+        return False
+    if role == "system":
+        return index == 0
+    return role == "tool" or role != turn
+
+
+def _ends_on_assistant(messages: list[Any]) -> bool:
+    last = messages[-1]
+    return isinstance(last, dict) and last.get("role") == "assistant"
+
+
+def _digest(data: str | bytes) -> bytes:
+    return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=16).digest()

@@ -1,0 +1,131 @@
+"""The one-pass summary: the same result read in one range or split over processes; the format fast path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ftspec.data.formats import message_problems
+from ftspec.data.ranges import Window, map_ranges
+from ftspec.data.summary import Checks, Summary, summarise
+from ftspec.data.tokens import counter
+from ftspec.data.turns import Turns
+
+SYSTEM = {"role": "system", "content": "You are a coach. " * 20}
+
+
+def chat(i: int, reply: str = "") -> dict[str, Any]:
+    user = f"Tell me about step {i} of my plan for this week please"
+    messages = [SYSTEM, {"role": "user", "content": user},
+                {"role": "assistant", "content": reply or f"Step {i}: write the list, then ask your manager."}]
+    return {"messages": messages, "metadata": {"source_transcript": f"t{i % 7}", "topics": ["a", "edge_b"]}}
+
+
+def corpus(path: Path) -> None:
+    """Defects of every kind, spread over the file so that some fall at the ranges' edges."""
+    lines = []
+    for i in range(400):
+        row = chat(i)
+        if i % 37 == 5:
+            lines.append('{"messages": [')  # invalid JSON
+            continue
+        if i % 41 == 7:
+            row = chat(i, "Call me on +44 20 7946 0958 or write to jo.bloggs@gmail.com about it.")
+        if i % 43 == 11:
+            row = chat(i, "I'm Claude, made by Anthropic. I'm not going to continue generating this data.")
+        if i % 29 == 3:
+            row = chat(i, " ".join(["word"] * 80))  # a reply far longer than the user's message
+        if i % 31 == 2:
+            row["messages"] = row["messages"][:2]  # ends on the user
+        if i % 53 == 9:
+            lines.append("")  # a blank line
+        lines.append(json.dumps(row if i % 50 != 1 else chat(0)))  # every 50th duplicates record 0
+    lines.append("x" * 3000)  # over the record-size limit below
+    lines.append(json.dumps(chat(999)))  # the last line has no newline
+    path.write_text("\n".join(lines))
+
+
+def plain(summary: Summary) -> dict[str, Any]:
+    data = {name: value for name, value in vars(summary).items() if name != "errors"}
+    data["errors"] = (summary.errors.total, [str(e) for e in summary.errors.items])
+    return data
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_ranges_over_processes_give_the_summary_of_one_pass(tmp_path: Path, workers: int) -> None:
+    path = tmp_path / "train.jsonl"
+    corpus(path)
+    checks = Checks(max_record_bytes=2000)
+    one = summarise(path, "train.jsonl", "messages", counter(None), 60, None, checks, workers=1)
+    many = summarise(path, "train.jsonl", "messages", counter(None), 61, None, checks, workers=workers)
+    assert one.rows == 390 and one.errors.total == 12 and one.duplicates.total == 7
+    assert one.pii.total and one.artifacts.total and one.long_replies.total and one.shape.total
+    assert one.errors.items[-1].location.line == 409  # the oversized line, counted after the blank ones
+    same, other = plain(one), plain(many)
+    same.pop("too_long"), other.pop("too_long")  # the limits differ (so the second is no cached copy)
+    assert other == same
+
+
+def test_a_window_counts_the_lines_it_reads(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"a\nbb\nccc\ndd")
+    with path.open("rb") as handle:
+        window = Window(handle, 2, 9)
+        assert list(window) == [b"bb\n", b"ccc\n"] and window.lines == 2
+    with path.open("rb") as handle:
+        window = Window(handle, 9, 11)
+        assert list(window) == [b"dd"] and window.lines == 1
+
+
+def test_ranges_cover_the_file_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"".join(b"%d\n" % i for i in range(5000)))
+    parts = map_ranges(path, lambda start, end: path.read_bytes()[start:end], 2)
+    assert len(parts) > 2 and b"".join(parts) == path.read_bytes()
+
+
+ROLES = st.sampled_from(["system", "user", "assistant", "tool", "bot", None, 3])
+CONTENT = st.sampled_from(["hello there", "", "  ", None, [{"type": "text", "text": "hi"}], [{"type": "image"}]])
+MESSAGE = st.one_of(
+    st.fixed_dictionaries({"role": ROLES, "content": CONTENT}),
+    st.fixed_dictionaries({"role": ROLES, "content": CONTENT, "tool_calls": st.sampled_from([[], [{"id": 1}]])}),
+    st.sampled_from(["text", 1, None]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(MESSAGE, max_size=6))
+def test_the_format_fast_path_passes_exactly_the_well_formed_records(messages: list[Any]) -> None:
+    """Turns.record says a record is well formed (the exact check is skipped) only when it has no problem."""
+    turns = Turns(Checks(), counter(None), None)
+    well_formed = turns.record(Summary("d.jsonl"), 1, {"messages": messages})
+    assert well_formed == (not message_problems(messages))
+
+
+def test_split_points_fall_on_line_starts_past_long_lines(tmp_path: Path) -> None:
+    from ftspec.data.ranges import split_points
+
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"a\n" + b"x" * (3 << 20) + b"\nb\n" + b"c\n" * 1000)
+    points = split_points(path, 8)
+    data = path.read_bytes()
+    assert points[0] == 0 and points[-1] == len(data) and points == sorted(set(points))
+    assert all(data[p - 1 : p] == b"\n" for p in points[1:-1])
+    assert len(points) > 3  # the lines after the long one are split too
+
+
+def test_small_files_and_systems_without_fork_use_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from ftspec.data import ranges
+
+    monkeypatch.setattr(ranges.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    assert ranges.workers_for(ranges.PARALLEL_BYTES - 1) == 1
+    assert ranges.workers_for(ranges.PARALLEL_BYTES) == 2 and ranges.workers_for(1 << 30) == 4
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert ranges.workers_for(1 << 30) == 1
