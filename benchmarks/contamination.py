@@ -193,7 +193,7 @@ def measured_scan_range(job):  # type: ignore[no-untyped-def]
 
 def child(train: Path, eval_: Path, n: int, workers: int) -> None:
     """Run ftspec alone and print its hit count and peak RSS (MB), and each worker's, as JSON lines."""
-    import ftspec.data.contamination as engine
+    import ftspec.data.contamination_parallel as engine
 
     global SCAN_RANGE
     SCAN_RANGE = engine._scan_range
