@@ -151,18 +151,15 @@ class ResultCache:
         return [result for _, _, result in plan if result is not None]
 
     def plan(self, signature: str) -> list[tuple[str, str, GateResult | None]] | None:
-        """The last check run with these options as (node id, built-in gate id or "", fresh result or None),
-        when only built-in gates have stale results (they run without pytest, see :mod:`ftspec.direct`);
-        None when the item list itself or a project gate's result is stale."""
+        """The last check run with these options as (node id, built-in gate id or "", fresh result or None):
+        the stale built-in gates run without pytest, the stale project gates in a session of their own (see
+        :mod:`ftspec.direct`); None when the item list itself is stale (what collection read changed)."""
         run = self.runs.get(signature) if self.enabled else None
         if not isinstance(run, dict) or not run.get("items") or not self._fresh(run.get("inputs", {})):
             return None
         plan: list[tuple[str, str, GateResult | None]] = []
         for nodeid, gate_id in run["items"]:
-            result = self.lookup(gate_id) if gate_id else self.lookup_project(nodeid)
-            if result is None and not gate_id:
-                return None
-            plan.append((nodeid, gate_id, result))
+            plan.append((nodeid, gate_id, self.lookup(gate_id) if gate_id else self.lookup_project(nodeid)))
         return plan
 
     def _fresh(self, inputs: dict[str, str]) -> bool:
