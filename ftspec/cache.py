@@ -12,6 +12,7 @@ starting pytest at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -47,11 +48,12 @@ def value_resolver(kind: str) -> Callable[[Callable[[Path, str], str]], Callable
     return register
 
 
+@functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Changes whenever ftspec's code or version, pytest's or pydantic's version, or the Python version change.
 
     Read from file stats (ftspec's modules) and version files, so that a replayed check imports neither pytest
-    nor pydantic."""
+    nor pydantic; once per process (the gate-result cache and the portability memo both key on it)."""
     package = Path(__file__).resolve().parent
     parts = [__version__, sys.version, _version_file("pydantic", "version.py"), _version_file("_pytest", "_version.py")]
     for path in sorted(package.rglob("*.py")):
