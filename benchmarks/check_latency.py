@@ -8,9 +8,9 @@ ratio says how much ftspec adds on top of the libraries it cannot avoid. Target:
 
 Rows, each the median wall time of N subprocess runs, interleaved round-robin:
 - repeated: `ftspec check` again with nothing changed since the previous check (the results are replayed);
-- one spec file edited: config/rubric.yaml changes before each run (the gates that read it run again, and
-  every project gate, since the replay needs all results fresh), which is what a pre-commit hook on a commit
-  that touches the spec pays;
+- one spec file edited: config/rubric.yaml changes before each run (the built-in gates that read it run again
+  in ftspec's process, and the one project gate that reads it in a pytest session of its own, forked to run
+  beside them), which is what a pre-commit hook on a commit that touches the spec pays;
 - a file no project gate reads edited: config/training.yaml changes before each run (only the built-in gates
   that read it run again);
 - cold: no .ftspec/cache (a fresh clone, CI);

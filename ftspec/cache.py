@@ -200,6 +200,13 @@ class ResultCache:
             self.projects[nodeid] = {"inputs": inputs, "result": result.to_dict()}
             self.dirty = True
 
+    def adopt_projects(self) -> None:
+        """Take the project gates' results that a session in another process saved since this cache was read
+        (it ran beside the built-in gates stored here; saving this cache then keeps both)."""
+        if self.enabled:
+            self.projects.update(ResultCache(self.root).projects)
+            self.dirty = True
+
     def store_run(self, signature: str, items: list[tuple[str, str]], inputs: dict[str, str]) -> None:
         """Remember which node ids (with the built-in gate id, or "" for a project gate) a check ran."""
         if self.enabled:

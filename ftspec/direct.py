@@ -5,7 +5,8 @@ functions: starting pytest (configuring a session, collecting, running an item p
 running them, so :func:`run_direct` runs exactly the stale ones, in the order the last check ran them. The
 project's own gates whose inputs changed (what each one read was recorded when it last ran, see
 :mod:`ftspec.reads`) rerun in a pytest session of just those node ids, given by the caller; the others keep
-their recorded results. The results and exit code are those the full pytest path gives. Whenever that
+their recorded results; that session runs in a child process while this one runs the built-in gates. The results
+and exit code are those the full pytest path gives. Whenever that
 equivalence cannot be vouched for (pytest plugins or conftest files that could change how items run, -x, JUnit
 XML, extra pytest arguments, a built-in gate that raises, a project gate session that did not end normally with
 a result for every node id it was given) it returns None and the whole check runs through pytest.
@@ -24,6 +25,7 @@ from ftspec.results import GateResult
 
 if TYPE_CHECKING:
     from ftspec.commands.check import CheckOptions, ManifestHints
+    from ftspec.project import Project
 
 INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
 
@@ -37,7 +39,9 @@ class ProjectRun:
     interrupted: bool = False
 
 
-Rerun = Callable[[list[str]], "ProjectRun | None"]
+# Starts the session of these project node ids (on this Project, already read); what it returns waits for the
+# session's outcome.
+Rerun = Callable[[list[str], "Project"], Callable[[], "ProjectRun | None"]]
 
 
 def run_direct(root: Path, hints: ManifestHints, options: CheckOptions, signature: str,
@@ -52,24 +56,36 @@ def run_direct(root: Path, hints: ManifestHints, options: CheckOptions, signatur
     stale = [nodeid for nodeid, gate_id, cached in plan if cached is None and not gate_id]
     if stale and rerun is None:
         return None
-    done = _complete(root, cache, plan)
-    if done is None:
+    project = _read_project(root)
+    pending = rerun(stale, project) if rerun is not None and stale else None  # in a child, beside the gates here
+    done = _complete(project, cache, plan)
+    session = pending() if pending is not None else None
+    if done is None or (pending is not None and session is None):
         return None
-    if not stale:
-        cache.save()
-        results = [result for _, result in done if result is not None]
-        return CheckRun(hints.project, str(root), results, _exit_code(results))
-    return _with_project_gates(root, hints, cache, done, rerun(stale) if rerun is not None else None)
+    if session is not None:
+        cache.adopt_projects()  # the results the session stored, beside the built-in gates' stored here
+    cache.save()
+    return _run(root, hints, done, session)
 
 
-def _with_project_gates(root: Path, hints: ManifestHints, cache: ResultCache,
-                        done: list[tuple[str, GateResult | None]], project: ProjectRun | None) -> CheckRun | None:
+def _read_project(root: Path) -> Project:
+    """The project with its manifest read and validated: what every gate needs first, done once before a
+    session forks so that the session and the built-in gates share it (one Project for all, as a session has)."""
+    from ftspec.project import Project
+
+    project = Project(root)
+    project.manifest_loaded()
+    return project
+
+
+def _run(root: Path, hints: ManifestHints, done: list[tuple[str, GateResult | None]],
+         project: ProjectRun | None) -> CheckRun:
     """The results in the last run's order, the reran project gates' in their places."""
-    if project is None:
-        return None
-    results = [result if result is not None else project.results[nodeid] for nodeid, result in done
-               if result is not None or nodeid in project.results]
-    return CheckRun(hints.project, str(root), results, INTERRUPTED if project.interrupted else _exit_code(results))
+    fresh = project.results if project is not None else {}
+    results = [result if result is not None else fresh[nodeid] for nodeid, result in done
+               if result is not None or nodeid in fresh]
+    code = INTERRUPTED if project is not None and project.interrupted else _exit_code(results)
+    return CheckRun(hints.project, str(root), results, code)
 
 
 def _exit_code(results: list[GateResult]) -> int:
@@ -88,20 +104,17 @@ def _direct_ok(root: Path, hints: ManifestHints, options: CheckOptions) -> bool:
 Plan = list[tuple[str, str, "GateResult | None"]]
 
 
-def _complete(root: Path, cache: ResultCache, plan: Plan) -> list[tuple[str, GateResult | None]] | None:
-    """(node id, result) for every item of the plan, running the stale built-in gates (one Project for all, as a
-    session has); a stale project gate's result stays None."""
+def _complete(project: Project, cache: ResultCache, plan: Plan) -> list[tuple[str, GateResult | None]] | None:
+    """(node id, result) for every item of the plan, running the stale built-in gates; a stale project gate's
+    result stays None."""
     from ftspec.gates.registry import load_gate
     from ftspec.gates.runner import run_gate
     from ftspec.gates.table import gate_rows
-    from ftspec.project import Project
 
     modules = {row["id"]: row["module"] for row in gate_rows()}
-    project: Project | None = None
     results: list[tuple[str, GateResult | None]] = []
     for nodeid, gate_id, cached in plan:
         if cached is None and gate_id:
-            project = project or Project(root)
             try:
                 cached = run_gate(load_gate(gate_id, modules.get(gate_id)), project)
             except Exception:  # noqa: BLE001 - a gate bug: pytest reports it as the failure of its item

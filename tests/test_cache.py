@@ -135,13 +135,13 @@ class PytestSpy:
         import ftspec.commands.check_session as session_module
 
         self.calls = 0
-        original = session_module.run_session
+        original = session_module.start_session
 
         def counted(*args: object, **kwargs: object) -> object:
             self.calls += 1
             return original(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(session_module, "run_session", counted)
+        monkeypatch.setattr(session_module, "start_session", counted)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pytest is imported only when gates have to run: a replayed 
 
     from ftspec.commands.check_session import Send, SessionReport
     from ftspec.direct import ProjectRun
+    from ftspec.project import Project
 
 USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
 INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
@@ -100,7 +101,8 @@ class Recorder:
 
     def __init__(self, root: Path, signature: str = "", gates_dir: str = "gates",
                  cache: ResultCache | None = None, send: Send | None = None,
-                 expected: list[str] | None = None, record_run: bool = True) -> None:
+                 expected: list[str] | None = None, record_run: bool = True,
+                 project: Project | None = None) -> None:
         self.root = root
         self.signature = signature
         self.gates_dir = gates_dir
@@ -108,17 +110,20 @@ class Recorder:
         self.send = send or (lambda event: None)
         self.expected = expected or []
         self.record_run = record_run  # False: a session of some project gates only, not the whole check
+        self.project = project  # already read by the process that forked this session
         self.results: dict[str, GateResult] = {}
         self.gate_results: dict[str, GateResult] = {}
         self.selected: list[str] = []
         self.collection_failed = False
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        from ftspec.pytest_plugin import CACHES, RESULTS
+        from ftspec.pytest_plugin import CACHES, PROJECTS, RESULTS
 
         self.gate_results = config.stash.setdefault(RESULTS, {})
         if self.cache is not None:  # the cache the replay attempt already read: the plugin uses it as it is
             config.stash.setdefault(CACHES, {})[self.root] = self.cache
+        if self.project is not None:
+            config.stash.setdefault(PROJECTS, {})[self.root] = self.project
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         self.send({"at": collector.nodeid})
@@ -395,38 +400,47 @@ def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signatu
 
 
 def _project_rerun(root: Path, hints: ManifestHints, options: CheckOptions, signature: str,
-                   cache: ResultCache | None) -> Callable[[list[str]], ProjectRun | None]:
+                   cache: ResultCache | None) -> Callable[[list[str], Project], Callable[[], ProjectRun | None]]:
     """How :func:`ftspec.direct.run_direct` reruns the project gates whose inputs changed: a session of just those
-    node ids, in a forked child as every session. None unless it reported every one of them and ended normally
-    (or was interrupted): a gate that ended the process or hung, a collection error, then the whole check runs
-    through pytest, which reports it as it always does."""
+    node ids, in a forked child as every session, started at once (the function it returns waits for it). That
+    gives None unless the session reported every one of them and ended normally (or was interrupted): a gate that
+    ended the process or hung, a collection error, then the whole check runs through pytest, which reports it as
+    it always does."""
 
-    def rerun(nodeids: list[str]) -> ProjectRun | None:
-        from ftspec.commands.check_session import run_session
-        from ftspec.direct import ProjectRun
+    def rerun(nodeids: list[str], project: Project) -> Callable[[], ProjectRun | None]:
+        from ftspec.commands.check_session import start_session
 
         args = pytest_args(root, hints, options, nodeids)
-        report = run_session(_session(root, hints, args, signature, cache, [], record_run=False), hints.timeout)
-        if report.exit_code == USAGE_ERROR:
-            raise UsageError(_usage_message(report.output, root))
-        if report.exit_code == INTERRUPTED:
-            return ProjectRun(report.results, interrupted=True)
-        if report.exit_code not in (0, 1) or set(report.results) != set(nodeids):
-            return None
-        return ProjectRun(report.results)
+        session = _session(root, hints, args, signature, cache, [], record_run=False, project=project)
+        finish = start_session(session, hints.timeout)
+
+        def outcome() -> ProjectRun | None:
+            from ftspec.direct import ProjectRun
+
+            report = finish()
+            if report.exit_code == USAGE_ERROR:
+                raise UsageError(_usage_message(report.output, root))
+            if report.exit_code == INTERRUPTED:
+                return ProjectRun(report.results, interrupted=True)
+            if report.exit_code not in (0, 1) or set(report.results) != set(nodeids):
+                return None
+            return ProjectRun(report.results)
+
+        return outcome
 
     return rerun
 
 
 def _session(root: Path, hints: ManifestHints, args: list[str], signature: str, cache: ResultCache | None,
-             expected: list[str], record_run: bool = True) -> Callable[[Send], SessionReport]:
+             expected: list[str], record_run: bool = True,
+             project: Project | None = None) -> Callable[[Send], SessionReport]:
     def session(send: Send) -> SessionReport:
         import pytest
 
         from ftspec.commands.check_session import SessionReport
 
         recorder = Recorder(root, signature, hints.gates_dir, cache, send=send, expected=expected,
-                            record_run=record_run)
+                            record_run=record_run, project=project)
         with _owned_environment(), _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
             exit_code = int(pytest.main(plugin_args + args, plugins=[recorder]))
         return SessionReport(recorder.results, recorder.selected, exit_code, captured.getvalue())
