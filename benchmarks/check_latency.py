@@ -6,11 +6,12 @@ Decision-Id trailers), so the history gates do their real work.
 Baseline: `python -c "import pytest, pydantic, ruamel.yaml, click"`, measured in the same run, so the
 ratio says how much ftspec adds on top of the libraries it cannot avoid. Target: ratio <= 1.5.
 
-Rows, each the median wall time of N subprocess runs, interleaved round-robin:
+Rows, each the median wall time of N subprocess runs, interleaved round-robin (and beside it the median CPU
+seconds, the processes the check forks included, against the baseline's):
 - repeated: `ftspec check` again with nothing changed since the previous check (the results are replayed);
-- one spec file edited: config/rubric.yaml changes before each run (the gates that read it run again, and
-  every project gate, since the replay needs all results fresh), which is what a pre-commit hook on a commit
-  that touches the spec pays;
+- one spec file edited: config/rubric.yaml changes before each run (the built-in gates that read it run again
+  in ftspec's process, and the one project gate that reads it in a pytest session of its own, forked to run
+  beside them), which is what a pre-commit hook on a commit that touches the spec pays;
 - a file no project gate reads edited: config/training.yaml changes before each run (only the built-in gates
   that read it run again);
 - cold: no .ftspec/cache (a fresh clone, CI);
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,27 +62,35 @@ def ftspec(*args: str) -> list[str]:
     return [sys.executable, "-m", "ftspec", *args]
 
 
-def once(cmd: list[str], before: Callable[[], None] | None) -> float:
-    """Wall seconds of one run; exits if the command fails."""
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def once(cmd: list[str], before: Callable[[], None] | None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the command and the processes it waited for) of one run; exits if the
+    command fails."""
     if before:
         before()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
-    return elapsed
+    return elapsed, children_cpu() - cpu
 
 
-def medians(rows: list[Row], runs: int) -> list[float]:
-    """Round-robin over the rows, so a busy machine slows every row alike; one untimed warm-up round."""
-    samples: list[list[float]] = [[] for _ in rows]
+def medians(rows: list[Row], runs: int) -> list[tuple[float, float]]:
+    """Median wall and CPU seconds of each row. Round-robin over the rows, so a busy machine slows every row
+    alike; one untimed warm-up round. On a shared machine the CPU column is the steadier one (it does not show
+    what runs in parallel: the check's forked session overlaps its built-in gates)."""
+    samples: list[list[tuple[float, float]]] = [[] for _ in rows]
     for i in range(runs + 1):
         for samples_of, (_label, cmd, before) in zip(samples, rows, strict=True):
-            elapsed = once(cmd, before)
+            measured = once(cmd, before)
             if i:
-                samples_of.append(elapsed)
-    return [statistics.median(s) for s in samples]
+                samples_of.append(measured)
+    return [(statistics.median(w for w, _ in s), statistics.median(c for _, c in s)) for s in samples]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} interleaved runs, medians"
         )
-        base = results[0]
-        print(f"{rows[0][0]:<62} {base * 1000:8.1f} ms")
-        for (label, _cmd, _before), median in zip(rows[1:], results[1:], strict=True):
+        base, base_cpu = results[0]
+        print(f"{rows[0][0]:<62} {base * 1000:8.1f} ms  CPU {base_cpu * 1000:6.1f} ms")
+        for (label, _cmd, _before), (median, cpu) in zip(rows[1:], results[1:], strict=True):
             ratio = median / base
             verdict = "met" if ratio <= TARGET else "NOT met"
-            print(f"{label:<62} {median * 1000:8.1f} ms  ratio {ratio:4.2f}  (target <= {TARGET}: {verdict})")
+            print(f"{label:<62} {median * 1000:8.1f} ms  ratio {ratio:4.2f}  (target <= {TARGET}: {verdict})  "
+                  f"CPU {cpu * 1000:6.1f} ms  ratio {cpu / base_cpu:4.2f}")
     return 0
 
 

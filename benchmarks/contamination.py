@@ -9,6 +9,7 @@ the smallest size for the speed ratio. Then ftspec's peak RSS for the largest an
 whose every record overlaps the eval set (hits are streamed into a capped report: memory stays bounded).
 
     python benchmarks/contamination.py [--sizes 20,200,800] [--quick] [--overlap-mb 1000] [--workdir DIR]
+                                       [--scan-faults]
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ def measured_scan_range(job):  # type: ignore[no-untyped-def]
 
 def child(train: Path, eval_: Path, n: int, workers: int) -> None:
     """Run ftspec alone and print its hit count and peak RSS (MB), and each worker's, as JSON lines."""
-    import ftspec.data.contamination as engine
+    import ftspec.data.contamination_parallel as engine
 
     global SCAN_RANGE
     SCAN_RANGE = engine._scan_range
@@ -277,6 +278,21 @@ def rows_for(train: Path, eval_: Path, n: int, lines: set[int], pairs: int) -> b
     return ok
 
 
+def scan_faults(train: Path, eval_: Path, n: int) -> None:
+    """The scan of a training file alone (the index built first, one process): the CPU seconds and minor page
+    faults that reusing the per-batch buffers is about. Runs on older trees too (PYTHONPATH=<export>)."""
+    from ftspec.data.comparison import Comparison
+    from ftspec.data.contamination import ContaminationIndex, Report, file_batches, scan_into
+
+    index = ContaminationIndex.from_batches(file_batches(eval_, "eval.jsonl"), comparison=Comparison(ngram=n))
+    report = Report()
+    _, wall, cpu, faults = counted(scan_into, index, train, "train.jsonl", report, 1)
+    report.close()
+    mb = train.stat().st_size / 1e6
+    print(f"  {mb:6.0f} MB scan only     : {wall:7.2f} s wall {cpu:7.2f} s CPU {faults / 1e3:7.1f}k page faults  "
+          f"{report.records} records")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20,200,800", help="Train set sizes in MB, comma-separated.")
@@ -288,6 +304,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-reference", action="store_true", help="Skip the pure-Python reference.")
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--scan-faults", action="store_true", help="Also the scan alone of the smallest size.")
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -316,6 +333,8 @@ def main() -> int:
         path, last = (train, 1 << 62) if size == sizes[-1] else prefix_file(train, size, f"train-{size:g}.jsonl")
         mine = {(t, e) for t, e in planted if t <= last}
         ok &= rows_for(path, eval_, args.ngram, {t for t, _ in mine}, len(mine))
+        if size == sizes[0] and args.scan_faults:
+            scan_faults(path, eval_, args.ngram)
         if size == sizes[0] and not args.no_reference:
             mb = path.stat().st_size / 1e6
             ref, t_ref, c_ref = timed(reference, path, eval_, args.ngram)

@@ -12,6 +12,7 @@ starting pytest at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -47,11 +48,12 @@ def value_resolver(kind: str) -> Callable[[Callable[[Path, str], str]], Callable
     return register
 
 
+@functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Changes whenever ftspec's code or version, pytest's or pydantic's version, or the Python version change.
 
     Read from file stats (ftspec's modules) and version files, so that a replayed check imports neither pytest
-    nor pydantic."""
+    nor pydantic; once per process (the gate-result cache and the portability memo both key on it)."""
     package = Path(__file__).resolve().parent
     parts = [__version__, sys.version, _version_file("pydantic", "version.py"), _version_file("_pytest", "_version.py")]
     for path in sorted(package.rglob("*.py")):
@@ -151,18 +153,15 @@ class ResultCache:
         return [result for _, _, result in plan if result is not None]
 
     def plan(self, signature: str) -> list[tuple[str, str, GateResult | None]] | None:
-        """The last check run with these options as (node id, built-in gate id or "", fresh result or None),
-        when only built-in gates have stale results (they run without pytest, see :mod:`ftspec.direct`);
-        None when the item list itself or a project gate's result is stale."""
+        """The last check run with these options as (node id, built-in gate id or "", fresh result or None):
+        the stale built-in gates run without pytest, the stale project gates in a session of their own (see
+        :mod:`ftspec.direct`); None when the item list itself is stale (what collection read changed)."""
         run = self.runs.get(signature) if self.enabled else None
         if not isinstance(run, dict) or not run.get("items") or not self._fresh(run.get("inputs", {})):
             return None
         plan: list[tuple[str, str, GateResult | None]] = []
         for nodeid, gate_id in run["items"]:
-            result = self.lookup(gate_id) if gate_id else self.lookup_project(nodeid)
-            if result is None and not gate_id:
-                return None
-            plan.append((nodeid, gate_id, result))
+            plan.append((nodeid, gate_id, self.lookup(gate_id) if gate_id else self.lookup_project(nodeid)))
         return plan
 
     def _fresh(self, inputs: dict[str, str]) -> bool:
@@ -214,6 +213,13 @@ class ResultCache:
     def store_project(self, nodeid: str, result: GateResult, inputs: dict[str, str]) -> None:
         if self.enabled:
             self.projects[nodeid] = {"inputs": inputs, "result": result.to_dict()}
+            self.dirty = True
+
+    def adopt_projects(self) -> None:
+        """Take the project gates' results that a session in another process saved since this cache was read
+        (it ran beside the built-in gates stored here; saving this cache then keeps both)."""
+        if self.enabled:
+            self.projects.update(ResultCache(self.root).projects)
             self.dirty = True
 
     def store_run(self, signature: str, items: list[tuple[str, str]], inputs: dict[str, str]) -> None:

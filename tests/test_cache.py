@@ -15,7 +15,6 @@ import pytest
 
 from ftspec import cache as cache_module
 from ftspec.cache import CACHE_DIR, CACHE_FILE, ResultCache
-from ftspec.commands import check as check_module
 from ftspec.commands.check import CheckOptions, run_check
 from ftspec.report.model import CheckRun
 from ftspec.results import GateResult
@@ -129,17 +128,20 @@ def test_read_only_project_still_checks(worked_example: Path) -> None:
 
 
 class PytestSpy:
-    """Counts how often a check had to start pytest (instead of replaying)."""
+    """Counts how often a check had to start a pytest session (instead of replaying), for the whole check or for
+    the project gates whose inputs changed."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import ftspec.commands.check_session as session_module
+
         self.calls = 0
-        original = check_module._run_pytest
+        original = session_module.start_session
 
         def counted(*args: object, **kwargs: object) -> object:
             self.calls += 1
             return original(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(check_module, "_run_pytest", counted)
+        monkeypatch.setattr(session_module, "start_session", counted)
 
 
 @pytest.fixture

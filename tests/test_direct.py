@@ -42,16 +42,23 @@ def _summary(run: Any) -> tuple[int, list[tuple[Any, ...]]]:
                            for r in run.results]
 
 
-def _both_paths(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    """The check of ``project`` without pytest, and of an identical copy through pytest."""
+DISTRESS = "gates/test_career_coach.py::test_distress_is_a_safety_gate"
+
+
+def _both_paths(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                hybrid: bool = False) -> tuple[Any, Any]:
+    """The check of ``project`` without pytest (``hybrid``: without a full pytest session), and of an identical
+    copy through pytest."""
     twin = tmp_path / "twin"
     shutil.copytree(project, twin)
 
     def no_pytest(*args: Any) -> Any:
-        raise AssertionError("pytest was started")
+        raise AssertionError("pytest was started" if not hybrid else "the full pytest session was started")
 
     with monkeypatch.context() as patch:
         patch.setattr(check_module, "_run_pytest", no_pytest)
+        if not hybrid:
+            patch.setattr(check_module, "_project_rerun", lambda *args: no_pytest)
         direct = run_check(CheckOptions(path=project))
     with monkeypatch.context() as patch:
         patch.setattr(ftspec.direct, "run_direct", lambda *args: None)
@@ -80,13 +87,72 @@ def test_a_failing_built_in_gate_fails_alike(checked: Path, tmp_path: Path, monk
     assert any(outcome == "failed" and "bogus_key" in " ".join(findings) for _, outcome, *_, findings in direct[1])
 
 
-def test_an_edit_a_project_gate_reads_needs_pytest(checked: Path) -> None:
+def test_an_edit_a_project_gate_reads_reruns_just_that_gate_through_pytest(
+    checked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _append(checked / "config" / "rubric.yaml", "# a comment\n")  # test_distress_is_a_safety_gate reads it
     hints = check_module.ManifestHints.read(checked)
     options = CheckOptions(path=checked)
-    cache = check_module.ResultCache(checked)
-    assert cache.plan(check_module.run_signature(hints, options)) is None
-    assert ftspec.direct.run_direct(checked, hints, options, check_module.run_signature(hints, options), cache) is None
+    signature = check_module.run_signature(hints, options)
+    plan = check_module.ResultCache(checked).plan(signature)
+    assert plan is not None
+    assert [nodeid for nodeid, gate_id, result in plan if result is None and not gate_id] == [DISTRESS]
+    assert ftspec.direct.run_direct(checked, hints, options, signature, check_module.ResultCache(checked)) is None
+    asked: list[list[str] | None] = []
+    real_args = check_module.pytest_args
+
+    def spy(*args: Any) -> list[str]:
+        asked.append(args[3] if len(args) > 3 else None)
+        return real_args(*args)
+
+    monkeypatch.setattr(check_module, "pytest_args", spy)
+    hybrid, through_pytest = _both_paths(checked, tmp_path, monkeypatch, hybrid=True)
+    assert hybrid == through_pytest
+    assert hybrid[0] == 0
+    assert asked[0] == [DISTRESS]  # the hybrid's session: that gate alone; then the full path's (None)
+    replayed = run_check(CheckOptions(path=checked)).results
+    assert DISTRESS in [r.id for r in replayed]
+    assert all(r.cached for r in replayed)  # the session's result and the built-in gates' were both kept
+
+
+def test_a_project_gate_that_now_fails_fails_alike(checked: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    rubric = checked / "config" / "rubric.yaml"
+    rubric.write_text(rubric.read_text(encoding="utf-8").replace("distress", "unease"), encoding="utf-8")
+    hybrid, through_pytest = _both_paths(checked, tmp_path, monkeypatch, hybrid=True)
+    assert hybrid == through_pytest
+    assert hybrid[0] == 1
+    assert any(outcome == "failed" and name == DISTRESS for name, outcome, *_ in hybrid[1])
+
+
+def test_a_project_gate_session_that_ends_abnormally_leaves_the_check_to_pytest(
+    checked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gate that ends the process: the full session reports it, as it would have without the hybrid."""
+    (checked / "gates" / "test_reader.py").write_text(
+        "import os\nfrom pathlib import Path\n\n\ndef test_reads():\n"
+        "    if (Path(__file__).parent.parent / 'config' / 'reader.txt').read_text() == 'bad':\n        os._exit(3)\n")
+    (checked / "config" / "reader.txt").write_text("good")
+    run_check(CheckOptions(path=checked))  # records the run with the new gate
+    (checked / "config" / "reader.txt").write_text("bad")
+    calls: list[str] = []
+    real_rerun, real_full = check_module._project_rerun, check_module._run_pytest
+
+    def rerun(*args: Any) -> Any:
+        inner = real_rerun(*args)
+        return lambda nodeids, project: (calls.append("hybrid"), inner(nodeids, project))[1]
+
+    def full(*args: Any) -> Any:
+        calls.append("full")
+        return real_full(*args)
+
+    monkeypatch.setattr(check_module, "_project_rerun", rerun)
+    monkeypatch.setattr(check_module, "_run_pytest", full)
+    run = run_check(CheckOptions(path=checked))
+    assert calls == ["hybrid", "full"]
+    assert run.exit_code == 1
+    assert [r.id for r in run.results if r.outcome == "failed"] == ["ftspec.check"]
+    assert "ended before it was complete" in run.results[-1].findings[0].message
 
 
 @pytest.mark.parametrize("why", ["conftest", "exitfirst"])

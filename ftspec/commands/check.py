@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # pytest is imported only when gates have to run: a replayed 
     import pytest
 
     from ftspec.commands.check_session import Send, SessionReport
+    from ftspec.direct import ProjectRun
+    from ftspec.project import Project
 
 USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
 INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
@@ -99,24 +101,29 @@ class Recorder:
 
     def __init__(self, root: Path, signature: str = "", gates_dir: str = "gates",
                  cache: ResultCache | None = None, send: Send | None = None,
-                 expected: list[str] | None = None) -> None:
+                 expected: list[str] | None = None, record_run: bool = True,
+                 project: Project | None = None) -> None:
         self.root = root
         self.signature = signature
         self.gates_dir = gates_dir
         self.cache = cache
         self.send = send or (lambda event: None)
         self.expected = expected or []
+        self.record_run = record_run  # False: a session of some project gates only, not the whole check
+        self.project = project  # already read by the process that forked this session
         self.results: dict[str, GateResult] = {}
         self.gate_results: dict[str, GateResult] = {}
         self.selected: list[str] = []
         self.collection_failed = False
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        from ftspec.pytest_plugin import CACHES, RESULTS
+        from ftspec.pytest_plugin import CACHES, PROJECTS, RESULTS
 
         self.gate_results = config.stash.setdefault(RESULTS, {})
         if self.cache is not None:  # the cache the replay attempt already read: the plugin uses it as it is
             config.stash.setdefault(CACHES, {})[self.root] = self.cache
+        if self.project is not None:
+            config.stash.setdefault(PROJECTS, {})[self.root] = self.project
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         self.send({"at": collector.nodeid})
@@ -161,6 +168,8 @@ class Recorder:
         for nodeid, result in self.results.items():
             if result.phase == "project" and inputs.get(nodeid) is not None:
                 cache.store_project(nodeid, result, inputs[nodeid] or {})
+        if not self.record_run:
+            return
         collection = session.config.stash.get(COLLECTION_READS, None)
         if collection is not None and not collection.impure and not self.collection_failed:
             items = [(nodeid, "" if r.phase == "project" else r.id) for nodeid, r in self.results.items()]
@@ -284,12 +293,12 @@ _DISABLED = [arg for name in ("cacheprovider", "terminal", "doctest", "pastebin"
              for arg in ("-p", f"no:{name}")]
 
 
-def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list[str]:
-    """The pytest command line for a project: its manifest and its own gates folder."""
-    targets = [str(root / MANIFEST)]
+def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions, nodeids: list[str] | None = None) -> list[str]:
+    """The pytest command line for a project: its manifest and its own gates folder (or just these node ids)."""
+    targets = [str(root / MANIFEST)] if nodeids is None else [_target(root, nodeid) for nodeid in nodeids]
     gates_dir = root / hints.gates_dir
-    if gates_dir.is_dir() and not outside(root, gates_dir):  # `paths.gates: /` must not walk the file system
-        targets.append(str(gates_dir))
+    if nodeids is None and gates_dir.is_dir() and not outside(root, gates_dir):  # `paths.gates: /` must not
+        targets.append(str(gates_dir))  # walk the file system
     # importlib mode: projects' gate modules never clash in sys.modules (several checks in one process).
     # A project gate file that does not import must not hide every other gate: collect on, report it as failed.
     # ftspec owns pytest's configuration: -c on an empty file, so no pytest.ini, pyproject.toml, tox.ini or
@@ -310,6 +319,12 @@ def pytest_args(root: Path, hints: ManifestHints, options: CheckOptions) -> list
     return args + options.extra_args
 
 
+def _target(root: Path, nodeid: str) -> str:
+    """A node id (relative to the project root) as a pytest argument that works from any directory."""
+    path, sep, rest = nodeid.partition("::")
+    return f"{root / path}{sep}{rest}"
+
+
 def run_check(options: CheckOptions) -> CheckRun:
     """Run the gates of the project at ``options.path``; returns the run for a reporter.
 
@@ -325,9 +340,11 @@ def run_check(options: CheckOptions) -> CheckRun:
     if replayed is not None:
         run = CheckRun(hints.project, str(root), replayed, _exit_code(replayed))
     else:
-        from ftspec.direct import run_direct  # only built-in gates stale: they run without pytest
+        from ftspec.direct import run_direct  # stale built-in gates run without pytest, stale project gates alone
 
-        run = run_direct(root, hints, options, signature, cache) or _run_pytest(root, hints, options, signature, cache)
+        rerun = _project_rerun(root, hints, options, signature, cache)
+        run = run_direct(root, hints, options, signature, cache, rerun) or _run_pytest(root, hints, options, signature,
+                                                                                     cache)
     run.duration = time.perf_counter() - started
     if options.junitxml:
         from ftspec.report.junit import write_junit
@@ -382,14 +399,48 @@ def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signatu
     return CheckRun(hints.project, str(root), results, code)
 
 
+def _project_rerun(root: Path, hints: ManifestHints, options: CheckOptions, signature: str,
+                   cache: ResultCache | None) -> Callable[[list[str], Project], Callable[[], ProjectRun | None]]:
+    """How :func:`ftspec.direct.run_direct` reruns the project gates whose inputs changed: a session of just those
+    node ids, in a forked child as every session, started at once (the function it returns waits for it). That
+    gives None unless the session reported every one of them and ended normally (or was interrupted): a gate that
+    ended the process or hung, a collection error, then the whole check runs through pytest, which reports it as
+    it always does."""
+
+    def rerun(nodeids: list[str], project: Project) -> Callable[[], ProjectRun | None]:
+        from ftspec.commands.check_session import start_session
+
+        args = pytest_args(root, hints, options, nodeids)
+        session = _session(root, hints, args, signature, cache, [], record_run=False, project=project)
+        finish = start_session(session, hints.timeout)
+
+        def outcome() -> ProjectRun | None:
+            from ftspec.direct import ProjectRun
+
+            report = finish()
+            if report.exit_code == USAGE_ERROR:
+                raise UsageError(_usage_message(report.output, root))
+            if report.exit_code == INTERRUPTED:
+                return ProjectRun(report.results, interrupted=True)
+            if report.exit_code not in (0, 1) or set(report.results) != set(nodeids):
+                return None
+            return ProjectRun(report.results)
+
+        return outcome
+
+    return rerun
+
+
 def _session(root: Path, hints: ManifestHints, args: list[str], signature: str, cache: ResultCache | None,
-             expected: list[str]) -> Callable[[Send], SessionReport]:
+             expected: list[str], record_run: bool = True,
+             project: Project | None = None) -> Callable[[Send], SessionReport]:
     def session(send: Send) -> SessionReport:
         import pytest
 
         from ftspec.commands.check_session import SessionReport
 
-        recorder = Recorder(root, signature, hints.gates_dir, cache, send=send, expected=expected)
+        recorder = Recorder(root, signature, hints.gates_dir, cache, send=send, expected=expected,
+                            record_run=record_run, project=project)
         with _owned_environment(), _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
             exit_code = int(pytest.main(plugin_args + args, plugins=[recorder]))
         return SessionReport(recorder.results, recorder.selected, exit_code, captured.getvalue())

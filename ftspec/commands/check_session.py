@@ -72,8 +72,16 @@ class ChildCrash(Exception):
 
 def run_session(session: Callable[[Send], SessionReport], timeout: float) -> SessionReport:
     """Run ``session`` in a forked child (in-process where fork is missing) and collect its report."""
+    return start_session(session, timeout)()
+
+
+def start_session(session: Callable[[Send], SessionReport], timeout: float) -> Callable[[], SessionReport]:
+    """Fork the child that runs ``session`` now; the function returned waits for its report (call it once).
+    Meanwhile this process can do other work (see :mod:`ftspec.direct`). Where fork is missing the session
+    runs in this process before this returns."""
     if not hasattr(os, "fork"):
-        return session(lambda event: None)
+        report = session(lambda event: None)
+        return lambda: report
     read_fd, write_fd = os.pipe()
     gc.freeze()  # the child's collections skip what it inherits: fewer copy-on-write pages to pay for
     pid = os.fork()
@@ -82,10 +90,14 @@ def run_session(session: Callable[[Send], SessionReport], timeout: float) -> Ses
         _child(session, write_fd)
     gc.unfreeze()
     os.close(write_fd)
-    try:
-        return _collect(pid, read_fd, timeout + GRACE)
-    finally:
-        os.close(read_fd)
+
+    def finish() -> SessionReport:
+        try:
+            return _collect(pid, read_fd, timeout + GRACE)
+        finally:
+            os.close(read_fd)
+
+    return finish
 
 
 def _child(session: Callable[[Send], SessionReport], fd: int) -> None:  # pragma: no cover - runs in the child

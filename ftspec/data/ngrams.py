@@ -120,15 +120,30 @@ def fold(raw: np.ndarray) -> np.ndarray:
     8 bytes at or just past any word stay in bounds."""
     import numpy as np
 
-    out = np.zeros((len(raw) // 8 + 3) * 8, np.uint8)
-    folded = out[: len(raw)]
+    from ftspec.data import scratch
+
+    out = scratch.take("fold", (len(raw) // 8 + 3) * 8, np.uint8)  # reused: one batch's bytes at a time
+    out[len(raw) :] = 0
+    folded, work, flag, more = out[: len(raw)], *_byte_work(len(raw))
     np.bitwise_or(raw, 0x20, out=folded)  # the lower case of an ASCII letter
-    folded *= np.subtract(folded, 97, dtype=np.uint8) < 26  # ... kept only where it is a letter
+    np.less(np.subtract(folded, 97, out=work), 26, out=flag)
+    folded *= flag  # ... kept only where it is a letter
     # digits and the bytes of UTF-8 sequences (non-ASCII letters, already cleaned by _clean) stay as they are
-    keep = np.subtract(raw, 48, dtype=np.uint8) < 10
-    keep |= raw >= 128
-    folded |= raw * keep
+    np.less(np.subtract(raw, 48, out=work), 10, out=flag)
+    flag |= np.greater_equal(raw, 128, out=more)
+    folded |= np.multiply(raw, flag, out=work)
     return out
+
+
+def _byte_work(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Work arrays of one byte per byte of a batch: one of bytes, two of flags."""
+    import numpy as np
+
+    from ftspec.data import scratch
+
+    return scratch.take("bytes", count, np.uint8), scratch.take("flags", count, np.bool_), scratch.take(
+        "flags2", count, np.bool_
+    )
 
 
 def word_hashes(texts: pa.Array, segments: np.ndarray | None = None) -> Words:
@@ -136,8 +151,9 @@ def word_hashes(texts: pa.Array, segments: np.ndarray | None = None) -> Words:
     import numpy as np
 
     buf, offsets = _buffer(_clean(texts))
-    w = buf != 0
-    starts = np.flatnonzero(w[1:] > w[:-1]) + 1  # each text begins with a separator
+    _, w, begins = _byte_work(len(buf))
+    np.not_equal(buf, 0, out=w)
+    starts = np.flatnonzero(np.greater(w[1:], w[:-1], out=begins[1:])) + 1  # each text begins with a separator
     first = np.searchsorted(starts, offsets if segments is None else offsets[segments], side="left")
     return Words(_hash_words(buf, starts), first)
 
@@ -170,13 +186,16 @@ def load(aligned: np.ndarray, at: np.ndarray) -> np.ndarray:
     """
     import numpy as np
 
-    bits = (at & 7).astype(np.uint64)
+    from ftspec.data import scratch
+
+    count = len(at)  # the work arrays are reused (the result too: it is valid until the next load)
+    bits = np.bitwise_and(at, 7, out=scratch.take("load.bits", count, np.uint64), casting="unsafe")
     bits <<= np.uint64(3)
-    word = at >> 3
-    low: np.ndarray = aligned[word]
+    word = np.right_shift(at, 3, out=scratch.take("load.word", count, np.int64))
+    low: np.ndarray = np.take(aligned, word, out=scratch.take("load.low", count, np.uint64))
     low >>= bits
     word += 1
-    high = aligned[word]
+    high = np.take(aligned, word, out=scratch.take("load.high", count, np.uint64))
     np.subtract(np.uint64(63), bits, out=bits)
     high <<= bits  # in two steps: a shift by 64 (at a multiple of 8) is undefined, by 63 then 1 gives 0
     high <<= np.uint64(1)
@@ -222,11 +241,14 @@ def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
 
 
 def strided_hashes(hashes: np.ndarray, n: int, step: int) -> np.ndarray:
-    """ngram_hashes(hashes, n)[::step] by Horner's rule: n passes over 1/step of the words."""
+    """ngram_hashes(hashes, n)[::step] by Horner's rule: n passes over 1/step of the words (in a reused work
+    array: valid until the next call)."""
     import numpy as np
 
+    from ftspec.data import scratch
+
     count = (len(hashes) - n) // step + 1 if len(hashes) >= n else 0
-    out = np.zeros(count, np.uint64)
+    out = scratch.zeros("strided", count, np.uint64)
     for k in range(n):
         out *= np.uint64(PRIME)
         out += hashes[k : k + step * count : step]

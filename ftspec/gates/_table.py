@@ -14,7 +14,7 @@ SOURCES: dict[str, str] = {
     'evaluation': '76889ae2f8787b99',
     'model_choice': '7b9455dd80e32cc4',
     'personas': '6ff8b0347a67cf89',
-    'portability': '978ee77c46ed8e21',
+    'portability': '0263bbeb6d1aec09',
     'prompts': 'c8d07538c6372d86',
     'registry': 'eb2dd03755802925',
     'restated': 'b91322acb1239d7e',

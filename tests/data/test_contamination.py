@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ftspec.data import contamination as engine
+from ftspec.data import contamination_parallel
 from ftspec.data.batches import jsonl_batches
 from ftspec.data.contamination import ContaminationIndex, Record, normalise, scan_file
 
@@ -173,7 +174,7 @@ def test_parallel_scan_matches_serial_and_numbers_lines_across_ranges(
         (h.train.line, h.other.line) for h in scan_file(index, tmp_path / "train.jsonl", "t", workers=1)
     ]
     assert set(serial) == reference(train, refs, 3)
-    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(contamination_parallel, "PARALLEL_BYTES", 0)
     reports = []
     for workers in (1, 3):
         report = engine.Report(lines=set())
@@ -205,7 +206,7 @@ def test_parallel_scan_names_a_malformed_line_in_the_second_range(
     path = tmp_path / "train.jsonl"
     good = json.dumps({"prompt": "a b c", "completion": "d e f"})
     path.write_text("\n".join([good] * 40 + ["{broken"] + [good] * 9) + "\n")
-    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(contamination_parallel, "PARALLEL_BYTES", 0)
     with pytest.raises(DataError, match=r"^t:41: invalid JSON"):
         index = ContaminationIndex([Record("e", 1, "x y")], n=2)
         engine.scan_into(index, path, "t", engine.Report(), workers=2)
@@ -332,7 +333,7 @@ def test_parallel_scan_with_more_workers_than_lines_and_crlf(
     rows = [{"text": "nothing shared"}, {"prompt": "the quick brown", "completion": "fox jumps"}, {"text": "x"}]
     path.write_bytes(b"\r\n".join(json.dumps(r).encode() for r in rows))  # no trailing newline either
     index = ContaminationIndex([Record("e", 1, "quick brown fox")], n=3)
-    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(contamination_parallel, "PARALLEL_BYTES", 0)
     hits = list(scan_file(index, path, "t", workers=workers))
     assert [(h.train.line, h.other.line) for h in hits] == [(2, 1)]
 

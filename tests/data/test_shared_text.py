@@ -88,12 +88,13 @@ def test_a_sampled_training_side_and_parallel_ranges_find_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     from ftspec.data import contamination as engine
+    from ftspec.data import contamination_parallel
 
     corpus = chat_corpus(seed=5)
     train, eval_ = corpus.write(tmp_path)
     whole = run(train, eval_)
     monkeypatch.setattr(engine, "SAMPLE_BYTES", train.stat().st_size // 3)  # shared text from 16 ranges
-    monkeypatch.setattr(engine, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(contamination_parallel, "PARALLEL_BYTES", 0)
     references = list(file_batches(eval_, "eval.jsonl"))
     sampled = check([(train, "train.jsonl")], references, Comparison(), workers, lines=True)
     assert sampled.lines == whole.lines and sampled.lines
