@@ -70,8 +70,10 @@ class ChildCrash(Exception):
     """ftspec's own code failed inside the child: a bug; the child's traceback is attached as a note."""
 
 
-def run_session(session: Callable[[Send], SessionReport], timeout: float) -> SessionReport:
-    """Run ``session`` in a forked child (in-process where fork is missing) and collect its report."""
+def run_session(session: Callable[[Send], SessionReport], timeout: float,
+                confine: Callable[[], None] = lambda: None) -> SessionReport:
+    """Run ``session`` in a forked child (in-process where fork is missing) and collect its report; ``confine``
+    runs first in the child only (it cannot be undone, so never in this process)."""
     if not hasattr(os, "fork"):
         return session(lambda event: None)
     read_fd, write_fd = os.pipe()
@@ -79,7 +81,7 @@ def run_session(session: Callable[[Send], SessionReport], timeout: float) -> Ses
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; its coverage is the parent's tests
         os.close(read_fd)
-        _child(session, write_fd)
+        _child(session, write_fd, confine)
     gc.unfreeze()
     os.close(write_fd)
     try:
@@ -88,7 +90,8 @@ def run_session(session: Callable[[Send], SessionReport], timeout: float) -> Ses
         os.close(read_fd)
 
 
-def _child(session: Callable[[Send], SessionReport], fd: int) -> None:  # pragma: no cover - runs in the child
+def _child(session: Callable[[Send], SessionReport], fd: int,
+           confine: Callable[[], None]) -> None:  # pragma: no cover - runs in the child
     """Run the session, send its report, and leave without running anything the project registered."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -102,6 +105,7 @@ def _child(session: Callable[[Send], SessionReport], fd: int) -> None:  # pragma
 
     code = 0
     try:
+        confine()
         report = session(send)
         send({"report": report.to_message()})
     except BaseException:  # noqa: BLE001 - a bug in ftspec: the parent reports it as an internal error
