@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
@@ -34,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ftspec import loader, portability
+from ftspec.gates import portability as portability_gate
 from ftspec.gates.registry import all_gates
 from ftspec.gates.runner import run_gate
 from ftspec.project import Project
@@ -310,6 +312,21 @@ def _memo_yaml11(text: str) -> object:
     return copy.deepcopy(_yaml11_load(text))  # PyYAML's plain dicts: a copy costs little
 
 
+_AMBIGUITIES: dict[tuple[str, str, int], list[portability.Ambiguity]] = {}
+
+
+def _memo_ambiguities(doc: loader.YamlDoc) -> Iterator[portability.Ambiguity]:
+    """yaml.portability compares every file as YAML 1.1 and 1.2 read it: a pure function of the document's
+    text, so an unchanged file is compared once; a mutated text is compared afresh (and a text PyYAML
+    rejects raises every time: nothing is kept for it)."""
+    key = (doc.text, doc.rel, doc.line_offset)
+    if key not in _AMBIGUITIES:
+        if len(_AMBIGUITIES) >= 256:
+            _AMBIGUITIES.clear()
+        _AMBIGUITIES[key] = list(portability.find_ambiguities(doc))
+    return iter(_AMBIGUITIES[key])
+
+
 @FUZZ
 @given(mutated_project())
 def test_gates_survive_mutations(edits: list[Edit]) -> None:
@@ -318,6 +335,7 @@ def test_gates_survive_mutations(edits: list[Edit]) -> None:
         with (
             mock.patch.object(loader, "parse_yaml", _memo_parse_yaml),
             mock.patch.object(portability, "yaml11_load", _memo_yaml11),
+            mock.patch.object(portability_gate, "find_ambiguities", _memo_ambiguities),
             _no_hang(30),
         ):
             check_every_gate(Project(root))
@@ -368,8 +386,16 @@ CLI_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "ftspec", "check", str(root), "--format", "json", *args],
+    return assert_clean(cli(root, *args))
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ftspec", "check", str(root), "--format", "json", *args],
                           capture_output=True, text=True, env=CLI_ENV, timeout=150)
+
+
+def assert_clean(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    """No traceback, an exit code in {0, 1, 4}, nothing from outside, valid JSON with located findings."""
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output and "internal error" not in output, output
     assert proc.returncode in (0, 1, 4), output
@@ -419,9 +445,8 @@ GATE_MODULES = {
 }
 
 
-@pytest.mark.parametrize("case", list(GATE_MODULES))
-def test_gate_module_cases_through_the_cli(case: str, tmp_path: Path) -> None:
-    root = tmp_path / "project"
+def module_case(case: str, root: Path) -> subprocess.CompletedProcess[str]:
+    """Run one gate-module case through the CLI in a fresh copy of the worked example at ``root``."""
     shutil.copytree(WORKED, root, ignore=shutil.ignore_patterns(".ftspec", "gates"))
     (root / "gates").mkdir()
     rubric = root / "config" / "rubric.yaml"  # broken: a check that exits 0 was fooled
@@ -434,7 +459,25 @@ def test_gate_module_cases_through_the_cli(case: str, tmp_path: Path) -> None:
         source_text = manifest.read_text() + "check:\n  timeout: 2\n"
         manifest.write_text(source_text)
     (root / rel).write_text(source)
-    proc = run_cli(root)
+    return cli(root)
+
+
+@pytest.fixture(scope="module")
+def module_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Future[subprocess.CompletedProcess[str]]]]:
+    """Every gate-module case, four at a time: each is a separate ftspec process that mostly waits (for its
+    forked session, or for a gate's time limit to pass), so running them side by side costs no coverage."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        yield {case: pool.submit(module_case, case, tmp_path_factory.mktemp(case) / "project")
+               for case in GATE_MODULES}
+
+
+@pytest.mark.parametrize("case", list(GATE_MODULES))
+def test_gate_module_cases_through_the_cli(
+    case: str, module_runs: dict[str, Future[subprocess.CompletedProcess[str]]]
+) -> None:
+    proc = assert_clean(module_runs[case].result())
     assert proc.returncode in (1, 4), proc.stdout + proc.stderr
     if proc.returncode == 4:
         assert case in ("conftest-broken", "bad-plugin"), proc.stderr
