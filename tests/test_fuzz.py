@@ -442,7 +442,17 @@ GATE_MODULES = {
     "pytest-ini-malformed": ("pytest.ini", "[pytest\naddopts = = =\n"),
     "pyproject-k": ("pyproject.toml", "[tool.pytest.ini_options]\naddopts = \"-k zzz\"\n"),
     "bad-plugin": ("ftspec.yaml", None),
+    # Confinement of the project's own code (ftspec.sandbox): refused, and the gate fails even if it catches it.
+    "reads-outside": ("gates/test_x.py", f"def test_x():\n    try:\n        print(open({str(OUTSIDE)!r}).read())\n"
+                      "    except OSError:\n        pass\n"),
+    "conftest-reads-outside": ("conftest.py", f"import pathlib\ntry:\n    SECRET = pathlib.Path({str(OUTSIDE)!r})"
+                               ".read_text()\nexcept OSError:\n    SECRET = ''\n"),
+    "runs-a-process": ("gates/test_x.py", f"import subprocess\ndef test_x():\n"
+                       f"    subprocess.run(['cat', {str(OUTSIDE)!r}])\n"),
+    "writes-outside": ("gates/test_x.py", f"def test_x():\n    open({str(OUTSIDE)!r}, 'a').write('x')\n"),
 }
+REFUSED = {"reads-outside": "tried to read", "conftest-reads-outside": "tried to read",
+           "runs-a-process": "tried to run cat", "writes-outside": "tried to write"}
 
 
 def module_case(case: str, root: Path) -> subprocess.CompletedProcess[str]:
@@ -479,6 +489,10 @@ def test_gate_module_cases_through_the_cli(
 ) -> None:
     proc = assert_clean(module_runs[case].result())
     assert proc.returncode in (1, 4), proc.stdout + proc.stderr
+    assert OUTSIDE.read_text() == f"token: {SECRET}\ncriteria: {SECRET}\n"  # nothing written outside
+    if case in REFUSED:
+        messages = [f["message"] for g in json.loads(proc.stdout)["gates"] for f in g["findings"]]
+        assert any(REFUSED[case] in m for m in messages), messages
     if proc.returncode == 4:
         assert case in ("conftest-broken", "bad-plugin"), proc.stderr
         line = proc.stderr.strip()
