@@ -33,8 +33,11 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from ftspec import loader, portability
+from ftspec import project as project_module
+from ftspec.errors import FtspecError, SpecError, SpecErrors
 from ftspec.gates import portability as portability_gate
 from ftspec.gates.registry import all_gates
 from ftspec.gates.runner import run_gate
@@ -297,9 +300,10 @@ def _special(path: Path, kind: str) -> None:
 
 SCRATCH = Scratch()
 
-# Unchanged files parse the same in every example; memoising the two parsers on the exact text keeps 2,000
-# examples well inside CI's budget while every mutated text is still parsed afresh (a changed text is a miss).
-# Gates and model validation still run in full on every example; nothing downstream mutates parsed data.
+# Unchanged files parse the same in every example; memoising the pure per-text steps (the two parsers, model
+# validation, the YAML 1.1/1.2 comparison) on the exact text keeps 2,000 examples inside CI's budget while
+# every mutated text still goes through each step afresh (a changed text is a miss). Every gate still runs in
+# full on every example; nothing downstream mutates parsed data (a changed model fails the next example).
 _parse_yaml = functools.lru_cache(maxsize=64)(loader.parse_yaml)
 _yaml11_load = functools.lru_cache(maxsize=64)(portability.yaml11_load)
 
@@ -310,6 +314,32 @@ def _memo_parse_yaml(text: str, rel: str, line_offset: int = 0) -> loader.YamlDo
 
 def _memo_yaml11(text: str) -> object:
     return copy.deepcopy(_yaml11_load(text))  # PyYAML's plain dicts: a copy costs little
+
+
+_validate = project_module._validate  # the real one: the memo below stands in for it during the examples
+_VALIDATED: dict[tuple[type, str, str, int], tuple[object, str | FtspecError]] = {}
+
+
+def _memo_validate(model: type[BaseModel], doc: loader.YamlDoc) -> object:
+    """An artifact's model validated from an unchanged text once (a mutated text is validated afresh). Gates
+    already share one model per check; here it is shared between examples too, so a gate that changed it
+    would fail the next example that reuses it instead of going unnoticed."""
+    key = (model, doc.text, doc.rel, doc.line_offset)
+    if key not in _VALIDATED:
+        if len(_VALIDATED) >= 256:
+            _VALIDATED.clear()
+        try:
+            value = _validate(model, doc)
+        except (SpecError, SpecErrors) as exc:
+            _VALIDATED[key] = (None, exc)
+            raise
+        _VALIDATED[key] = (value, value.model_dump_json())
+        return value
+    value, kept = _VALIDATED[key]
+    if isinstance(kept, FtspecError):
+        raise kept.with_traceback(None)
+    assert isinstance(value, BaseModel) and value.model_dump_json() == kept, f"a gate changed a {model.__name__}"
+    return value
 
 
 _AMBIGUITIES: dict[tuple[str, str, int], list[portability.Ambiguity]] = {}
@@ -336,6 +366,7 @@ def test_gates_survive_mutations(edits: list[Edit]) -> None:
             mock.patch.object(loader, "parse_yaml", _memo_parse_yaml),
             mock.patch.object(portability, "yaml11_load", _memo_yaml11),
             mock.patch.object(portability_gate, "find_ambiguities", _memo_ambiguities),
+            mock.patch.object(project_module, "_validate", _memo_validate),
             _no_hang(30),
         ):
             check_every_gate(Project(root))
