@@ -59,7 +59,7 @@ def relative(root: Path, path: Path) -> str:
     """``path`` relative to ``root`` after following links; by name when it leads outside or cannot be
     resolved (a loop, a NUL)."""
     try:
-        return str(path.resolve().relative_to(root))
+        return str((_below(root, path) or path.resolve()).relative_to(root))
     except (ValueError, OSError, RuntimeError):
         lexical = os.path.normpath(path)
         return os.path.relpath(lexical, root) if "\0" not in lexical else escaped(lexical)
@@ -70,17 +70,36 @@ def relative(root: Path, path: Path) -> str:
 
 def outside(root: Path, path: Path, allowed: Sequence[str] = ()) -> str:
     """"" when ``path`` (after following every symlink) lies inside ``root`` or under one of the ``allowed``
-    locations (``allow_outside`` in ftspec.yaml, absolute or relative to the root); else where it leads."""
+    locations (``allow_outside`` in ftspec.yaml, absolute or relative to the root); else where it leads.
+    ``root`` is resolved (a project's root always is)."""
     try:
-        target = path.resolve()
+        target = _below(root, path) or path.resolve()
     except (OSError, RuntimeError):  # a symlink loop
         return f"{path.name} (a symlink loop)"
     except ValueError:  # a NUL in the name
         return escaped(str(path))
+    found = str(target)
     for base in (root, *(_resolved(root, a) for a in allowed)):
-        if base is not None and (target == base or base in target.parents):
+        if base is not None and (found == str(base) or found.startswith(os.path.join(str(base), ""))):
             return ""
-    return str(target)
+    return found
+
+
+def _below(root: Path, path: Path) -> Path | None:
+    """``path`` itself when it is written below ``root`` and no part of it after ``root`` is a link (a few
+    lstat calls instead of resolving every folder up to /); None when it has to be resolved."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    if "\0" in str(path):
+        return None  # resolve() says what is wrong with it
+    current = root
+    for part in parts:
+        current = current / part
+        if part == ".." or os.path.islink(current):
+            return None
+    return path
 
 
 def _resolved(root: Path, location: str) -> Path | None:

@@ -45,6 +45,11 @@ class Project:
         # result cache keys each result on exactly these inputs, so every read must go through the project.
         self.recording: dict[str, str] = {}
         self._stamps: dict[str, tuple[str, str]] = {}
+        # Built once: gates ask for the manifest and artifact paths tens of thousands of times per check.
+        self._manifest_path = self.root / MANIFEST
+        self._fallback: Manifest | None = None
+        self._paths: dict[str, Path] = {}
+        self._refused: dict[tuple[str, tuple[str, ...], str], SpecError | None] = {}
 
     # -- input tracking (for the result cache) ---------------------------------------------------------
     def track_file(self, path: Path) -> None:
@@ -65,20 +70,24 @@ class Project:
 
     # -- the manifest ----------------------------------------------------------------------------------
     def manifest_loaded(self) -> Loaded:
-        self.track_file(self.root / MANIFEST)
+        self.track_file(self._manifest_path)
         if "manifest" not in self._cache:
-            target = outside(self.root, self.root / MANIFEST)
+            target = outside(self.root, self._manifest_path)
             refused = SpecError(Location(MANIFEST, 1, 1), f"is a link outside the project (to {escaped(target)})",
                                 "replace the link with the file") if target else None
             self._cache["manifest"] = (Loaded(MANIFEST, MANIFEST, errors=[refused]) if refused
-                                       else _load(self.root / MANIFEST, MANIFEST, "yaml", Manifest))
+                                       else _load(self._manifest_path, MANIFEST, "yaml", Manifest))
         return self._cache["manifest"]
 
     @property
     def manifest(self) -> Manifest:
         """The validated manifest, or defaults when it is invalid (its schema gate reports why)."""
         loaded = self.manifest_loaded()
-        return loaded.value if loaded.ok else Manifest.model_validate({"project": self.root.name})
+        if loaded.ok:
+            return loaded.value  # type: ignore[no-any-return]
+        if self._fallback is None:
+            self._fallback = Manifest.model_validate({"project": self.root.name})
+        return self._fallback
 
     # -- artifacts -------------------------------------------------------------------------------------
     def rel(self, name: str) -> str:
@@ -88,7 +97,11 @@ class Project:
         return str(getattr(self.manifest.paths, ARTIFACTS[name].path_field if name in ARTIFACTS else name))
 
     def path(self, name: str) -> Path:
-        return self.root / self.rel(name)
+        if name not in self._paths:  # the manifest, and so every artifact's path, is fixed for this instance
+            self._paths[name] = self.root / self.rel(name)
+        elif name != "manifest":
+            self.track_file(self._manifest_path)  # as rel() does: the path came from the manifest's `paths`
+        return self._paths[name]
 
     def load(self, name: str) -> Loaded:
         """Load and validate an artifact once; errors are kept, not raised."""
@@ -118,7 +131,13 @@ class Project:
     def refused(self, rel: str, keypath: tuple[str, ...], where: str = "manifest") -> SpecError | None:
         """Why ftspec will not read ``rel`` (named at ``keypath`` of ``where``): it leads outside the project
         (unless ftspec.yaml's allow_outside names the place) or is a FIFO, device or socket. The error names the
-        path, never what is in it."""
+        path, never what is in it. Decided once per path for this instance (it resolves every link)."""
+        key = (rel, keypath, where)
+        if key not in self._refused:
+            self._refused[key] = self._refusal(rel, keypath, where)
+        return self._refused[key]
+
+    def _refusal(self, rel: str, keypath: tuple[str, ...], where: str) -> SpecError | None:
         if "\0" in rel:
             return SpecError(self._locate(where, keypath), "the path contains a NUL character",
                              "write the file's path without control characters")

@@ -22,6 +22,7 @@ from ftspec.errors import ProjectNotFound
 from ftspec.paths import MANIFEST, find_root
 from ftspec.reads import ReadLog, file_inputs, paused, watching
 from ftspec.results import GateResult
+from ftspec.sandbox import trusted
 
 if TYPE_CHECKING:
     from ftspec.project import Project
@@ -93,8 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)  # after `ftspec check`'s recorder has stored what a replay needs: one write
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    for cache in session.config.stash.get(CACHES, {}).values():
-        cache.save()
+    with trusted():
+        for cache in session.config.stash.get(CACHES, {}).values():
+            cache.save()
 
 
 def recording(config: pytest.Config) -> bool:
@@ -129,7 +131,8 @@ def _recorded(item: pytest.Item) -> Any:
         project.recording = {}
     with watching() as log:
         outcome = yield
-    item.config.stash[PROJECT_INPUTS][item.nodeid] = project_gate_inputs(item, log)
+    with trusted():  # stamping what the gate read (a refused read too) is ftspec's work
+        item.config.stash[PROJECT_INPUTS][item.nodeid] = project_gate_inputs(item, log)
     return outcome
 
 
@@ -196,7 +199,7 @@ class SpecFile(pytest.File):
     """ftspec.yaml: collects one item per built-in gate."""
 
     def collect(self) -> Iterator[GateItem]:
-        with paused():
+        with paused(), trusted():
             cache = cache_for(self.config, self.path.parent)
             gates = gate_metadata(cache)
         for meta in gates:
@@ -226,7 +229,8 @@ class GateItem(pytest.Item):
         return result
 
     def runtest(self) -> None:
-        result = self.evaluate()
+        with trusted():  # ftspec's own gate: it reads through the project's confined reader
+            result = self.evaluate()
         self.config.stash[RESULTS][self.nodeid] = result
         if result.outcome == "skipped":
             pytest.skip(result.reason)

@@ -167,6 +167,18 @@ def test_init_never_writes_through_a_symlink(tmp_path: Path) -> None:
     assert not (tmp_path / "dangling-manifest.yaml").exists()
 
 
+@pytest.mark.parametrize("link", [".ftspec", ".ftspec/schema", ".ftspec/schema/rubric.json"])
+def test_init_never_writes_its_schemas_through_a_symlink(tmp_path: Path, link: str) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    directory = tmp_path / "new"
+    (directory / link).parent.mkdir(parents=True)
+    (directory / link).symlink_to(target / "rubric.json" if link.endswith(".json") else target)
+    with pytest.raises(FtspecError, match="symbolic link"):
+        init(directory, "worked-example", git_mode=False)
+    assert list(target.iterdir()) == []
+
+
 @pytest.mark.parametrize("kind", ["directory", "fifo"])
 def test_a_manifest_that_is_not_a_file_is_its_own_error(tmp_path: Path, kind: str) -> None:
     if kind == "directory":

@@ -26,14 +26,19 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from ftspec import loader, portability
+from ftspec import project as project_module
+from ftspec.errors import FtspecError, SpecError, SpecErrors
+from ftspec.gates import portability as portability_gate
 from ftspec.gates.registry import all_gates
 from ftspec.gates.runner import run_gate
 from ftspec.project import Project
@@ -295,9 +300,10 @@ def _special(path: Path, kind: str) -> None:
 
 SCRATCH = Scratch()
 
-# Unchanged files parse the same in every example; memoising the two parsers on the exact text keeps 2,000
-# examples well inside CI's budget while every mutated text is still parsed afresh (a changed text is a miss).
-# Gates and model validation still run in full on every example; nothing downstream mutates parsed data.
+# Unchanged files parse the same in every example; memoising the pure per-text steps (the two parsers, model
+# validation, the YAML 1.1/1.2 comparison) on the exact text keeps 2,000 examples inside CI's budget while
+# every mutated text still goes through each step afresh (a changed text is a miss). Every gate still runs in
+# full on every example; nothing downstream mutates parsed data (a changed model fails the next example).
 _parse_yaml = functools.lru_cache(maxsize=64)(loader.parse_yaml)
 _yaml11_load = functools.lru_cache(maxsize=64)(portability.yaml11_load)
 
@@ -310,6 +316,47 @@ def _memo_yaml11(text: str) -> object:
     return copy.deepcopy(_yaml11_load(text))  # PyYAML's plain dicts: a copy costs little
 
 
+_validate = project_module._validate  # the real one: the memo below stands in for it during the examples
+_VALIDATED: dict[tuple[type, str, str, int], tuple[object, str | FtspecError]] = {}
+
+
+def _memo_validate(model: type[BaseModel], doc: loader.YamlDoc) -> object:
+    """An artifact's model validated from an unchanged text once (a mutated text is validated afresh). Gates
+    already share one model per check; here it is shared between examples too, so a gate that changed it
+    would fail the next example that reuses it instead of going unnoticed."""
+    key = (model, doc.text, doc.rel, doc.line_offset)
+    if key not in _VALIDATED:
+        if len(_VALIDATED) >= 256:
+            _VALIDATED.clear()
+        try:
+            value = _validate(model, doc)
+        except (SpecError, SpecErrors) as exc:
+            _VALIDATED[key] = (None, exc)
+            raise
+        _VALIDATED[key] = (value, value.model_dump_json())
+        return value
+    value, kept = _VALIDATED[key]
+    if isinstance(kept, FtspecError):
+        raise kept.with_traceback(None)
+    assert isinstance(value, BaseModel) and value.model_dump_json() == kept, f"a gate changed a {model.__name__}"
+    return value
+
+
+_AMBIGUITIES: dict[tuple[str, str, int], list[portability.Ambiguity]] = {}
+
+
+def _memo_ambiguities(doc: loader.YamlDoc) -> Iterator[portability.Ambiguity]:
+    """yaml.portability compares every file as YAML 1.1 and 1.2 read it: a pure function of the document's
+    text, so an unchanged file is compared once; a mutated text is compared afresh (and a text PyYAML
+    rejects raises every time: nothing is kept for it)."""
+    key = (doc.text, doc.rel, doc.line_offset)
+    if key not in _AMBIGUITIES:
+        if len(_AMBIGUITIES) >= 256:
+            _AMBIGUITIES.clear()
+        _AMBIGUITIES[key] = list(portability.find_ambiguities(doc))
+    return iter(_AMBIGUITIES[key])
+
+
 @FUZZ
 @given(mutated_project())
 def test_gates_survive_mutations(edits: list[Edit]) -> None:
@@ -318,6 +365,8 @@ def test_gates_survive_mutations(edits: list[Edit]) -> None:
         with (
             mock.patch.object(loader, "parse_yaml", _memo_parse_yaml),
             mock.patch.object(portability, "yaml11_load", _memo_yaml11),
+            mock.patch.object(portability_gate, "find_ambiguities", _memo_ambiguities),
+            mock.patch.object(project_module, "_validate", _memo_validate),
             _no_hang(30),
         ):
             check_every_gate(Project(root))
@@ -368,8 +417,16 @@ CLI_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "ftspec", "check", str(root), "--format", "json", *args],
+    return assert_clean(cli(root, *args))
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ftspec", "check", str(root), "--format", "json", *args],
                           capture_output=True, text=True, env=CLI_ENV, timeout=150)
+
+
+def assert_clean(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    """No traceback, an exit code in {0, 1, 4}, nothing from outside, valid JSON with located findings."""
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output and "internal error" not in output, output
     assert proc.returncode in (0, 1, 4), output
@@ -416,12 +473,21 @@ GATE_MODULES = {
     "pytest-ini-malformed": ("pytest.ini", "[pytest\naddopts = = =\n"),
     "pyproject-k": ("pyproject.toml", "[tool.pytest.ini_options]\naddopts = \"-k zzz\"\n"),
     "bad-plugin": ("ftspec.yaml", None),
+    # Confinement of the project's own code (ftspec.sandbox): refused, and the gate fails even if it catches it.
+    "reads-outside": ("gates/test_x.py", f"def test_x():\n    try:\n        print(open({str(OUTSIDE)!r}).read())\n"
+                      "    except OSError:\n        pass\n"),
+    "conftest-reads-outside": ("conftest.py", f"import pathlib\ntry:\n    SECRET = pathlib.Path({str(OUTSIDE)!r})"
+                               ".read_text()\nexcept OSError:\n    SECRET = ''\n"),
+    "runs-a-process": ("gates/test_x.py", f"import subprocess\ndef test_x():\n"
+                       f"    subprocess.run(['cat', {str(OUTSIDE)!r}])\n"),
+    "writes-outside": ("gates/test_x.py", f"def test_x():\n    open({str(OUTSIDE)!r}, 'a').write('x')\n"),
 }
+REFUSED = {"reads-outside": "tried to read", "conftest-reads-outside": "tried to read",
+           "runs-a-process": "tried to run cat", "writes-outside": "tried to write"}
 
 
-@pytest.mark.parametrize("case", list(GATE_MODULES))
-def test_gate_module_cases_through_the_cli(case: str, tmp_path: Path) -> None:
-    root = tmp_path / "project"
+def module_case(case: str, root: Path) -> subprocess.CompletedProcess[str]:
+    """Run one gate-module case through the CLI in a fresh copy of the worked example at ``root``."""
     shutil.copytree(WORKED, root, ignore=shutil.ignore_patterns(".ftspec", "gates"))
     (root / "gates").mkdir()
     rubric = root / "config" / "rubric.yaml"  # broken: a check that exits 0 was fooled
@@ -434,8 +500,30 @@ def test_gate_module_cases_through_the_cli(case: str, tmp_path: Path) -> None:
         source_text = manifest.read_text() + "check:\n  timeout: 2\n"
         manifest.write_text(source_text)
     (root / rel).write_text(source)
-    proc = run_cli(root)
+    return cli(root)
+
+
+@pytest.fixture(scope="module")
+def module_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Future[subprocess.CompletedProcess[str]]]]:
+    """Every gate-module case, four at a time: each is a separate ftspec process that mostly waits (for its
+    forked session, or for a gate's time limit to pass), so running them side by side costs no coverage."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        yield {case: pool.submit(module_case, case, tmp_path_factory.mktemp(case) / "project")
+               for case in GATE_MODULES}
+
+
+@pytest.mark.parametrize("case", list(GATE_MODULES))
+def test_gate_module_cases_through_the_cli(
+    case: str, module_runs: dict[str, Future[subprocess.CompletedProcess[str]]]
+) -> None:
+    proc = assert_clean(module_runs[case].result())
     assert proc.returncode in (1, 4), proc.stdout + proc.stderr
+    assert OUTSIDE.read_text() == f"token: {SECRET}\ncriteria: {SECRET}\n"  # nothing written outside
+    if case in REFUSED:
+        messages = [f["message"] for g in json.loads(proc.stdout)["gates"] for f in g["findings"]]
+        assert any(REFUSED[case] in m for m in messages), messages
     if proc.returncode == 4:
         assert case in ("conftest-broken", "bad-plugin"), proc.stderr
         line = proc.stderr.strip()

@@ -256,7 +256,7 @@ def adopt(directory: Path, template: str = "blank") -> int:
     schema_dir = root / ".ftspec" / "schema"
     _refuse_symlinked_parents(root, schema_dir / "x")
     if not schema_dir.exists():
-        write_schemas(schema_dir)
+        write_schemas(schema_dir, root=root)
     _report(written, todo, found.notes)
     return 0
 

@@ -7,12 +7,15 @@ import io
 import json
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ftspec import sandbox
 from ftspec.cache import ResultCache, tree_stamp
 from ftspec.errors import FtspecError, Location, UsageError, one_line, placed
 from ftspec.loader import load_yaml
@@ -63,6 +66,7 @@ class ManifestHints:
     gates_dir: str = "gates"
     plugins: tuple[str, ...] = ()
     timeout: float = DEFAULT_TIMEOUT
+    allow_outside: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, root: Path) -> ManifestHints:
@@ -77,11 +81,13 @@ class ManifestHints:
         gates_dir = paths.get("gates")
         plugins = _mapping(data.get("check")).get("pytest_plugins")
         timeout = _mapping(data.get("check")).get("timeout")
+        allowed = data.get("allow_outside")
         return cls(
             name if isinstance(name, str) and name else root.name,
             gates_dir if isinstance(gates_dir, str) else "gates",
             tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
             float(timeout) if isinstance(timeout, int | float) and _is_timeout(timeout) else DEFAULT_TIMEOUT,
+            tuple(a for a in allowed if isinstance(a, str) and "\0" not in a) if isinstance(allowed, list) else (),
         )
 
 
@@ -115,6 +121,9 @@ class Recorder:
         self.gate_results: dict[str, GateResult] = {}
         self.selected: list[str] = []
         self.collection_failed = False
+        self.confined: set[str] = set()  # project gates that tried to leave the project: never replayed
+        self.unclaimed: list[sandbox.Refusal] = []  # refusals outside any collector or gate (a conftest hook)
+        self._mark = self._seen = len(sandbox.REFUSALS)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         from ftspec.pytest_plugin import CACHES, PROJECTS, RESULTS
@@ -126,16 +135,36 @@ class Recorder:
             config.stash.setdefault(PROJECTS, {})[self.root] = self.project
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        self._window()
         self.send({"at": collector.nodeid})
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.selected = [item.nodeid for item in session.items]
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self._window()
         self.send({"at": nodeid})
 
+    def _window(self) -> None:
+        """A collector or gate starts: what was refused since the last one belongs to no gate."""
+        self.unclaimed += sandbox.REFUSALS[self._seen:]
+        self._mark = self._seen = len(sandbox.REFUSALS)
+
+    def _claim(self, nodeid: str) -> bool:
+        """Fail ``nodeid`` when the code it ran was refused something since it started (a gate that caught
+        the error is failed all the same)."""
+        refused = sandbox.REFUSALS[self._mark:]
+        self._seen = len(sandbox.REFUSALS)
+        if not refused:
+            return False
+        self.confined.add(nodeid)
+        self.results[nodeid] = confined_result(nodeid, f"project gate {nodeid}", refused, self.root)
+        return True
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
+        if self._claim(report.nodeid or "conftest.py"):
+            self.collection_failed = True
+        elif report.failed:
             self.collection_failed = True
             self.results[report.nodeid] = GateResult(
                 report.nodeid or "collection", "failed", [_crash_finding(report, report.nodeid, self.root)],
@@ -151,6 +180,20 @@ class Recorder:
             self.results[report.nodeid] = _builtin_crash(report, self.results.get(report.nodeid), self.root)
         else:
             self.results[report.nodeid] = _user_result(report, self.results.get(report.nodeid), self.root)
+        if _builtin_id(report.nodeid):  # a conftest fixture around a built-in gate: not the gate's doing
+            self._window()
+        else:
+            self._claim(report.nodeid)
+
+    def finish(self) -> None:
+        """After the session: what the project's code was refused outside every gate (importing a conftest.py,
+        in one of its hooks) fails the check as one result."""
+        self._window()
+        if self.unclaimed:
+            where = self.unclaimed[0].location
+            name = where.path if where is not None else "conftest.py"
+            self.results[name] = confined_result(name, f"project code in {name}", self.unclaimed, self.root)
+            self.collection_failed = True
 
     def complete(self) -> bool:
         """Every selected item reported, every expected built-in gate among them."""
@@ -158,6 +201,12 @@ class Recorder:
         return all(n in self.results for n in self.selected) and all(g in reported for g in self.expected)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._window()
+        self.collection_failed = self.collection_failed or bool(self.unclaimed)
+        with sandbox.trusted():  # stamping what the gates read is ftspec's work, wherever they read
+            self._store(session, exitstatus)
+
+    def _store(self, session: pytest.Session, exitstatus: int) -> None:
         from ftspec.pytest_plugin import COLLECTION_READS, PROJECT_INPUTS, cache_for, recording
 
         # An interrupted or crashed session ran only some gates: it must never be replayed as a whole check.
@@ -166,7 +215,7 @@ class Recorder:
         cache = cache_for(session.config, self.root)
         inputs = session.config.stash[PROJECT_INPUTS]
         for nodeid, result in self.results.items():
-            if result.phase == "project" and inputs.get(nodeid) is not None:
+            if result.phase == "project" and inputs.get(nodeid) is not None and nodeid not in self.confined:
                 cache.store_project(nodeid, result, inputs[nodeid] or {})
         if not self.record_run:
             return
@@ -183,6 +232,13 @@ class Recorder:
             inputs[f"file:{name}"] = stamp(self.root / name)
         inputs[f"value:tree:{self.gates_dir}"] = tree_stamp(self.root, f"tree:{self.gates_dir}")
         return inputs
+
+
+def confined_result(nodeid: str, who: str, refusals: list[sandbox.Refusal], root: Path) -> GateResult:
+    """A failed project result for what ``who`` was refused, located at the project line that tried."""
+    fallback = Location(nodeid.split("::")[0] if (root / nodeid.split("::")[0]).is_file() else MANIFEST, 1, 1)
+    findings = [Finding(r.location or fallback, sandbox.message(r, who)) for r in refusals]
+    return GateResult(nodeid, "failed", findings, description="project gate", phase="project")
 
 
 def _builtin_id(nodeid: str) -> str:
@@ -389,7 +445,12 @@ def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signatu
 
     expected = expected_gates(root, options.keyword, cache)
     args = pytest_args(root, hints, options)
-    report = run_session(_session(root, hints, args, signature, cache, expected), hints.timeout)
+    with tempfile.TemporaryDirectory(prefix="ftspec-check-", ignore_cleanup_errors=True) as scratch:
+        # the session's only temporary folder (see ftspec.sandbox): tmp_path without pytest's sweeping of
+        # other runs' folders, and nothing the project writes there outlives the check
+        args = _with_basetemp(args, options, scratch)
+        report = run_session(_session(root, hints, args, signature, cache, expected), hints.timeout,
+                             confine=lambda: _confine(root, hints, scratch))
     if report.exit_code == USAGE_ERROR:
         raise UsageError(_usage_message(report.output, root))
     results = verify(report, expected, root, options.exitfirst)
@@ -410,14 +471,18 @@ def _project_rerun(root: Path, hints: ManifestHints, options: CheckOptions, sign
     def rerun(nodeids: list[str], project: Project) -> Callable[[], ProjectRun | None]:
         from ftspec.commands.check_session import start_session
 
-        args = pytest_args(root, hints, options, nodeids)
+        scratch = tempfile.mkdtemp(prefix="ftspec-check-")  # as in _run_pytest: the session's only temp folder
+        args = _with_basetemp(pytest_args(root, hints, options, nodeids), options, scratch)
         session = _session(root, hints, args, signature, cache, [], record_run=False, project=project)
-        finish = start_session(session, hints.timeout)
+        finish = start_session(session, hints.timeout, confine=lambda: _confine(root, hints, scratch))
 
         def outcome() -> ProjectRun | None:
             from ftspec.direct import ProjectRun
 
-            report = finish()
+            try:
+                report = finish()
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
             if report.exit_code == USAGE_ERROR:
                 raise UsageError(_usage_message(report.output, root))
             if report.exit_code == INTERRUPTED:
@@ -443,9 +508,21 @@ def _session(root: Path, hints: ManifestHints, args: list[str], signature: str, 
                             record_run=record_run, project=project)
         with _owned_environment(), _no_autoload(list(hints.plugins)) as plugin_args, _quiet() as captured:
             exit_code = int(pytest.main(plugin_args + args, plugins=[recorder]))
+        recorder.finish()
         return SessionReport(recorder.results, recorder.selected, exit_code, captured.getvalue())
 
     return session
+
+
+def _with_basetemp(args: list[str], options: CheckOptions, scratch: str) -> list[str]:
+    """``args`` with pytest's --basetemp in ``scratch``, before the user's own extra arguments."""
+    at = len(args) - len(options.extra_args)
+    return [*args[:at], f"--basetemp={os.path.join(scratch, 'tmp')}", *args[at:]]
+
+
+def _confine(root: Path, hints: ManifestHints, scratch: str) -> None:
+    """In the session's child, before any project code is imported: see :mod:`ftspec.sandbox`."""
+    sandbox.install(root, hints.allow_outside, scratch)
 
 
 def expected_gates(root: Path, keyword: str | None, cache: ResultCache | None) -> list[str]:

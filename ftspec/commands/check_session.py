@@ -70,15 +70,18 @@ class ChildCrash(Exception):
     """ftspec's own code failed inside the child: a bug; the child's traceback is attached as a note."""
 
 
-def run_session(session: Callable[[Send], SessionReport], timeout: float) -> SessionReport:
-    """Run ``session`` in a forked child (in-process where fork is missing) and collect its report."""
-    return start_session(session, timeout)()
+def run_session(session: Callable[[Send], SessionReport], timeout: float,
+                confine: Callable[[], None] = lambda: None) -> SessionReport:
+    """Run ``session`` in a forked child (in-process where fork is missing) and collect its report; ``confine``
+    runs first in the child only (it cannot be undone, so never in this process)."""
+    return start_session(session, timeout, confine)()
 
 
-def start_session(session: Callable[[Send], SessionReport], timeout: float) -> Callable[[], SessionReport]:
+def start_session(session: Callable[[Send], SessionReport], timeout: float,
+                  confine: Callable[[], None] = lambda: None) -> Callable[[], SessionReport]:
     """Fork the child that runs ``session`` now; the function returned waits for its report (call it once).
     Meanwhile this process can do other work (see :mod:`ftspec.direct`). Where fork is missing the session
-    runs in this process before this returns."""
+    runs in this process before this returns. ``confine`` runs first in the child only."""
     if not hasattr(os, "fork"):
         report = session(lambda event: None)
         return lambda: report
@@ -87,7 +90,7 @@ def start_session(session: Callable[[Send], SessionReport], timeout: float) -> C
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; its coverage is the parent's tests
         os.close(read_fd)
-        _child(session, write_fd)
+        _child(session, write_fd, confine)
     gc.unfreeze()
     os.close(write_fd)
 
@@ -100,7 +103,8 @@ def start_session(session: Callable[[Send], SessionReport], timeout: float) -> C
     return finish
 
 
-def _child(session: Callable[[Send], SessionReport], fd: int) -> None:  # pragma: no cover - runs in the child
+def _child(session: Callable[[Send], SessionReport], fd: int,
+           confine: Callable[[], None]) -> None:  # pragma: no cover - runs in the child
     """Run the session, send its report, and leave without running anything the project registered."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -114,6 +118,7 @@ def _child(session: Callable[[Send], SessionReport], fd: int) -> None:  # pragma
 
     code = 0
     try:
+        confine()
         report = session(send)
         send({"report": report.to_message()})
     except BaseException:  # noqa: BLE001 - a bug in ftspec: the parent reports it as an internal error

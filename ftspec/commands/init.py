@@ -77,7 +77,7 @@ def init(directory: Path, template: str, git_mode: bool | None = None, hooks: st
     directory.mkdir(parents=True, exist_ok=True)
     for rel in files:  # never through a symlink already in DIR
         safe_write(directory, rel, (source / rel).read_bytes(), exclusive=True)
-    write_schemas(directory / SCHEMA_DIR)
+    write_schemas(directory / SCHEMA_DIR, root=directory)
     print(f"created {len(files)} files in {directory} from template '{template}'")
     if hooks == "pre-commit":
         _write_pre_commit_config(directory)

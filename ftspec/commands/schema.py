@@ -17,6 +17,7 @@ from typing import Any
 
 from ftspec.artifacts import SCHEMA_NAMES, schema_model
 from ftspec.errors import UsageError
+from ftspec.paths import safe_write
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
@@ -128,14 +129,18 @@ def _gate_settings(schema: Schema) -> None:
     }
 
 
-def write_schemas(directory: Path) -> list[Path]:
-    """Write <name>.json for every artifact; returns the paths written."""
-    directory.mkdir(parents=True, exist_ok=True)
+def write_schemas(directory: Path, root: Path | None = None) -> list[Path]:
+    """Write <name>.json for every artifact; returns the paths written. Never through a symbolic link: not the
+    files', nor (with ``root``, a project) any folder between ``root`` and ``directory`` (a committed
+    ``.ftspec`` link must not send the schemas outside the project)."""
+    base = root if root is not None else directory
+    folder = directory.relative_to(base) if root is not None else Path()
+    if root is None:
+        directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name in SCHEMA_NAMES:
-        target = directory / f"{name}.json"
-        target.write_text(json.dumps(json_schema(name), indent=2) + "\n", encoding="utf-8")
-        written.append(target)
+        data = (json.dumps(json_schema(name), indent=2) + "\n").encode("utf-8")
+        written.append(safe_write(base, folder / f"{name}.json", data))
     return written
 
 

@@ -9,8 +9,11 @@ from typing import Any
 from ftspec.errors import FtspecError, Location
 from ftspec.gates.registry import Gate
 from ftspec.loader import MarkdownDoc, YamlDoc
+from ftspec.paths import read_limited
 from ftspec.project import Project
 from ftspec.results import Finding, Severity
+
+READ_LIMIT = 5 << 20  # bytes a gate reads of one project file (reports, dvc.yaml, restatements)
 
 
 class Unavailable(FtspecError):
@@ -45,6 +48,24 @@ class GateContext:
         """The YAML document of an artifact (a Markdown file's frontmatter)."""
         doc = self.doc(name)
         return doc.frontmatter if isinstance(doc, MarkdownDoc) else doc
+
+    def read_bytes(self, rel: str, keypath: Sequence[str] = (), where: str = "manifest",
+                   limit: int = READ_LIMIT) -> bytes:
+        """The bytes of the project file ``rel``, recorded as the gate's input: the one way a gate reads a file
+        that is not an artifact. SpecError (located at ``keypath`` of ``where`` when the file is outside the
+        project or in the file when it is a FIFO or device; never its content), OSError when it is missing,
+        unreadable or over ``limit`` bytes (counted while reading)."""
+        path = self.project.root / rel
+        self.project.track_file(path)
+        refused = self.project.refused(rel, tuple(keypath), where)
+        if refused is not None:
+            raise refused
+        return read_limited(path, limit)
+
+    def read_text(self, rel: str, keypath: Sequence[str] = (), where: str = "manifest",
+                  limit: int = READ_LIMIT) -> str:
+        """:meth:`read_bytes` decoded as UTF-8 (a bad byte becomes U+FFFD)."""
+        return self.read_bytes(rel, keypath, where, limit).decode("utf-8", errors="replace")
 
     def at(self, name: str, keypath: Sequence[str | int] = ()) -> Location:
         """Location of a key path inside an artifact (line 1 when it cannot be found)."""

@@ -29,6 +29,7 @@ def _capped(data_set: DataSet, found: list[Finding], total: int, what: str) -> I
     phase="data",
     needs=("training",),
     max_record_bytes=64 << 20,
+    max_file_bytes=1 << 30,
     source=SOURCE + ": consistent format per approach",
 )
 def data_format(ctx: GateContext) -> Iterator[Finding]:

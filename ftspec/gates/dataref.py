@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ftspec.errors import FtspecError, SpecError
 from ftspec.gates.context import GateContext, NotApplicable
-from ftspec.paths import read_limited
 
 # `org/name` with no data-file suffix: a dataset on a hub, not a path (unless its first part is a local folder).
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -25,23 +24,23 @@ def is_hub_id(root: Path, rel: str) -> bool:
 
 def pipeline_outputs(ctx: GateContext) -> frozenset[str]:
     """Paths the project's dvc.yaml stages write."""
-    path = ctx.project.root / "dvc.yaml"
-    ctx.project.track_file(path)
-    try:
-        stat = path.stat()
-    except OSError:
+    if not (ctx.project.root / "dvc.yaml").is_file():
+        ctx.project.track_file(ctx.project.root / "dvc.yaml")
         return frozenset()
-    return _outs(str(path), stat.st_mtime_ns, stat.st_size)
+    try:  # outside the project, a link to /dev/zero, too large: as if there were none
+        return _outs(ctx.read_bytes("dvc.yaml"))
+    except (SpecError, OSError):
+        return frozenset()
 
 
 @functools.lru_cache(maxsize=8)
-def _outs(path: str, _mtime: int, _size: int) -> frozenset[str]:
+def _outs(text: bytes) -> frozenset[str]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     try:
-        data = YAML(typ="safe").load(read_limited(Path(path), 5 << 20).decode("utf-8"))  # /dev/zero: refused
-    except (OSError, YAMLError, UnicodeDecodeError):
+        data = YAML(typ="safe").load(text.decode("utf-8"))
+    except (YAMLError, UnicodeDecodeError):
         return frozenset()
     stages = data.get("stages") if isinstance(data, dict) else None
     outs: set[str] = set()

@@ -7,6 +7,7 @@ so a cached gate result goes stale when the data changes.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,42 @@ def present(ctx: GateContext, roles: tuple[str, ...] | None = None) -> list[Data
         from ftspec.gates.dataref import why_missing
 
         raise why_missing(ctx, [(s.role, s.rel) for s in sets])
+    limit = int(gate_params(ctx, "data.format", "ftspec.gates.data")["max_file_bytes"])
+    for data_set in found:
+        _readable(ctx, data_set, limit)
     return found
+
+
+def _readable(ctx: GateContext, data_set: DataSet, limit: int) -> None:
+    """Refuse a data set before any of it is read: a link inside a saved-dataset folder that leads outside
+    the project (or to a FIFO or device), or more bytes than data.format's max_file_bytes."""
+    size = 0
+    for rel, path in _files(data_set):
+        refused = ctx.project.refused(rel, ("data", data_set.role), "training")
+        if refused is not None:
+            raise refused
+        size += path.stat().st_size if path.is_file() else 0
+    if size > limit:
+        raise SpecError(data_set.at(), f"{data_set.rel} is {_megabytes(size)}, over the {_megabytes(limit)} "
+                        "limit for one data file (not read)", "split it into smaller files, or raise gates: "
+                        "data.format: max_file_bytes in ftspec.yaml")
+
+
+def _files(data_set: DataSet) -> list[tuple[str, Path]]:
+    """(project-relative path, path) of a data file, or of everything inside a saved-dataset folder (its
+    links are not followed into folders: each is checked as a path of its own)."""
+    if not data_set.path.is_dir():
+        return [(data_set.rel, data_set.path)]
+    found = []
+    for folder, dirs, files in os.walk(data_set.path):
+        for name in sorted(dirs + files):
+            path = Path(folder) / name
+            found.append((str(Path(data_set.rel) / path.relative_to(data_set.path)), path))
+    return found
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size < 10**7 else f"{size / 1e6:,.0f} MB"
 
 
 def track(ctx: GateContext, path: Path) -> None:

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from ftspec import git, history
 from ftspec.decisions import TRAILER_ID, TRAILER_SUPERSEDES, LogEntry, parse_log, split_ids, trailer_values
-from ftspec.errors import Location, SpecErrors
+from ftspec.errors import Location, SpecError, SpecErrors
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
 from ftspec.loader import MarkdownDoc
 from ftspec.models.sidecar import Sidecar
-from ftspec.paths import read_limited
 from ftspec.results import Finding
 
 SOURCE = "AI-engineering workflow: decision-log.md and sidecar.yaml decisions[]"
@@ -124,7 +123,7 @@ def _ids_at_head(ctx: GateContext, tree: Path) -> set[str]:
     from ftspec.decisions import sidecar_decision_ids
 
     text = git.show_file(tree, "HEAD", _in_tree(ctx, tree, ctx.project.rel("sidecar")))
-    if text is not None and _unchanged(ctx.project.path("sidecar"), text):
+    if text is not None and _unchanged(ctx, text):
         return {d.id.upper() for d in _sidecar(ctx).decisions}  # parsed already: a long sidecar costs
     try:
         data = YAML(typ="safe").load(text) if text else None
@@ -133,11 +132,11 @@ def _ids_at_head(ctx: GateContext, tree: Path) -> set[str]:
     return {did.upper() for _, did in sidecar_decision_ids(data)}
 
 
-def _unchanged(path: Path, committed: str) -> bool:
-    """Whether the work tree's file is the committed text (decoded the way git.show_file decodes it)."""
+def _unchanged(ctx: GateContext, committed: str) -> bool:
+    """Whether the work tree's sidecar is the committed text (decoded the way git.show_file decodes it)."""
     try:
-        return read_limited(path, 16 << 20).decode("utf-8", errors="replace") == committed
-    except OSError:
+        return ctx.read_text(ctx.project.rel("sidecar"), ("paths", "sidecar"), limit=16 << 20) == committed
+    except (SpecError, OSError):
         return False
 
 

@@ -13,15 +13,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ftspec.errors import Location, SpecErrors
+from ftspec.errors import Location, SpecError, SpecErrors
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.datasets import track
 from ftspec.gates.registry import gate
-from ftspec.paths import read_limited
 from ftspec.results import Finding
 
 SOURCE = "methodology.md section 4 (evaluate: ship when gain >= 0.10, p < 0.05 paired t-test, no safety regression)"
 SIDES = ("base", "finetuned")
+RESULTS_LIMIT = 64 << 20  # one line per eval example: far below this
 SHIP_CLAIM = re.compile(
     r"\*\*\s*decision\s*:\s*ship\s*\*\*|\b(?:decision|verdict|recommendation|conclusion)\s*[:=]\s*[*_`]*\s*"
     r"(?:ship|ready to ship|deploy)\b|\bready to (?:ship|deploy)\b|\bwe (?:ship|will ship|can ship)\b",
@@ -36,16 +36,19 @@ def rows(ctx: GateContext, rel: str) -> Iterator[tuple[int, Any]]:
     track(ctx, path)
     if not path.is_file():
         raise NotApplicable(f"no {rel} (set its path in ftspec.yaml gates.{ctx.gate.id})")
-    refused = ctx.project.refused(rel, ("gates", ctx.gate.id))
-    if refused is not None:  # outside the project, or a FIFO or device (a link to /dev/zero never ends)
-        raise SpecErrors([refused])
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, text in enumerate(handle, start=1):
-            if text.strip():
-                try:
-                    yield number, json.loads(text)
-                except ValueError as exc:
-                    yield number, exc
+    try:  # outside the project, a FIFO or device (a link to /dev/zero never ends), or too large: never read
+        body = ctx.read_text(rel, ("gates", ctx.gate.id), limit=RESULTS_LIMIT)
+    except SpecError as refused:
+        raise SpecErrors([refused]) from None
+    except OSError as exc:
+        raise SpecErrors([SpecError(Location(rel, 1, 1), f"{rel}: {exc}",
+                                    "make it a regular file inside the project")]) from None
+    for number, text in enumerate(body.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        if text.strip():  # numbered as a text-mode file numbers them (not str.splitlines: \x0c is no line end)
+            try:
+                yield number, json.loads(text)
+            except ValueError as exc:
+                yield number, exc
 
 
 @gate(
@@ -150,10 +153,10 @@ def _ship_claims(ctx: GateContext, reports: list[str]) -> Iterator[tuple[Locatio
         path = ctx.project.root / rel
         track(ctx, path)
         try:  # a report that is not a regular file inside the project is not read (a link to /dev/zero)
-            if not path.is_file() or ctx.project.refused(rel, ("gates", ctx.gate.id)) is not None:
+            if not path.is_file():
                 continue
-            body = read_limited(path, 5 << 20).decode("utf-8", errors="replace")
-        except OSError:
+            body = ctx.read_text(rel, ("gates", ctx.gate.id))
+        except (SpecError, OSError):
             continue
         for number, text in enumerate(body.splitlines(), start=1):
             m = SHIP_CLAIM.search(text)

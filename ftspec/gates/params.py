@@ -24,6 +24,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "min": COUNT, "max": COUNT, "min_levels": COUNT, "min_gates": COUNT, "min_acceptance_criteria": COUNT,
     "sft_min": COUNT, "sft_ideal": COUNT, "dpo_min": COUNT, "dpo_ideal": COUNT,
     "warn_above": (1, None), "ngram": (1, None), "alpha_ratio": (0.0, None),
+    "max_record_bytes": (1, None), "max_file_bytes": (1, None),
 }
 # Defaults of None that still take a value: its type.
 OPTIONAL: dict[str, type] = {"target": float}

@@ -7,14 +7,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ftspec.errors import Location
+from ftspec.errors import Location, SpecError
 from ftspec.gates.context import GateContext, NotApplicable
 from ftspec.gates.registry import gate
 from ftspec.gates.util import pct
 from ftspec.loader import MarkdownDoc
 from ftspec.models.persona import PersonaTemplate
 from ftspec.models.rubric import Rubric
-from ftspec.paths import read_limited
 from ftspec.results import Finding
 
 SOURCE = "one source of truth per fact: a Markdown restatement must agree with the YAML it restates"
@@ -39,12 +38,11 @@ def rubric_drift(ctx: GateContext) -> Iterator[Finding]:
             yield ctx.finding("manifest", ["gates", "rubric.drift", "restatements", idx], f"{rel} does not exist",
                               "correct the path or remove it from restatements")
             continue
-        refused = ctx.project.refused(rel, ("gates", "rubric.drift", "restatements"))
-        if refused is not None:  # outside the project, or a FIFO or device
+        try:
+            text = ctx.read_text(rel, ("gates", "rubric.drift", "restatements"))
+        except SpecError as refused:  # outside the project, or a FIFO or device
             yield Finding.from_error(refused)
             continue
-        try:
-            text = read_limited(path, 5 << 20).decode("utf-8", errors="replace")
         except OSError as exc:
             yield ctx.finding("manifest", ["gates", "rubric.drift", "restatements", idx], f"{rel}: {exc}",
                               "make it a regular file inside the project")

@@ -124,3 +124,44 @@ def test_the_check_path_imports_no_data_stack(project: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def _set_gate(project: Path, settings: str) -> None:
+    manifest = project / "ftspec.yaml"
+    text = manifest.read_text()
+    assert text.count("\ngates:\n") == 1
+    manifest.write_text(text.replace("\ngates:\n", f"\ngates:\n  data.format: {{{settings}}}\n"))
+
+
+def test_a_data_file_over_the_size_limit_is_a_finding_and_never_read(project: Path) -> None:
+    size = (project / "data" / "train.jsonl").stat().st_size
+    _set_gate(project, f"max_file_bytes: {size - 1}")
+    outcome, findings, _ = run(project, "data.format")
+    assert outcome == "failed"
+    assert findings[0].startswith("data/train.jsonl:1:1: data/train.jsonl is ")
+    assert "over the" in findings[0] and "raise gates: data.format: max_file_bytes" in findings[0]
+
+
+def test_raising_the_size_limit_as_the_fix_says_reads_the_file(project: Path) -> None:
+    passing = run(project, "data.format")
+    size = (project / "data" / "train.jsonl").stat().st_size
+    _set_gate(project, f"max_file_bytes: {size}")
+    assert run(project, "data.format") == passing
+
+
+@pytest.mark.parametrize("name", ["dataset_info.json", "data-00000-of-00001.arrow", "state.json"])
+def test_a_link_in_a_saved_dataset_folder_that_leads_outside_is_a_finding(project: Path, name: str) -> None:
+    outside = project.parent / "secret.json"
+    outside.write_text('{"token": "do-not-print"}')
+    saved = project / "data" / "saved"
+    saved.mkdir()
+    for other in ("dataset_info.json", "data-00000-of-00001.arrow", "state.json"):
+        if other != name:
+            (saved / other).write_text("{}")
+    (saved / name).symlink_to(outside)
+    training = project / "config" / "training.yaml"
+    training.write_text(training.read_text().replace("data/train.jsonl", "data/saved"))
+    outcome, findings, _ = run(project, "data.format")
+    assert outcome == "failed"
+    assert findings[0].startswith(f"data/saved/{name}:1:1: data/saved/{name} leads outside the project")
+    assert "do-not-print" not in "\n".join(findings)
