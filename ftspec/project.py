@@ -183,7 +183,7 @@ NOT_YAML = {".md": "Markdown", ".markdown": "Markdown", ".py": "Python", ".txt":
 
 def _parse(path: Path, rel: str, kind: str, what: tuple[str, str] = ("file", "")) -> Loaded:
     """Read and parse; the value is the document (YAML, or Markdown with its frontmatter)."""
-    loaded = Loaded(name=rel, rel=rel, missing=not path.exists())
+    loaded = Loaded(name=rel, rel=rel, missing=not os.path.exists(path))  # False, not OSError, for a name too long
     try:
         if kind == "yaml" and path.suffix.lower() in NOT_YAML:
             shape = NOT_YAML[path.suffix.lower()]

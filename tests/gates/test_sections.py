@@ -97,3 +97,15 @@ def test_a_sections_input_names_the_file_its_stamp_and_digest(project: Path) -> 
     assert rel == "ftspec.yaml" and stamp and len(digest) == 32
     assert not lines  # no finding of data.pii names a line of ftspec.yaml
     assert json.loads(inputs["sections:data.pii:training"])[0] == "config/training.yaml"
+
+
+def test_a_spec_path_too_long_for_the_file_system_is_a_finding_not_a_crash(project: Path) -> None:
+    """Found by the fuzz suite: `paths.training` 300 characters long made the sections digest raise OSError."""
+    from ftspec.gates.runner import run_gate
+    from ftspec.project import Project
+
+    manifest = project / "ftspec.yaml"
+    manifest.write_text(manifest.read_text() + f"paths: {{training: '{'x' * 300}'}}\n")
+    for gate_id in DATA_GATES:
+        result = run_gate(all_gates()[gate_id], Project(project))  # raised OSError (File name too long)
+        assert result.outcome in ("passed", "failed", "skipped", "warned")
