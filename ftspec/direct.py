@@ -71,9 +71,9 @@ def run_direct(root: Path, hints: ManifestHints, options: CheckOptions, signatur
 def _read_project(root: Path) -> Project:
     """The project with its manifest read and validated: what every gate needs first, done once before a
     session forks so that the session and the built-in gates share it (one Project for all, as a session has)."""
-    from ftspec.project import Project
+    from ftspec.gates.sections import project_for
 
-    project = Project(root)
+    project = project_for(root)  # the one the cache's freshness checks may have read already
     project.manifest_loaded()
     return project
 

@@ -84,7 +84,7 @@ def fresh(root: Path, name: str, recorded: str, stamp_of: Callable[[str], str]) 
     now = stamp_of(str(rel))
     if now == read:
         return recorded
-    same = digest(_project(root), gate_id, artifact, bool(lines)) == was
+    same = digest(project_for(root), gate_id, artifact, bool(lines)) == was
     return json.dumps([rel, now, was, lines]) if same else None
 
 
@@ -124,9 +124,16 @@ def _positions(node: Any) -> Iterator[tuple[int, int]]:
 _PROJECT: list[tuple[tuple[str, str, str], Project]] = []
 
 
-def _project(root: Path) -> Project:
-    """The project read afresh, once per version of its manifest and training config (each cached data gate
-    result asks about the same two files)."""
+def forget_project() -> None:
+    """Start a check afresh: :func:`project_for` keeps a project for one check only (files it loaded besides
+    the manifest and training config may change between two checks in one process)."""
+    _PROJECT.clear()
+
+
+def project_for(root: Path) -> Project:
+    """The project read afresh, once per version of its manifest and training config during one check (each
+    cached data gate result asks about the same two files; the gates that then rerun use the same one:
+    ftspec.direct)."""
     from ftspec.project import Project
 
     manifest = stamp(root / MANIFEST)
