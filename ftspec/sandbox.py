@@ -96,12 +96,26 @@ def policy(root: Path, allow_outside: Sequence[str] = (), scratch: str = "") -> 
     entries = [p for p in sys.path if p and os.path.abspath(p) != cwd]  # the working directory is no library
     libraries = {_folder(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *entries)}
     libraries.add(_folder(str(Path(__file__).parent)))  # ftspec's own modules, wherever it was started from
+    libraries.update(_folder(p) for p in _metadata_folders())
     libraries = {p for p in libraries if not p.startswith(inside) and not inside.startswith(p)}
     allowed = {_folder(str(root / a)) for a in allow_outside}
     temp = _folder(scratch or tempfile.gettempdir())
     listable = frozenset(os.path.abspath(p or cwd) for p in sys.path)
     return Policy(inside, (inside, temp), tuple(sorted(libraries | allowed | {temp, inside})), tuple(sorted(libraries)),
                   listable)
+
+
+def _metadata_folders() -> list[str]:
+    """Every installed distribution's metadata folder (``*.dist-info``, ``*.egg-info``), read only: pytest reads
+    their entry points while it starts. An editable install keeps ftspec's next to its source, which need not
+    be on ``sys.path`` (a clone whose working directory, left out above, is where the metadata was found)."""
+    from importlib import metadata
+
+    found = (getattr(d, "_path", None) for d in metadata.distributions())
+    names = (os.path.abspath(os.fspath(p)) for p in found if isinstance(p, os.PathLike | str))
+    # a real folder with a metadata name only: a link named x.dist-info must not open the place it points at
+    return [n for n in names if n.endswith((".dist-info", ".egg-info")) and os.path.isdir(n)
+            and not os.path.islink(n)]
 
 
 def install(root: Path, allow_outside: Sequence[str] = (), scratch: str = "") -> None:

@@ -100,3 +100,23 @@ def test_a_gate_module_that_lists_outside_at_import_fails(worked: Path) -> None:
     outcome, findings = result(check(worked), "gates/test_list.py")
     assert outcome == "failed"
     assert findings[0].startswith("gates/test_list.py:3:1: project gate gates/test_list.py tried to read /etc,")
+
+
+def test_installed_metadata_off_sys_path_stays_readable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editable install keeps ftspec.egg-info beside its source; pytest reads its entry points while it starts.
+    Found by CI on a fresh clone: every project conftest failed reading <clone>/ftspec.egg-info/entry_points.txt.
+    A link that only carries a metadata name opens nothing."""
+    from ftspec import sandbox
+
+    source = tmp_path / "clone"
+    (source / "demo.egg-info").mkdir(parents=True)
+    (source / "demo.egg-info" / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: demo\nVersion: 1\n")
+    (source / "evil.dist-info").symlink_to("/etc")
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(source)
+    monkeypatch.syspath_prepend(str(source))
+    rules = sandbox.policy(project)
+    assert str(source / "demo.egg-info") + "/" in rules.readable
+    assert "/etc/" not in rules.readable
+    assert not any(p.startswith(str(source / "evil")) for p in rules.readable)
