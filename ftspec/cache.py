@@ -19,11 +19,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftspec import __version__
 from ftspec.paths import outside, read_limited, safe_write, stamp
 from ftspec.results import GateResult
+
+if TYPE_CHECKING:
+    from ftspec.project import Project
 
 CACHE_DIR = Path(".ftspec") / "cache"
 CACHE_FILE = "gates.json"
@@ -108,6 +111,7 @@ class ResultCache:
         self.gates: list[dict[str, Any]] = []
         self.dirty = False
         self._stamps: dict[str, str] = {}
+        self._project: Project | None = None
         if self.enabled:
             CACHED.add(root.resolve())
             self._read()
@@ -193,11 +197,20 @@ class ResultCache:
         file's new stamp is then recorded, so the next check needs no parse again."""
         from ftspec.gates.sections import fresh
 
-        now = fresh(self.root, key.partition(":")[2], inputs[key], self._stamp)
+        now = fresh(self.project, key.partition(":")[2], inputs[key], self._stamp)
         if now is not None and now != inputs[key]:
             inputs[key] = now
             self.dirty = True
         return now is not None
+
+    def project(self) -> Project:
+        """The project as this check reads it, built once: the freshness of cached results that depend on spec
+        sections asks it, and the gates that then rerun use it (:mod:`ftspec.direct`)."""
+        if self._project is None:
+            from ftspec.project import Project
+
+            self._project = Project(self.root)
+        return self._project
 
     def _stamp(self, name: str) -> str:
         """One stamp per file per check: many gates read the same spec file."""

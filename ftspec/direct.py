@@ -56,7 +56,7 @@ def run_direct(root: Path, hints: ManifestHints, options: CheckOptions, signatur
     stale = [nodeid for nodeid, gate_id, cached in plan if cached is None and not gate_id]
     if stale and rerun is None:
         return None
-    project = _read_project(root)
+    project = _read_project(cache)
     pending = rerun(stale, project) if rerun is not None and stale else None  # in a child, beside the gates here
     done = _complete(project, cache, plan)
     session = pending() if pending is not None else None
@@ -68,12 +68,11 @@ def run_direct(root: Path, hints: ManifestHints, options: CheckOptions, signatur
     return _run(root, hints, done, session)
 
 
-def _read_project(root: Path) -> Project:
+def _read_project(cache: ResultCache) -> Project:
     """The project with its manifest read and validated: what every gate needs first, done once before a
-    session forks so that the session and the built-in gates share it (one Project for all, as a session has)."""
-    from ftspec.gates.sections import project_for
-
-    project = project_for(root)  # the one the cache's freshness checks may have read already
+    session forks so that the session and the built-in gates share it (one Project for all, as a session has).
+    It is the cache's, which its freshness checks may have read already."""
+    project = cache.project()
     project.manifest_loaded()
     return project
 

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -382,11 +381,6 @@ def _target(root: Path, nodeid: str) -> str:
     return f"{root / path}{sep}{rest}"
 
 
-def _forget_project() -> None:
-    if "ftspec.gates.sections" in sys.modules:  # nothing to forget otherwise; its import is not free
-        sys.modules["ftspec.gates.sections"].forget_project()
-
-
 def run_check(options: CheckOptions) -> CheckRun:
     """Run the gates of the project at ``options.path``; returns the run for a reporter.
 
@@ -396,7 +390,6 @@ def run_check(options: CheckOptions) -> CheckRun:
     _recover_decide(root)
     hints = ManifestHints.read(root)
     started = time.perf_counter()
-    _forget_project()
     signature = run_signature(hints, options)
     cache = ResultCache(root) if options.cache else None  # read once: a check that cannot replay runs with it
     replayed = cache.replay(signature) if cache is not None and _replayable(options) else None

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftspec.paths import MANIFEST, stamp
@@ -72,7 +71,7 @@ def narrowed(gate_id: str, project: Project, inputs: dict[str, str], named: set[
     return out
 
 
-def fresh(root: Path, name: str, recorded: str, stamp_of: Callable[[str], str]) -> str | None:
+def fresh(project: Callable[[], Project], name: str, recorded: str, stamp_of: Callable[[str], str]) -> str | None:
     """Whether a ``sections:`` input still holds: its file is unchanged since it was read (no parse), or the
     sections are; the input to record from now on (the file's new stamp) when only the file changed; None
     when stale."""
@@ -84,7 +83,7 @@ def fresh(root: Path, name: str, recorded: str, stamp_of: Callable[[str], str]) 
     now = stamp_of(str(rel))
     if now == read:
         return recorded
-    same = digest(project_for(root), gate_id, artifact, bool(lines)) == was
+    same = digest(project(), gate_id, artifact, bool(lines)) == was
     return json.dumps([rel, now, was, lines]) if same else None
 
 
@@ -119,28 +118,3 @@ def _positions(node: Any) -> Iterator[tuple[int, int]]:
         with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):  # plain YAML has no positions
             yield tuple((lc.key if isinstance(node, dict) else lc.item)(key))
         yield from _positions(value)
-
-
-_PROJECT: list[tuple[tuple[str, str, str], Project]] = []
-
-
-def forget_project() -> None:
-    """Start a check afresh: :func:`project_for` keeps a project for one check only (files it loaded besides
-    the manifest and training config may change between two checks in one process)."""
-    _PROJECT.clear()
-
-
-def project_for(root: Path) -> Project:
-    """The project read afresh, once per version of its manifest and training config during one check (each
-    cached data gate result asks about the same two files; the gates that then rerun use the same one:
-    ftspec.direct)."""
-    from ftspec.project import Project
-
-    manifest = stamp(root / MANIFEST)
-    if _PROJECT and _PROJECT[0][0][:2] == (str(root), manifest):
-        key, project = _PROJECT[0]
-        if stamp(project.path("training")) == key[2]:
-            return project
-    project = Project(root)
-    _PROJECT[:] = [((str(root), manifest, stamp(project.path("training"))), project)]
-    return project
