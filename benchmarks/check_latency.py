@@ -10,8 +10,9 @@ Rows, each the median wall time of N subprocess runs, interleaved round-robin (a
 seconds, the processes the check forks included, against the baseline's):
 - repeated: `ftspec check` again with nothing changed since the previous check (the results are replayed);
 - one spec file edited: config/rubric.yaml changes before each run (the built-in gates that read it run again
-  in ftspec's process, and the one project gate that reads it in a pytest session of its own, forked to run
-  beside them), which is what a pre-commit hook on a commit that touches the spec pays;
+  in ftspec's process, and the one project gate that reads it in a child process forked to run beside them:
+  a plain function of ftspec's fixtures that passes, it is called there without starting pytest, see
+  ftspec/plain_gates.py), which is what a pre-commit hook on a commit that touches the spec pays;
 - a file no project gate reads edited: config/training.yaml changes before each run (only the built-in gates
   that read it run again);
 - cold: no .ftspec/cache (a fresh clone, CI);

@@ -1,11 +1,12 @@
-"""Built-in gates without a pytest session, and project gates in a session of their own.
+"""Built-in gates without a pytest session, and project gates in a child process of their own.
 
 After an edit, the results to recompute are those whose recorded inputs changed. Built-in gates are plain
 functions: starting pytest (configuring a session, collecting, running an item per gate) would cost more than
 running them, so :func:`run_direct` runs exactly the stale ones, in the order the last check ran them. The
 project's own gates whose inputs changed (what each one read was recorded when it last ran, see
-:mod:`ftspec.reads`) rerun in a pytest session of just those node ids, given by the caller; the others keep
-their recorded results; that session runs in a child process while this one runs the built-in gates. The results
+:mod:`ftspec.reads`) rerun by the caller, in a child process while this one runs the built-in gates: those that
+are plain functions and pass are called without pytest (:mod:`ftspec.plain_gates`), the rest in a pytest session
+of just those node ids; the others keep their recorded results. The results
 and exit code are those the full pytest path gives. Whenever that
 equivalence cannot be vouched for (pytest plugins or conftest files that could change how items run, -x, JUnit
 XML, extra pytest arguments, a built-in gate that raises, a project gate session that did not end normally with

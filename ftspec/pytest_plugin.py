@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ftspec import gate_fixtures
 from ftspec.cache import ResultCache
-from ftspec.errors import ProjectNotFound
 from ftspec.paths import MANIFEST, find_root
-from ftspec.reads import ReadLog, file_inputs, paused, watching
+from ftspec.reads import ReadLog, gate_inputs, paused, watching
 from ftspec.results import GateResult
 from ftspec.sandbox import trusted
 
@@ -138,20 +138,13 @@ def _recorded(item: pytest.Item) -> Any:
 
 def project_gate_inputs(item: pytest.Item, log: ReadLog) -> dict[str, str] | None:
     """The inputs a replay of this gate's result depends on, or None when it must always run."""
-    if not isinstance(item, pytest.Function) or log.impure or item.get_closest_marker("ftspec_no_cache"):
+    if not isinstance(item, pytest.Function) or item.get_closest_marker("ftspec_no_cache"):
         return None
     fixtures = item._fixtureinfo.name2fixturedefs  # pytest exposes no public way to see fixture scopes
     if any(d.scope != "function" for defs in fixtures.values() for d in defs):
         return None  # a wider fixture may have read its inputs while another test ran
-    try:
-        root = find_root(item.path.parent)
-    except ProjectNotFound:
-        return None
-    inputs = file_inputs(root, log.paths)
-    project = item.config.stash[PROJECTS].get(root)
-    if project is not None:
-        inputs.update(project.recording)
-    return inputs
+    projects: dict[Path, Project] = item.config.stash[PROJECTS]
+    return gate_inputs(item.path, log, projects)
 
 
 def project_for(config: pytest.Config, root: Path) -> Project:
@@ -261,10 +254,11 @@ def ftspec_project(request: pytest.FixtureRequest) -> Project:
 
 
 def _artifact(project: Project, name: str) -> Any:
-    loaded = project.load(name)
-    if loaded.errors:
-        pytest.fail("\n".join(e.render() for e in loaded.errors), pytrace=False)
-    return loaded.value
+    try:
+        return gate_fixtures.artifact(project, name)
+    except gate_fixtures.ArtifactInvalid as exc:
+        message = str(exc)
+    pytest.fail(message, pytrace=False)  # outside the except: no chained exception in the report
 
 
 @pytest.fixture
@@ -318,5 +312,4 @@ def training(ftspec_project: Project) -> Any:
 @pytest.fixture
 def prompts(ftspec_project: Project) -> dict[str, str]:
     """The prompt bodies by name: system_prompt, user_sim_prompt, assistant_prompt."""
-    names = ("system_prompt", "user_sim_prompt", "assistant_prompt")
-    return {name: _artifact(ftspec_project, name).body for name in names}
+    return {name: _artifact(ftspec_project, name).body for name in gate_fixtures.PROMPTS}

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ftspec.paths import relative, stamp
+if TYPE_CHECKING:
+    from ftspec.project import Project
+
+from ftspec.errors import ProjectNotFound
+from ftspec.paths import find_root, relative, stamp
 
 # Events that have no effect outside the interpreter and read nothing a result could depend on.
 _HARMLESS = frozenset({
@@ -45,6 +50,10 @@ class ReadLog:
     impure: str = ""
     listing_ok: bool = False  # pytest's collection lists folders; what it finds is stamped separately
 
+    def note(self, path: str | Path) -> None:
+        """Count ``path`` as read (what the watched code read without an event: a module imported before)."""
+        _note_path(self, path)
+
     def refuse(self, reason: str) -> None:
         if not self.impure:
             self.impure = reason
@@ -62,6 +71,7 @@ def _library_roots() -> tuple[str, ...]:
 
 
 _LIBRARY = _library_roots()
+_STAT = os.stat  # unwatched: ftspec's own look at a path is not the gate's read
 _DEVICES = ("/dev/", "/proc/", "/sys/")
 
 
@@ -97,8 +107,20 @@ def _on_open(log: ReadLog, args: tuple[Any, ...]) -> None:
 
 def _on_listing(log: ReadLog, args: tuple[Any, ...]) -> None:
     target = os.path.abspath(os.fsdecode(args[0])) if args and args[0] is not None else os.getcwd()
-    if not log.listing_ok and not os.path.join(target, "").startswith(_LIBRARY):  # imports list libraries
-        log.refuse(f"listed {target}")
+    if log.listing_ok or os.path.join(target, "").startswith(_LIBRARY) or _import_probe(target):
+        return  # imports list libraries
+    log.refuse(f"listed {target}")
+
+
+def _import_probe(target: str) -> bool:
+    """The import system looking into a ``sys.path`` entry that is no folder (a path hook's name, such as an
+    editable install's finder, the first time a module is imported after it): nothing is read."""
+    if not any(isinstance(entry, str) and os.path.abspath(entry) == target for entry in sys.path):
+        return False
+    try:
+        return not stat.S_ISDIR(_STAT(target).st_mode)
+    except OSError:
+        return True
 
 
 # File-system events that are harmless when they touch only bytecode caches (Python and pytest's assertion
@@ -169,6 +191,22 @@ def file_inputs(root: Path, paths: set[str]) -> dict[str, str]:
     """Cache inputs for the files read, relative to the project root; ftspec's own cache folder is not one."""
     own = os.path.join(str(root), ".ftspec", "")
     return {f"file:{relative(root, Path(p))}": stamp(Path(p)) for p in sorted(paths) if not p.startswith(own)}
+
+
+def gate_inputs(gate_file: Path, log: ReadLog, projects: Mapping[Path, Project]) -> dict[str, str] | None:
+    """The inputs a replay of a project gate's result depends on (the files its run read and the values it took
+    from its project, ``projects`` by root), or None when it must always run."""
+    if log.impure:
+        return None
+    try:
+        root = find_root(gate_file.parent)
+    except ProjectNotFound:
+        return None
+    inputs = file_inputs(root, log.paths)
+    project = projects.get(root)
+    if project is not None:
+        inputs.update(project.recording)
+    return inputs
 
 
 def project_modules(root: Path) -> set[str]:

@@ -3,6 +3,7 @@ results and exit code the pytest path gives."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -46,8 +47,9 @@ DISTRESS = "gates/test_career_coach.py::test_distress_is_a_safety_gate"
 
 
 def _both_paths(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                hybrid: bool = False) -> tuple[Any, Any]:
-    """The check of ``project`` without pytest (``hybrid``: without a full pytest session), and of an identical
+                hybrid: bool = False, session: bool = True) -> tuple[Any, Any]:
+    """The check of ``project`` without pytest (``hybrid``: without a full pytest session; ``session=False``:
+    without any pytest session, the project gates that rerun called as plain functions), and of an identical
     copy through pytest."""
     twin = tmp_path / "twin"
     shutil.copytree(project, twin)
@@ -59,6 +61,8 @@ def _both_paths(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         patch.setattr(check_module, "_run_pytest", no_pytest)
         if not hybrid:
             patch.setattr(check_module, "_project_rerun", lambda *args: no_pytest)
+        if not session:  # in the forked child: a session started there fails the check as an internal error
+            patch.setattr(check_module, "_session", no_pytest)
         direct = run_check(CheckOptions(path=project))
     with monkeypatch.context() as patch:
         patch.setattr(ftspec.direct, "run_direct", lambda *args: None)
@@ -87,9 +91,11 @@ def test_a_failing_built_in_gate_fails_alike(checked: Path, tmp_path: Path, monk
     assert any(outcome == "failed" and "bogus_key" in " ".join(findings) for _, outcome, *_, findings in direct[1])
 
 
-def test_an_edit_a_project_gate_reads_reruns_just_that_gate_through_pytest(
+def test_an_edit_a_project_gate_reads_reruns_just_that_gate(
     checked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """It is a plain function of ftspec's fixtures and passes: called without any pytest session (see
+    ftspec.plain_gates), with the results, exit code and replay the pytest path gives."""
     _append(checked / "config" / "rubric.yaml", "# a comment\n")  # test_distress_is_a_safety_gate reads it
     hints = check_module.ManifestHints.read(checked)
     options = CheckOptions(path=checked)
@@ -98,21 +104,36 @@ def test_an_edit_a_project_gate_reads_reruns_just_that_gate_through_pytest(
     assert plan is not None
     assert [nodeid for nodeid, gate_id, result in plan if result is None and not gate_id] == [DISTRESS]
     assert ftspec.direct.run_direct(checked, hints, options, signature, check_module.ResultCache(checked)) is None
-    asked: list[list[str] | None] = []
-    real_args = check_module.pytest_args
-
-    def spy(*args: Any) -> list[str]:
-        asked.append(args[3] if len(args) > 3 else None)
-        return real_args(*args)
-
-    monkeypatch.setattr(check_module, "pytest_args", spy)
-    hybrid, through_pytest = _both_paths(checked, tmp_path, monkeypatch, hybrid=True)
+    hybrid, through_pytest = _both_paths(checked, tmp_path, monkeypatch, hybrid=True, session=False)
     assert hybrid == through_pytest
     assert hybrid[0] == 0
-    assert asked[0] == [DISTRESS]  # the hybrid's session: that gate alone; then the full path's (None)
+    stored = [json.loads((p / ".ftspec" / "cache" / "gates.json").read_text())["projects"][DISTRESS]
+              for p in (checked, tmp_path / "twin")]
+    files = [{k: v for k, v in entry["inputs"].items() if v != "directory"} for entry in stored]
+    assert files[0] == files[1]  # what a replay depends on, recorded as pytest records it (the hybrid's Project
+    # read the rubric for this gate, after stat-ing its folder; the full session's, for a built-in gate before)
+    assert "file:config/rubric.yaml" in stored[0]["inputs"]
     replayed = run_check(CheckOptions(path=checked)).results
     assert DISTRESS in [r.id for r in replayed]
-    assert all(r.cached for r in replayed)  # the session's result and the built-in gates' were both kept
+    assert all(r.cached for r in replayed)  # the gate's result and the built-in gates' were both kept
+
+
+def test_a_project_gate_that_is_not_plain_reruns_in_a_session(
+    checked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its module overrides ftspec's rubric fixture: called as a plain function it would get ftspec's rubric and
+    pass; pytest gives it its own, which now fails it."""
+    (checked / "gates" / "test_own.py").write_text(
+        "from pathlib import Path\n\nimport pytest\n\n\n@pytest.fixture\ndef rubric():\n"
+        "    return (Path(__file__).parent.parent / 'config' / 'reader.txt').read_text()\n\n\n"
+        "def test_own(rubric):\n    assert rubric != 'bad'\n")
+    (checked / "config" / "reader.txt").write_text("good")
+    run_check(CheckOptions(path=checked))  # records the run with the new gate
+    (checked / "config" / "reader.txt").write_text("bad")
+    hybrid, through_pytest = _both_paths(checked, tmp_path, monkeypatch, hybrid=True)
+    assert hybrid == through_pytest
+    assert hybrid[0] == 1
+    assert ("gates/test_own.py::test_own", "failed") in [(name, outcome) for name, outcome, *_ in hybrid[1]]
 
 
 def test_a_project_gate_that_now_fails_fails_alike(checked: Path, tmp_path: Path,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from ftspec.reads import file_inputs, paused, watching
 
@@ -39,6 +42,22 @@ def test_listing_a_project_folder_makes_it_impure_unless_allowed(tmp_path: Path)
     with watching(listing_ok=True) as allowed:
         os.listdir(tmp_path)
     assert not allowed.impure
+
+
+def test_the_import_system_probing_a_path_entry_that_is_no_folder_is_not_a_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editable install puts its finder's name on sys.path; the first import after it lists that name, which
+    reads nothing. A sys.path entry that is a folder is still a listing (a project folder on sys.path)."""
+    hook, folder = str(tmp_path / "__editable__.pkg.finder.__path_hook__"), tmp_path / "on_path"
+    folder.mkdir()
+    monkeypatch.setattr(sys, "path", [*sys.path, hook, str(folder)])
+    with watching() as log, contextlib.suppress(FileNotFoundError):
+        os.listdir(hook)
+    assert not log.impure
+    with watching() as listed:
+        os.listdir(folder)
+    assert listed.impure.startswith("listed")
 
 
 def test_changing_the_environment_makes_it_impure_but_pytests_own_variable_does_not() -> None:

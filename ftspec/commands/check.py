@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pytest is imported only when gates have to run: a replayed 
 
     from ftspec.commands.check_session import Send, SessionReport
     from ftspec.direct import ProjectRun
+    from ftspec.plain_gates import PlainRun
     from ftspec.project import Project
 
 USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
@@ -462,9 +463,10 @@ def _run_pytest(root: Path, hints: ManifestHints, options: CheckOptions, signatu
 
 def _project_rerun(root: Path, hints: ManifestHints, options: CheckOptions, signature: str,
                    cache: ResultCache | None) -> Callable[[list[str], Project], Callable[[], ProjectRun | None]]:
-    """How :func:`ftspec.direct.run_direct` reruns the project gates whose inputs changed: a session of just those
-    node ids, in a forked child as every session, started at once (the function it returns waits for it). That
-    gives None unless the session reported every one of them and ended normally (or was interrupted): a gate that
+    """How :func:`ftspec.direct.run_direct` reruns the project gates whose inputs changed, in a forked child as
+    every session, started at once (the function it returns waits for it): the plain ones that pass called
+    without pytest (see :mod:`ftspec.plain_gates`), the rest in a session of just those node ids. That gives None
+    unless every one of them was reported and the session ended normally (or was interrupted): a gate that
     ended the process or hung, a collection error, then the whole check runs through pytest, which reports it as
     it always does."""
 
@@ -472,8 +474,21 @@ def _project_rerun(root: Path, hints: ManifestHints, options: CheckOptions, sign
         from ftspec.commands.check_session import start_session
 
         scratch = tempfile.mkdtemp(prefix="ftspec-check-")  # as in _run_pytest: the session's only temp folder
-        args = _with_basetemp(pytest_args(root, hints, options, nodeids), options, scratch)
-        session = _session(root, hints, args, signature, cache, [], record_run=False, project=project)
+
+        def session(send: Send) -> SessionReport:
+            """The plain gates called without pytest (see ftspec.plain_gates), a pytest session for the rest."""
+            from ftspec.commands.check_session import SessionReport
+            from ftspec.plain_gates import run_plain
+
+            plain = run_plain(root, nodeids, project, hints.timeout, send)
+            _store_plain(cache, plain)
+            if not plain.pending:
+                return SessionReport(dict(plain.passed), list(nodeids), 0)
+            args = _with_basetemp(pytest_args(root, hints, options, plain.pending), options, scratch)
+            report = _session(root, hints, args, signature, cache, [], record_run=False, project=project)(send)
+            report.results = {**plain.passed, **report.results}
+            return report
+
         finish = start_session(session, hints.timeout, confine=lambda: _confine(root, hints, scratch))
 
         def outcome() -> ProjectRun | None:
@@ -494,6 +509,19 @@ def _project_rerun(root: Path, hints: ManifestHints, options: CheckOptions, sign
         return outcome
 
     return rerun
+
+
+def _store_plain(cache: ResultCache | None, plain: PlainRun) -> None:
+    """Keep what the gates that passed without pytest need for a replay, as a session's recorder keeps it."""
+    if cache is None:
+        return
+    with sandbox.trusted():
+        for nodeid, result in plain.passed.items():
+            inputs = plain.inputs.get(nodeid)
+            if inputs is not None:
+                cache.store_project(nodeid, result, inputs)
+        if not plain.pending:
+            cache.save()  # else the session saves it, with the rest
 
 
 def _session(root: Path, hints: ManifestHints, args: list[str], signature: str, cache: ResultCache | None,
