@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from ftspec.gates.registry import all_gates
@@ -189,3 +190,17 @@ def test_a_broken_project_gate_fails_without_hiding_the_others(ftspec: Invoke, w
     assert "FAIL  gates/test_broken.py  could not be collected" in result.stdout
     assert "gates/test_broken.py:2:1: SyntaxError" in result.stdout
     assert "PASS  rubric.schema" in result.stdout  # every built-in gate still ran
+
+
+def test_pydantic_plugins_are_not_looked_for_unless_the_user_says_so(
+    ftspec: Invoke, worked: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looking for them scans every installed distribution's entry points, on every check."""
+    import os
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    ftspec("check", "-k", "rubric", str(worked))
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "some_plugin")
+    ftspec("check", "-k", "rubric", str(worked))
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "some_plugin"
