@@ -22,18 +22,16 @@ from __future__ import annotations
 
 import inspect
 import os
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ftspec import gate_fixtures, sandbox
+from ftspec.alarm import time_limit
 from ftspec.paths import find_root
 from ftspec.reads import gate_inputs, watching
 from ftspec.results import GateResult
@@ -86,7 +84,7 @@ def _attempt(root: Path, nodeid: str, project: Project, timeout: float) -> tuple
     project.recording = {}  # as the plugin does before every gate: what this one takes from the project
     with watching() as log:
         try:
-            with _time_limit(timeout):
+            with time_limit(timeout, lambda: TimeoutError(f"ran past its time limit of {timeout:g} s")):
                 kwargs = _fixtures(root, path, function, project)
                 started = time.perf_counter()
                 value = function(**kwargs)
@@ -164,25 +162,6 @@ def _fixtures(root: Path, path: Path, function: Callable[..., Any], project: Pro
     if find_root(path.parent) != root:
         raise NotPlain(str(path))  # the gate belongs to another project below this one
     return {name: gate_fixtures.value(project, name) for name in inspect.signature(function).parameters}
-
-
-@contextmanager
-def _time_limit(limit: float) -> Iterator[None]:
-    """An alarm after ``limit`` seconds (check.timeout), as the plugin sets one around every gate."""
-    if limit <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"ran past its time limit of {limit:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _forget_project_modules(root: Path, before: set[str]) -> None:

@@ -8,8 +8,6 @@ Registered through the ``pytest11`` entry point, so plain ``pytest`` inside a pr
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ftspec import gate_fixtures
+from ftspec.alarm import time_limit
 from ftspec.cache import ResultCache
 from ftspec.paths import MANIFEST, find_root
 from ftspec.reads import ReadLog, gate_inputs, paused, watching
@@ -43,20 +42,9 @@ class GateTimeout(Exception):
 @contextlib.contextmanager
 def _time_limit(item: pytest.Item) -> Iterator[None]:
     limit = float(item.config.getoption("ftspec_timeout", 0.0) or 0.0)
-    if limit <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    message = f"{item.name} ran past its time limit of {limit:g} s (check.timeout in ftspec.yaml)"
+    with time_limit(limit, lambda: GateTimeout(message)):
         yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise GateTimeout(f"{item.name} ran past its time limit of {limit:g} s (check.timeout in ftspec.yaml)")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class GateWarning(UserWarning):
