@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 # Module attributes pytest acts on: a module with any of them is left to pytest.
 PYTEST_HOOKS = ("pytestmark", "pytest_plugins", "setup_module", "teardown_module", "setUpModule", "tearDownModule",
                 "setup_function", "teardown_function")
+
+
+PYTEST_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+_?pytest\b", re.MULTILINE)
 
 
 class NotPlain(Exception):
@@ -104,6 +108,8 @@ def _plain_function(root: Path, path: Path, name: str) -> Callable[..., Any]:
     is plain (see the module docstring)."""
     if not name.isidentifier() or path.suffix != ".py":
         raise NotPlain(name)  # a method of a class, a parametrized id
+    if _imports_pytest(path):
+        raise NotPlain(name)  # known before importing it: pytest imports it once, with its rewriting
     had_pytest = "pytest" in sys.modules
     module = _import(root, path)
     if (not had_pytest and "pytest" in sys.modules) or _uses_pytest(module):
@@ -112,6 +118,16 @@ def _plain_function(root: Path, path: Path, name: str) -> Callable[..., Any]:
     if not inspect.isfunction(function) or _special(function):
         raise NotPlain(name)
     return function
+
+
+def _imports_pytest(path: Path) -> bool:
+    """The module's source imports pytest at the start of a line (what most modules that use it do; any other
+    way is seen once it is imported)."""
+    try:
+        source = path.read_bytes()
+    except OSError:
+        return False  # its import fails the same way, and pytest reports it
+    return PYTEST_IMPORT.search(source) is not None
 
 
 def _import(root: Path, path: Path) -> ModuleType:

@@ -109,3 +109,11 @@ def test_the_fixtures_resolved_here_are_exactly_the_plugins() -> None:
 
     declared = {name for name, value in vars(plugin).items() if type(value).__name__ == "FixtureFunctionDefinition"}
     assert declared == gate_fixtures.NAMES
+
+
+def test_a_module_that_imports_pytest_is_not_imported_here(project: Path) -> None:
+    """pytest imports it, once: a module's import may be costly or have effects."""
+    source = "import os\nimport pytest\n\nos.environ['FTSPEC_TEST_IMPORTED'] = '1'\n\n\ndef test_gate():\n    pass\n"
+    os.environ.pop("FTSPEC_TEST_IMPORTED", None)
+    run = _run(project, source)
+    assert len(run.pending) == 1 and "FTSPEC_TEST_IMPORTED" not in os.environ
