@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -352,20 +352,46 @@ def path_blobs(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str]
 
     Two git processes whatever the length of the history: the blob ids name each version, so what was
     computed from one version can be cached under its id and the text read only when needed."""
+    return [(sha, blob) for sha, blob, _size in path_blob_sizes(root, path, rev)]
+
+
+def path_blob_sizes(root: Path, path: str, rev: str = "HEAD") -> list[tuple[str, str, int]]:
+    """:func:`path_blobs` with each blob's size in bytes (git reads it from the object's header)."""
     if rev == "HEAD" and not _born(root):
         return []
     shas = _run(root, "log", "--reverse", "--format=%H", rev, "--", path).split()
     if not shas:
         return []
     query = "".join(f"{sha}:{path}\n" for sha in shas)
-    out = _run(root, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin=query).splitlines()
-    found = [line.split() for line in out]
-    return [(sha, parts[0]) for sha, parts in zip(shas, found, strict=True) if parts[-1:] == ["blob"]]
+    out = _run(root, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", stdin=query)
+    found = [line.split() for line in out.splitlines()]
+    return [(sha, parts[0], int(parts[2])) for sha, parts in zip(shas, found, strict=True)
+            if len(parts) == 3 and parts[1] == "blob"]
+
+
+def blob_id(data: bytes | memoryview, like: str) -> str:
+    """The id git gives a blob of ``data`` in a repository whose ids look like ``like`` (SHA-1, or SHA-256 in a
+    repository made with --object-format=sha256): equal ids mean equal bytes, with nothing read from git."""
+    import hashlib
+
+    digest = (hashlib.sha256 if len(like) == 64 else hashlib.sha1)(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def blob_texts(root: Path, blobs: list[str]) -> Iterator[tuple[str, str]]:
     """(blob id, text) of each blob in order, streamed from one `git cat-file --batch`: a long history never
     sits in memory whole."""
+    stream = blob_data(root, blobs)
+    try:
+        for blob, data in stream:
+            yield blob, data.decode("utf-8", errors="replace")
+    finally:
+        stream.close()  # a reader that stopped early: git is stopped now, not when the stream is collected
+
+
+def blob_data(root: Path, blobs: list[str]) -> Generator[tuple[str, bytes], None, None]:
+    """(blob id, bytes) of each blob in order, as :func:`blob_texts`."""
     import subprocess
     import threading
 
@@ -394,7 +420,7 @@ def blob_texts(root: Path, blobs: list[str]) -> Iterator[tuple[str, str]]:
                                "run `git fsck` on the repository")
             data = stdout.read(int(header[2]))
             stdout.read(1)  # the newline after each object
-            yield blob, data.decode("utf-8", errors="replace")
+            yield blob, data
     finally:
         proc.kill()
         proc.wait()

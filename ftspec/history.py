@@ -71,16 +71,19 @@ def _terminator(text: str) -> int:
 def first_entries(tree: Path, path: str, project: Path) -> dict[str, tuple[str, LogEntry]]:
     """For each entry id (upper-cased): the first commit of HEAD's history whose ``path`` holds it, and the
     entry as it was then (``path`` relative to the work tree ``tree``; the cache lives in ``project``)."""
-    versions = git.path_blobs(tree, path)
-    if not versions:  # before the first commit, or a log never committed
+    found = git.path_blob_sizes(tree, path)
+    if not found:  # before the first commit, or a log never committed
         return {}
+    versions = [(sha, blob) for sha, blob, _ in found]
+    sizes = {blob: size for _, blob, size in found}
     blobs = [blob for _, blob in versions]
     owner = _SHARED[-1] if _SHARED else project
     # --no-cache, or a gate run outside a check: parse the whole history afresh and write nothing.
     cached = owner.resolve() in CACHED
     memo = _memo(owner) if cached else Memo(owner / CACHE_FILE, _parser_key(), persist=False)
     steps = list(zip(["", *blobs[:-1]], blobs, strict=True))
-    _compute(tree, memo, [(a, b) for a, b in steps if a != b and f"{a}:{b}" not in memo.pairs])
+    missing = [(a, b) for a, b in steps if a != b and f"{a}:{b}" not in memo.pairs]
+    _compute(tree, memo, missing, sizes, blobs[-1])
     first: dict[str, tuple[str, LogEntry]] = {}
     for (sha, _), (a, b) in zip(versions, steps, strict=True):
         if a == b:
@@ -92,8 +95,8 @@ def first_entries(tree: Path, path: str, project: Path) -> dict[str, tuple[str, 
     return first
 
 
-def _compute(tree: Path, memo: Memo, missing: list[tuple[str, str]]) -> None:
-    """Parse the steps the cache lacks, reading each text once, in one git process."""
+def _compute(tree: Path, memo: Memo, missing: list[tuple[str, str]], sizes: dict[str, int], newest: str) -> None:
+    """Parse the steps the cache lacks, reading each text once (see :func:`_texts`)."""
     wanted: list[str] = []
     have = ""
     for a, b in missing:
@@ -101,17 +104,35 @@ def _compute(tree: Path, memo: Memo, missing: list[tuple[str, str]]) -> None:
             wanted.append(a)  # a step after a cached one: parse the version it starts from
         wanted.append(b)
         have = b
-    texts = git.blob_texts(tree, wanted)
+    texts = _texts(tree, wanted, sizes, newest)
     parsed: Parsed | None = None
     have = ""
     for a, b in missing:
         if not a:
             parsed = None
         elif a != have:
-            parsed = step(None, next(texts)[1])[1]
-        entries, parsed = step(parsed, next(texts)[1])
+            parsed = step(None, next(texts))[1]
+        entries, parsed = step(parsed, next(texts))
         memo.add(f"{a}:{b}", entries)
         have = b
+
+
+def _texts(tree: Path, wanted: list[str], sizes: dict[str, int], newest: str) -> Iterator[str]:
+    """The text of each wanted version, in order.
+
+    A log that grows by appending holds each earlier version as the start of its newest one. Such a version is
+    cut from the newest, its bytes proven by the id git would give the cut, so git inflates one version instead
+    of every one (their sizes add up with the square of the history's length); any other version is read from
+    git, in one process."""
+    if not wanted:
+        return
+    with contextlib.closing(git.blob_data(tree, [newest])) as newest_only:
+        final = memoryview(next(newest_only)[1])
+    cut = {blob for blob in dict.fromkeys(wanted)
+           if sizes.get(blob, -1) <= len(final) and git.blob_id(final[:sizes[blob]], blob) == blob}
+    with contextlib.closing(git.blob_data(tree, [blob for blob in wanted if blob not in cut])) as read:
+        for blob in wanted:
+            yield str(final[:sizes[blob]] if blob in cut else next(read)[1], "utf-8", "replace")
 
 
 @dataclass

@@ -98,6 +98,23 @@ def test_file_history_streams_every_version_oldest_first(tmp_path: Path) -> None
     assert blobs == [git(repo, "rev-parse", f"{sha}:log.md").strip() for sha, _ in history]
 
 
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_blob_id_is_the_id_git_gives_those_bytes(tmp_path: Path, object_format: str) -> None:
+    repo = tmp_path / "repo"
+    git(tmp_path, "init", "-q", f"--object-format={object_format}", str(repo))
+    for data in (b"", b"one\n", "ü\r\nthree".encode(), bytes(range(256)) * 300):
+        (repo / "f").write_bytes(data)
+        expected = git(repo, "hash-object", "f").strip()
+        assert ftgit.blob_id(data, expected) == expected
+        assert ftgit.blob_id(memoryview(data + b"more")[:len(data)], expected) == expected
+
+
+def test_blob_sizes_are_the_sizes_of_the_versions(tmp_path: Path) -> None:
+    versions = ["one\n", "one\ntwo\n", "ü\r\nthree"]
+    repo = _committed(tmp_path / "repo", versions)
+    assert [size for _, _, size in ftgit.path_blob_sizes(repo, "log.md")] == [len(v.encode()) for v in versions]
+
+
 def test_history_of_an_unborn_branch_or_a_missing_file_is_empty(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "repo")
     assert ftgit.path_blobs(repo, "log.md") == []

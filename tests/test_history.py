@@ -157,7 +157,7 @@ def test_a_later_check_reads_no_text_for_the_history_it_has_seen(
         assert not blobs, "read blob texts the cache holds"
         return iter(())
 
-    monkeypatch.setattr(ftgit, "blob_texts", no_reads)
+    monkeypatch.setattr(ftgit, "blob_data", no_reads)
     assert _incremental(log_repo) == before
 
 
@@ -167,16 +167,47 @@ def test_a_new_commit_parses_only_its_own_step(log_repo: Path, monkeypatch: pyte
     text = (log_repo / "decision-log.md").read_text() + "\n---\n\n" + ENTRY.format(id="TRAIN-006", n=6, d=6)
     _commit(log_repo, text, "add 6")
     expected = _full_history(log_repo)
+    read = _count_reads(monkeypatch)
+    assert _incremental(log_repo) == expected
+    assert len(read) == 1  # the new version; the previous one (to pick up where it ended) is its start
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
-    real = ftgit.blob_texts
+    real = ftgit.blob_data
 
     def counting(root: Path, blobs: list[str]) -> Any:
         read.extend(blobs)
         return real(root, blobs)
 
-    monkeypatch.setattr(ftgit, "blob_texts", counting)
+    monkeypatch.setattr(ftgit, "blob_data", counting)
+    return read
+
+
+def test_versions_a_log_grew_from_are_cut_from_the_newest_and_others_read(
+    log_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six versions: four before TRAIN-001 was edited in place (no longer the start of the newest: read from
+    git), the edit, and an append to it (the edit is the start of the append: cut from it)."""
+    expected = _full_history(log_repo)
+    read = _count_reads(monkeypatch)
     assert _incremental(log_repo) == expected
-    assert len(read) == 2  # the previous version (to pick up where it ended) and the new one
+    blobs = [blob for _, blob in ftgit.path_blobs(log_repo, "decision-log.md")]
+    assert len(blobs) == 6
+    assert read == [blobs[-1], *blobs[:4]]
+
+
+def test_an_append_only_history_reads_only_its_newest_version(
+    decision_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (decision_repo / "decision-log.md").read_text()
+    for n in range(2, 9):
+        text += "\n---\n\n" + ENTRY.format(id=f"TRAIN-00{n}", n=n, d=n)
+        _commit(decision_repo, text, f"add {n}")
+    expected = _full_history(decision_repo)
+    read = _count_reads(monkeypatch)
+    assert _incremental(decision_repo) == expected
+    assert read == [ftgit.path_blobs(decision_repo, "decision-log.md")[-1][1]]
 
 
 def test_a_changed_parser_ignores_the_cache(log_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
