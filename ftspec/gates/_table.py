@@ -16,7 +16,7 @@ SOURCES: dict[str, str] = {
     'personas': '6ff8b0347a67cf89',
     'portability': '0263bbeb6d1aec09',
     'prompts': 'c8d07538c6372d86',
-    'registry': 'eb2dd03755802925',
+    'registry': '9af3cadc3aab65bc',
     'restated': 'fced0357bd79afb0',
     'rubric': '954f77bc77b8356d',
     'schema': '34d26b46eae841fb',

@@ -71,10 +71,12 @@ def gate(
 
 
 def all_gates() -> dict[str, Gate]:
-    """Every built-in gate, after importing the gate modules."""
+    """Every built-in gate, after importing the gate modules; in their order (a module's gates as it defines them),
+    whichever module was imported first."""
     for module in GATE_MODULES:
         importlib.import_module(f"ftspec.gates.{module}")
-    return REGISTRY
+    rank = {f"ftspec.gates.{module}": i for i, module in enumerate(GATE_MODULES)}
+    return {g.id: g for g in sorted(REGISTRY.values(), key=lambda g: rank.get(g.func.__module__, len(rank)))}
 
 
 def load_gate(gate_id: str, module: str | None = None) -> Gate:
