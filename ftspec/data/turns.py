@@ -67,6 +67,24 @@ class Turns:
             self.memo[key] = found
         return found
 
+    def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Judge the distinct messages of these records that the memo lacks, the ASCII ones together
+        (ftspec.data.message_batch), so that :meth:`record` finds every verdict remembered."""
+        keys = _new_messages(rows, self.memo)
+        if len(self.memo) + len(keys) > MEMO_LIMIT:
+            self.memo.clear()
+            keys = _new_messages(rows, self.memo)
+        plain = [key for key in keys.values() if key[1].isascii()]
+        found = _batch_judge(self, plain) if plain else None
+        if found is not None:
+            self.memo.update(zip(map(hash, plain), found, strict=True))
+        for key, (role, text) in keys.items():
+            if key not in self.memo:
+                self.memo[key] = self._judge(role, text)
+
+    def pii(self, text: str) -> tuple[PiiMatch, ...]:
+        return tuple(find_pii(text, self.allow))
+
     def _judge(self, role: str, text: str) -> Message:
         lower = text.lower()
         words = plain_words(lower)  # for duplicates (normalised text), artifact triggers and language
@@ -75,7 +93,7 @@ class Turns:
             len(text),
             self.artifacts.find(text, lower, words) if role in self.artifact_roles else None,
             self.language.foreign(text, words) if role == "assistant" else None,
-            tuple(find_pii(text, self.allow)) if may_hold_pii(text) else (),
+            self.pii(text) if may_hold_pii(text) else (),
             _digest(" ".join(words)),
         )
 
@@ -164,6 +182,28 @@ class Turns:
         summary.longest = max(summary.longest, tokens)
         if self.max_length is not None and tokens > self.max_length:
             summary.too_long.add((line, tokens))
+
+
+def _new_messages(rows: list[tuple[int, dict[str, Any]]], memo: dict[int, Message]) -> dict[int, tuple[str, str]]:
+    """(role, text) of the messages of these records that the memo lacks, by their memo key, as
+    :meth:`Turns.record` reads them."""
+    found: dict[int, tuple[str, str]] = {}
+    for _line, row in rows:
+        messages = row.get("messages")
+        for message in messages if isinstance(messages, list) else ():
+            if isinstance(message, dict):
+                raw, content = message.get("role"), message.get("content")
+                text = content if type(content) is str else content_text(content)
+                key = (raw if type(raw) is str else str(raw), text)
+                if hash(key) not in memo:
+                    found[hash(key)] = key
+    return found
+
+
+def _batch_judge(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] | None:
+    from ftspec.data.message_batch import ascii_messages
+
+    return ascii_messages(turns, keys)
 
 
 def _in_turn(role: Any, index: int, turn: str) -> bool:
