@@ -14,8 +14,8 @@ let through, so the verdicts are the per-message ones exactly (tests/data/test_m
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import re
 import string
 from array import array
 from typing import TYPE_CHECKING
@@ -33,7 +33,6 @@ BOUNDARY = 0xFF  # between the messages of the joined bytes: no ASCII text holds
 WORD_STARTS = bytes(0 if c in WHITESPACE or c == BOUNDARY else 1 for c in range(256))
 # plain_words: ASCII punctuation and whitespace become spaces (then runs of spaces are one).
 SPACES = bytes(32 if c in WHITESPACE + string.punctuation.encode() else c for c in range(256))
-RUNS = re.compile(b"  +")
 PII_SCREEN = "[@0-9]"  # may_hold_pii for ASCII text: an '@' or a digit
 
 
@@ -54,7 +53,7 @@ def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] |
     pii = _screen(texts, PII_SCREEN)
     marks, spaced = joined.translate(WORD_STARTS), joined.translate(SPACES)
     # " ".join(plain_words(lower)), encoded: the duplicates digest and the words the language is judged by
-    normals = [RUNS.sub(b" ", spaced[cuts[i] : cuts[i + 1] - 1]).strip(b" ") for i in range(len(keys))]
+    normals = _normalised(spaced)
     replies = [normal if role == "assistant" else b"" for (role, _), normal in zip(keys, normals, strict=True)]
     declared = _clearly_declared(turns, replies)
     found: list[Message] = []
@@ -117,6 +116,23 @@ def _strings(data: bytes, offsets: np.ndarray | array[int]) -> pa.Array:
     import pyarrow as pa
 
     return pa.Array.from_buffers(pa.large_string(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def preload() -> None:
+    """Import what the batches need now, before the summary forks its workers: each would import it again
+    (0.4 CPU-s for pyarrow.compute)."""
+    with contextlib.suppress(ImportError):
+        import numpy  # noqa: F401
+        import pyarrow.compute  # noqa: F401
+
+
+def _normalised(spaced: bytes) -> list[bytes]:
+    """Each message's words joined by single spaces, from the joined bytes with separators made spaces: runs
+    of spaces halve with each bytes.replace over the whole batch (0.32 CPU-s for the benchmark's 56,000
+    distinct messages, 0.44 with a regex substitution per message)."""
+    while b"  " in spaced:
+        spaced = spaced.replace(b"  ", b" ")
+    return [part.strip(b" ") for part in spaced[1:].split(b"\xff")]
 
 
 def _starts(lowers: list[str]) -> list[int]:

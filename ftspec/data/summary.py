@@ -179,6 +179,7 @@ def summarise(
     """The summary of a data file, computed once per file version and settings; a large JSONL file is read in
     ranges by ``workers`` processes (default: from its size and the CPUs)."""
     from ftspec.data.loading import data_kind, iter_rows
+    from ftspec.data.message_batch import preload
     from ftspec.data.ranges import map_ranges, workers_for
 
     checks = checks or Checks()
@@ -188,7 +189,10 @@ def summarise(
         return _CACHE[key]
     work = Pass(path, rel, shape, counter, max_length, checks)
     if data_kind(path) == "jsonl":
-        parts = map_ranges(path, work, workers or workers_for(stat.st_size))
+        workers = workers or workers_for(stat.st_size)
+        if workers > 1:
+            preload()
+        parts = map_ranges(path, work, workers)
     else:
         parts = [work.scan(iter_rows(path, rel))]
     _CACHE[key] = joined(rel, parts)

@@ -195,8 +195,8 @@ def _new_messages(rows: list[tuple[int, dict[str, Any]]], memo: dict[int, Messag
                 raw, content = message.get("role"), message.get("content")
                 text = content if type(content) is str else content_text(content)
                 key = (raw if type(raw) is str else str(raw), text)
-                if hash(key) not in memo:
-                    found[hash(key)] = key
+                if (number := hash(key)) not in memo:
+                    found[number] = key
     return found
 
 
