@@ -9,7 +9,6 @@ findings are capped; counts are exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from ftspec.data.tokens import TokenCounter
 from ftspec.data.turns import RATIO_BINS, Turns
 
 CAP = 50
-CHUNK_ROWS = 256  # records whose new messages are judged together (ftspec.data.turns.Turns.prepare)
 
 
 @dataclass(frozen=True)
@@ -144,26 +142,14 @@ class Pass:
         summary = Summary(self.rel)
         turns = Turns(self.checks, self.counter, self.max_length)
         messages = self.shape == "messages"
-        for chunk in _chunks(rows, CHUNK_ROWS):
-            turns.prepare(chunk)
-            for line, row in chunk:
+        for batch in turns.batches(rows):
+            for line, row in batch:
                 summary.rows += 1
                 if not turns.record(summary, line, row) or not messages:
                     for problem in problems(row, self.shape):
                         summary.shape.add((line, problem))
                 _metadata(summary, line, row, self.checks.source_keys)
         return Part(summary, turns.lines, bytes(turns.digests), [])
-
-
-def _chunks(rows: Iterable[tuple[int, dict[str, Any]]], size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    chunk: list[tuple[int, dict[str, Any]]] = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def summarise(

@@ -89,5 +89,5 @@ def test_without_pyarrow_the_caller_judges_each_message(monkeypatch: pytest.Monk
     monkeypatch.setattr(builtins, "__import__", no_arrow)
     judge = turns()
     assert ascii_messages(judge, MESSAGES) is None
-    judge.prepare([(1, {"messages": [{"role": r, "content": t} for r, t in MESSAGES]})])
+    list(judge.batches([(1, {"messages": [{"role": r, "content": t} for r, t in MESSAGES]})]))
     assert [judge.memo[hash(key)] for key in MESSAGES] == each(turns(), MESSAGES)
