@@ -89,17 +89,20 @@ def _clearly_declared(turns: Turns, normals: list[bytes]) -> list[bool]:
     lists = pc.split_pattern(_strings(b"".join(normals), offsets), " ", max_splits=WORDS_JUDGED)
     starts = np.frombuffer(lists.buffers()[1], np.int64 if pa.types.is_large_list(lists.type) else np.int32)
     starts = starts[lists.offset : lists.offset + len(lists) + 1].astype(np.int64)
+    starts = starts - starts[0]
     lengths = np.diff(starts)
-    parent = np.repeat(np.arange(len(normals)), lengths)
-    judged = np.arange(starts[-1] - starts[0]) - np.repeat(starts[:-1] - starts[0], lengths) < WORDS_JUDGED
     words = pc.list_flatten(lists)
-    totals = np.maximum(np.minimum(lengths, WORDS_JUDGED), 1).tolist()
-    best = [0] * len(normals)
+    remainders = starts[1:][lengths > WORDS_JUDGED] - 1  # split's last item: the text past the judged words
+    totals = np.maximum(np.minimum(lengths, WORDS_JUDGED), 1)
+    best = np.zeros(len(normals), np.int64)
     for code in sorted(check.profiled):
         member = _bools(pc.is_in(words, value_set=string_array(sorted(PROFILES[code]))))
-        counts = np.bincount(parent[member & judged], minlength=len(normals)).tolist()
-        best = [max(b, c) for b, c in zip(best, counts, strict=True)]
-    return [b / t >= CLEARLY for b, t in zip(best, totals, strict=True)]
+        member[remainders] = False
+        running = np.zeros(len(member) + 1, np.int64)
+        np.cumsum(member, out=running[1:])
+        np.maximum(best, running[starts[1:]] - running[starts[:-1]], out=best)
+    clear: list[bool] = (best / totals >= CLEARLY).tolist()  # the shares as LanguageCheck divides them
+    return clear
 
 
 def _bools(flags: pa.Array) -> np.ndarray:

@@ -35,6 +35,8 @@ ODD = [
     ("assistant", "El trabajo que tienes es muy bueno y yo creo que puedes con todo lo que te propongas en la vida."),
     ("assistant", " ".join(["the and of you"] * 60) + " " + " ".join(["el la de que"] * 60)),
     ("tool", "x\x00y nul inside"),
+    # 131 words: the 131st is not judged (an English share of 32/130, just under a clear 0.25: Spanish)
+    ("assistant", " ".join(["the"] * 32 + ["que"] * 98 + ["the"])),
 ]
 MESSAGES = [*PLANTED, *ODD, *(("assistant", text) for text in NORMAL_CHAT)]
 
