@@ -4,12 +4,13 @@ Judged one by one (ftspec.data.turns), a message was split into word objects thr
 count, its normalised text, the words its artifact triggers and language are judged by), and scanned for
 forty-odd artifact triggers one substring at a time: on a 90 MB corpus that was most of the summary's CPU time.
 Here the distinct ASCII messages of a batch are joined once: a byte translation marks their whitespace and
-separators, so a message's word count is a count of word starts and its normalised text one regex
-substitution; Arrow's RE2 kernel screens every message for every artifact trigger (and for '@' or a digit,
-what PII needs) in one pass; and Arrow's kernels count each reply's function words of the declared languages.
-The screens are supersets (a trigger that is a word of the text is a substring of it; a reply whose declared
-share is clear passes the language check whatever else holds), and the exact checks run on the messages they
-let through, so the verdicts are the per-message ones exactly (tests/data/test_message_batch.py compares them).
+separators, so a message's word count is a count of word starts and its normalised text comes from one
+bytes.replace over the batch; Arrow's RE2 kernel screens every message for every artifact trigger (and for '@'
+or a digit, what PII needs) in one pass; and Arrow's kernels count each reply's function words of the declared
+languages. The screens are supersets (a trigger that is a word of the text is a substring of it; a reply whose
+declared share is clear passes the language check whatever else holds), and the exact checks run on the
+messages they let through, so the verdicts are the per-message ones exactly (tests/data/test_message_batch.py
+compares them).
 """
 
 from __future__ import annotations
