@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import string
+import sys
 from array import array
 from typing import TYPE_CHECKING
 
@@ -35,14 +36,13 @@ WORD_STARTS = bytes(0 if c in WHITESPACE or c == BOUNDARY else 1 for c in range(
 # plain_words: ASCII punctuation and whitespace become spaces (then runs of spaces are one).
 SPACES = bytes(32 if c in WHITESPACE + string.punctuation.encode() else c for c in range(256))
 PII_SCREEN = "[@0-9]"  # may_hold_pii for ASCII text: an '@' or a digit
+BATCH_FILE_BYTES = 4 << 20
 
 
 def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] | None:
-    """The verdicts of (role, text) messages whose texts are all ASCII, in order; None without pyarrow (the
-    data extra), when the caller judges them one by one."""
-    try:
-        import pyarrow  # noqa: F401 - the screens need it
-    except ImportError:
+    """The verdicts of (role, text) messages whose texts are all ASCII, in order; None when pyarrow.compute is
+    not imported (no data extra, or a small file: see :func:`preload`), and the caller judges them one by one."""
+    if "pyarrow.compute" not in sys.modules:
         return None
     from ftspec.data.turns import Message
 
@@ -122,12 +122,14 @@ def _strings(data: bytes, offsets: np.ndarray | array[int]) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
-def preload() -> None:
-    """Import what the batches need now, before the summary forks its workers: each would import it again
-    (0.4 CPU-s for pyarrow.compute)."""
-    with contextlib.suppress(ImportError):
-        import numpy  # noqa: F401
-        import pyarrow.compute  # noqa: F401
+def preload(size: int) -> None:
+    """Import what the batches need when a data file of ``size`` bytes is worth it, before the summary forks
+    its workers (each would import it again). pyarrow.compute takes 0.4 CPU-s to import, what the batches save
+    on ~4 MB of chat: a smaller file is judged message by message unless it is imported already."""
+    if size >= BATCH_FILE_BYTES:
+        with contextlib.suppress(ImportError):  # without the data extra, message by message
+            import numpy  # noqa: F401
+            import pyarrow.compute  # noqa: F401
 
 
 def _normalised(spaced: bytes) -> list[bytes]:

@@ -174,11 +174,9 @@ def summarise(
     if key in _CACHE:
         return _CACHE[key]
     work = Pass(path, rel, shape, counter, max_length, checks)
+    preload(stat.st_size)
     if data_kind(path) == "jsonl":
-        workers = workers or workers_for(stat.st_size)
-        if workers > 1:
-            preload()
-        parts = map_ranges(path, work, workers)
+        parts = map_ranges(path, work, workers or workers_for(stat.st_size))
     else:
         parts = [work.scan(iter_rows(path, rel))]
     _CACHE[key] = joined(rel, parts)

@@ -4,13 +4,14 @@ screens included."""
 from __future__ import annotations
 
 import builtins
+import sys
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ftspec.data.message_batch import ascii_messages
+from ftspec.data.message_batch import BATCH_FILE_BYTES, ascii_messages, preload
 from ftspec.data.summary import Checks
 from ftspec.data.tokens import counter
 from ftspec.data.turns import Turns
@@ -39,6 +40,7 @@ ODD = [
     ("assistant", " ".join(["the"] * 32 + ["que"] * 98 + ["the"])),
 ]
 MESSAGES = [*PLANTED, *ODD, *(("assistant", text) for text in NORMAL_CHAT)]
+preload(BATCH_FILE_BYTES)  # as the summary of a large file does: the batches need pyarrow.compute
 
 
 def turns(**checks: Any) -> Turns:
@@ -88,8 +90,17 @@ def test_without_pyarrow_the_caller_judges_each_message(monkeypatch: pytest.Monk
             raise ImportError(name)
         return real(name, *args, **kwargs)
 
+    monkeypatch.delitem(sys.modules, "pyarrow.compute")
     monkeypatch.setattr(builtins, "__import__", no_arrow)
+    preload(BATCH_FILE_BYTES)
     judge = turns()
     assert ascii_messages(judge, MESSAGES) is None
     list(judge.batches([(1, {"messages": [{"role": r, "content": t} for r, t in MESSAGES]})]))
     assert [judge.memo[hash(key)] for key in MESSAGES] == each(turns(), MESSAGES)
+
+
+def test_a_small_file_does_not_import_pyarrow_for_the_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "pyarrow.compute")
+    preload(BATCH_FILE_BYTES - 1)
+    assert "pyarrow.compute" not in sys.modules
+    assert ascii_messages(turns(), MESSAGES) is None

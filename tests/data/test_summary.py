@@ -73,7 +73,9 @@ def test_ranges_over_processes_give_the_summary_of_one_pass(tmp_path: Path, work
 
 def test_small_batches_and_a_small_memo_give_the_same_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ftspec.data import turns
+    from ftspec.data.message_batch import BATCH_FILE_BYTES, preload
 
+    preload(BATCH_FILE_BYTES)  # the ASCII messages judged in batches, as in a large file
     path = tmp_path / "train.jsonl"
     corpus(path)
     checks = Checks(max_record_bytes=2000)
