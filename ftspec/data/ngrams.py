@@ -147,15 +147,52 @@ def _byte_work(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def word_hashes(texts: pa.Array, segments: np.ndarray | None = None) -> Words:
-    """Hash every word; ``first`` indexes records, each ``segments[r]:segments[r+1]`` of the texts."""
+    """Hash every word; ``first`` indexes records, each ``segments[r]:segments[r+1]`` of the texts.
+
+    Texts that repeat (sliced data holds each early message of a conversation in every slice) are hashed once
+    and their words copied: a word's hash depends on its bytes alone, so the result is the same.
+    """
     import numpy as np
 
+    distinct = _distinct(texts)
+    if distinct is not None:
+        unique, index = distinct
+        words = _expand(word_hashes(unique), index)
+        return words if segments is None else Words(words.hashes, words.first[segments])
     buf, offsets = _buffer(_clean(texts))
     _, w, begins = _byte_work(len(buf))
     np.not_equal(buf, 0, out=w)
     starts = np.flatnonzero(np.greater(w[1:], w[:-1], out=begins[1:])) + 1  # each text begins with a separator
     first = np.searchsorted(starts, offsets if segments is None else offsets[segments], side="left")
     return Words(_hash_words(buf, starts), first)
+
+
+def _distinct(texts: pa.Array) -> tuple[pa.Array, np.ndarray] | None:
+    """The distinct texts and the index of each text among them; None when under a quarter of the texts
+    repeat one before them (folding them would save less than it costs) or some are null."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(texts, pa.Array) or texts.null_count or len(texts) < 4:
+        return None
+    encoded = pc.dictionary_encode(texts)
+    unique, indices = encoded.dictionary, encoded.indices
+    if len(unique) * 4 > len(texts) * 3 or not pa.types.is_int32(indices.type):
+        return None
+    raw = np.frombuffer(indices.buffers()[1], np.int32)
+    return unique, raw[indices.offset : indices.offset + len(indices)].astype(np.int64)
+
+
+def _expand(words: Words, index: np.ndarray) -> Words:
+    """The words of texts given as indices into the texts ``words`` holds."""
+    import numpy as np
+
+    counts = np.diff(words.first)[index]
+    first = np.zeros(len(index) + 1, np.int64)
+    np.cumsum(counts, out=first[1:])
+    source = np.repeat(words.first[:-1][index] - first[:-1], counts) + np.arange(first[-1], dtype=np.int64)
+    return Words(words.hashes[source], first)
 
 
 def _hash_words(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:

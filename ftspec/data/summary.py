@@ -142,12 +142,13 @@ class Pass:
         summary = Summary(self.rel)
         turns = Turns(self.checks, self.counter, self.max_length)
         messages = self.shape == "messages"
-        for line, row in rows:
-            summary.rows += 1
-            if not turns.record(summary, line, row) or not messages:
-                for problem in problems(row, self.shape):
-                    summary.shape.add((line, problem))
-            _metadata(summary, line, row, self.checks.source_keys)
+        for batch in turns.batches(rows):
+            for line, row in batch:
+                summary.rows += 1
+                if not turns.record(summary, line, row) or not messages:
+                    for problem in problems(row, self.shape):
+                        summary.shape.add((line, problem))
+                _metadata(summary, line, row, self.checks.source_keys)
         return Part(summary, turns.lines, bytes(turns.digests), [])
 
 
@@ -164,6 +165,7 @@ def summarise(
     """The summary of a data file, computed once per file version and settings; a large JSONL file is read in
     ranges by ``workers`` processes (default: from its size and the CPUs)."""
     from ftspec.data.loading import data_kind, iter_rows
+    from ftspec.data.message_batch import preload
     from ftspec.data.ranges import map_ranges, workers_for
 
     checks = checks or Checks()
@@ -172,6 +174,7 @@ def summarise(
     if key in _CACHE:
         return _CACHE[key]
     work = Pass(path, rel, shape, counter, max_length, checks)
+    preload(stat.st_size)
     if data_kind(path) == "jsonl":
         parts = map_ranges(path, work, workers or workers_for(stat.st_size))
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from array import array
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ftspec.data.artifacts import plain_words
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 
 RATIO_BINS = (1.0, 1.5, 2.0, 3.0)  # reply/user word ratio bin edges: <1, 1-1.5 (the method's target), 1.5-2, 2-3, 3+
 MEMO_LIMIT = 400_000  # distinct messages remembered: bounded memory on a corpus of any size
+# Records whose new messages are judged together: at most this many, holding at most this much message text
+# (the records are held while their messages are judged; a batch of texts makes a few copies of them).
+BATCH_ROWS = 256
+BATCH_CHARS = 8 << 20
 KNOWN_ROLES = frozenset(ROLES)
+Row = tuple[int, dict[str, Any]]  # (line, record)
 
 
 class Message(NamedTuple):
@@ -67,6 +73,42 @@ class Turns:
             self.memo[key] = found
         return found
 
+    def batches(self, rows: Iterable[Row]) -> Iterator[list[Row]]:
+        """The records in consecutive batches (BATCH_ROWS, or fewer holding BATCH_CHARS of message text), each
+        with the distinct messages the memo lacked judged together: the ASCII ones by ftspec.data.message_batch.
+        :meth:`record` then finds every verdict remembered."""
+        batch: list[Row] = []
+        keys: dict[int, tuple[str, str]] = {}
+        size = 0
+        for item in rows:
+            batch.append(item)
+            size += _new_messages(item[1], self.memo, keys)
+            if len(batch) >= BATCH_ROWS or size >= BATCH_CHARS:
+                self._judge_all(batch, keys)
+                yield batch
+                batch, keys, size = [], {}, 0
+        if batch:
+            self._judge_all(batch, keys)
+            yield batch
+
+    def _judge_all(self, batch: list[Row], keys: dict[int, tuple[str, str]]) -> None:
+        if len(self.memo) + len(keys) > MEMO_LIMIT:
+            self.memo.clear()
+            keys = {}
+            for _line, row in batch:
+                _new_messages(row, self.memo, keys)
+        plain = [key for key in keys.values() if key[1].isascii()]
+        for part in _parts(plain, BATCH_CHARS):
+            found = _batch_judge(self, part)
+            if found is not None:
+                self.memo.update(zip(map(hash, part), found, strict=True))
+        for key, (role, text) in keys.items():
+            if key not in self.memo:
+                self.memo[key] = self._judge(role, text)
+
+    def pii(self, text: str) -> tuple[PiiMatch, ...]:
+        return tuple(find_pii(text, self.allow))
+
     def _judge(self, role: str, text: str) -> Message:
         lower = text.lower()
         words = plain_words(lower)  # for duplicates (normalised text), artifact triggers and language
@@ -75,7 +117,7 @@ class Turns:
             len(text),
             self.artifacts.find(text, lower, words) if role in self.artifact_roles else None,
             self.language.foreign(text, words) if role == "assistant" else None,
-            tuple(find_pii(text, self.allow)) if may_hold_pii(text) else (),
+            self.pii(text) if may_hold_pii(text) else (),
             _digest(" ".join(words)),
         )
 
@@ -164,6 +206,41 @@ class Turns:
         summary.longest = max(summary.longest, tokens)
         if self.max_length is not None and tokens > self.max_length:
             summary.too_long.add((line, tokens))
+
+
+def _new_messages(row: dict[str, Any], memo: dict[int, Message], found: dict[int, tuple[str, str]]) -> int:
+    """Add (role, text) of the record's messages that the memo lacks to ``found``, by their memo key, as
+    :meth:`Turns.record` reads them; the characters of its messages' texts."""
+    messages, size = row.get("messages"), 0
+    for message in messages if isinstance(messages, list) else ():
+        if isinstance(message, dict):
+            raw, content = message.get("role"), message.get("content")
+            text = content if type(content) is str else content_text(content)
+            key = (raw if type(raw) is str else str(raw), text)
+            size += len(text)
+            if (number := hash(key)) not in memo:
+                found[number] = key
+    return size
+
+
+def _parts(keys: list[tuple[str, str]], chars: int) -> Iterator[list[tuple[str, str]]]:
+    """Consecutive parts of the messages, each of about ``chars`` characters of text at most (or one message)."""
+    part: list[tuple[str, str]] = []
+    size = 0
+    for key in keys:
+        if part and size + len(key[1]) > chars:
+            yield part
+            part, size = [], 0
+        part.append(key)
+        size += len(key[1])
+    if part:
+        yield part
+
+
+def _batch_judge(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] | None:
+    from ftspec.data.message_batch import ascii_messages
+
+    return ascii_messages(turns, keys)
 
 
 def _in_turn(role: Any, index: int, turn: str) -> bool:

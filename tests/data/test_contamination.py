@@ -257,6 +257,27 @@ def test_an_all_ascii_batch_is_recognised_from_its_bytes() -> None:
     assert not _all_ascii_bytes(string_array(["café", "plain"]).slice(1))  # in doubt: the per-text check
 
 
+@pytest.mark.parametrize("sliced", [0, 1, 3])
+def test_repeated_texts_are_hashed_once_with_the_same_words(monkeypatch: pytest.MonkeyPatch, sliced: int) -> None:
+    import numpy as np
+
+    from ftspec.data import ngrams
+    from ftspec.data.batches import string_array
+
+    rng = random.Random(sliced)
+    pool = ["The offer came in!", "", "Ünïcode Wörds, STRASSE straße", "a", "x" * 40, "¿Qué tal? Très bien."]
+    texts = [rng.choice(pool) + " " * rng.randint(0, 1) for _ in range(40)]
+    texts += texts[: 10 * sliced]  # sliced data: the early messages again
+    array = string_array(texts).slice(2)  # at an offset into its buffers
+    segments = np.array([0, 3, 3, 17, len(array)])
+    folded = (ngrams.word_hashes(array), ngrams.word_hashes(array, segments))
+    assert ngrams._distinct(array) is not None  # the pool repeats: folded
+    monkeypatch.setattr(ngrams, "_distinct", lambda texts: None)
+    for got, want in zip(folded, (ngrams.word_hashes(array), ngrams.word_hashes(array, segments)), strict=True):
+        assert got.hashes.tolist() == want.hashes.tolist()
+        assert got.first.tolist() == want.first.tolist()
+
+
 def test_index_keys_with_many_owner_bits_still_find_every_shared_ngram() -> None:
     refs = [Record("e", i + 1, f"filler {i} words here") for i in range(5000)]
     refs.append(Record("e", 5001, "the quick brown fox jumps"))

@@ -71,6 +71,22 @@ def test_ranges_over_processes_give_the_summary_of_one_pass(tmp_path: Path, work
     assert other == same
 
 
+def test_small_batches_and_a_small_memo_give_the_same_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftspec.data import turns
+    from ftspec.data.message_batch import BATCH_FILE_BYTES, preload
+
+    preload(BATCH_FILE_BYTES)  # the ASCII messages judged in batches, as in a large file
+    path = tmp_path / "train.jsonl"
+    corpus(path)
+    checks = Checks(max_record_bytes=2000)
+    want = plain(summarise(path, "train.jsonl", "messages", counter(None), 60, None, checks, workers=1))
+    monkeypatch.setattr(turns, "BATCH_ROWS", 5)
+    monkeypatch.setattr(turns, "BATCH_CHARS", 300)  # batches of one or two records, parts of a few messages
+    monkeypatch.setattr(turns, "MEMO_LIMIT", 9)  # the memo cleared before most batches
+    got = plain(summarise(path, "train.jsonl", "messages", counter(None), 60, "other key", checks, workers=1))
+    assert got == want and want["pii"].total and want["artifacts"].total
+
+
 def test_a_window_counts_the_lines_it_reads(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     path.write_bytes(b"a\nbb\nccc\ndd")

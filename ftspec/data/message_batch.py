@@ -1,0 +1,191 @@
+"""The per-message checks of the summary pass for a batch of ASCII messages at once.
+
+Judged one by one (ftspec.data.turns), a message was split into word objects three times over (its word
+count, its normalised text, the words its artifact triggers and language are judged by), and scanned for
+forty-odd artifact triggers one substring at a time: on a 90 MB corpus that was most of the summary's CPU time.
+Here the distinct ASCII messages of a batch are joined once: a byte translation marks their whitespace and
+separators, so a message's word count is a count of word starts and its normalised text comes from one
+bytes.replace over the batch; Arrow's RE2 kernel screens every message for every artifact trigger (and for '@'
+or a digit, what PII needs) in one pass; and Arrow's kernels count each reply's function words of the declared
+languages. The screens are supersets (a trigger that is a word of the text is a substring of it; a reply whose
+declared share is clear passes the language check whatever else holds), and the exact checks run on the
+messages they let through, so the verdicts are the per-message ones exactly (tests/data/test_message_batch.py
+compares them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import string
+import sys
+from array import array
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from ftspec.data.turns import Message, Turns
+
+# What str.split() splits ASCII text on (\x1c-\x1f too, which bytes.split() does not).
+WHITESPACE = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+BOUNDARY = 0xFF  # between the messages of the joined bytes: no ASCII text holds it
+# Whitespace and the boundary to 0, other bytes to 1: a word starts at each b"\x00\x01".
+WORD_STARTS = bytes(0 if c in WHITESPACE or c == BOUNDARY else 1 for c in range(256))
+# plain_words: ASCII punctuation and whitespace become spaces (then runs of spaces are one).
+SPACES = bytes(32 if c in WHITESPACE + string.punctuation.encode() else c for c in range(256))
+PII_SCREEN = "[@0-9]"  # may_hold_pii for ASCII text: an '@' or a digit
+BATCH_FILE_BYTES = 4 << 20
+
+
+def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] | None:
+    """The verdicts of (role, text) messages whose texts are all ASCII, in order; None when pyarrow.compute is
+    not imported (no data extra, or a small file: see :func:`preload`), and the caller judges them one by one."""
+    if "pyarrow.compute" not in sys.modules:
+        return None
+    from ftspec.data.turns import Message
+
+    lowers = [text.lower() for _, text in keys]
+    joined = ("\xff" + "\xff".join(lowers)).encode("latin-1")  # each message after a boundary byte
+    cuts = _starts(lowers)
+    texts = _arrow(lowers, cuts)
+    artifact = _artifact_screen(turns, texts, [role for role, _ in keys])
+    pii = _screen(texts, PII_SCREEN)
+    marks, spaced = joined.translate(WORD_STARTS), joined.translate(SPACES)
+    # " ".join(plain_words(lower)), encoded: the duplicates digest and the words the language is judged by
+    normals = _normalised(spaced)
+    replies = [normal if role == "assistant" else b"" for (role, _), normal in zip(keys, normals, strict=True)]
+    declared = _clearly_declared(turns, replies)
+    found: list[Message] = []
+    for i, (role, text) in enumerate(keys):
+        judged = role == "assistant" and not declared[i]
+        found.append(Message(
+            marks.count(b"\x00\x01", cuts[i] - 1, cuts[i + 1] - 1),  # len(text.split())
+            len(text),
+            turns.artifacts.find(text, lowers[i]) if artifact[i] else None,
+            turns.language.foreign(text, _first_words(normals[i])) if judged else None,
+            turns.pii(text) if pii[i] else (),
+            hashlib.blake2b(normals[i], digest_size=16).digest(),
+        ))
+    return found
+
+
+def _clearly_declared(turns: Turns, normals: list[bytes]) -> list[bool]:
+    """Which texts the language check passes for their function words: of the first WORDS_JUDGED words, a
+    declared language's share is at least CLEARLY (then LanguageCheck.foreign returns None whatever else
+    holds), counted for the whole batch by Arrow's kernels instead of word by word."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ftspec.data.batches import string_array
+    from ftspec.data.language import CLEARLY, PROFILES, WORDS_JUDGED
+
+    check = turns.language
+    if not check.by_words or not any(normals):  # judged by script alone (or nothing to judge)
+        return [False] * len(normals)
+    offsets = np.zeros(len(normals) + 1, np.int64)
+    np.cumsum([len(n) for n in normals], out=offsets[1:])
+    lists = pc.split_pattern(_strings(b"".join(normals), offsets), " ", max_splits=WORDS_JUDGED)
+    starts = np.frombuffer(lists.buffers()[1], np.int64 if pa.types.is_large_list(lists.type) else np.int32)
+    starts = starts[lists.offset : lists.offset + len(lists) + 1].astype(np.int64)
+    starts = starts - starts[0]
+    lengths = np.diff(starts)
+    words = pc.list_flatten(lists)
+    remainders = starts[1:][lengths > WORDS_JUDGED] - 1  # split's last item: the text past the judged words
+    totals = np.maximum(np.minimum(lengths, WORDS_JUDGED), 1)
+    best = np.zeros(len(normals), np.int64)
+    for code in sorted(check.profiled):
+        member = _bools(pc.is_in(words, value_set=string_array(sorted(PROFILES[code]))))
+        member[remainders] = False
+        running = np.zeros(len(member) + 1, np.int64)
+        np.cumsum(member, out=running[1:])
+        np.maximum(best, running[starts[1:]] - running[starts[:-1]], out=best)
+    clear: list[bool] = (best / totals >= CLEARLY).tolist()  # the shares as LanguageCheck divides them
+    return clear
+
+
+def _bools(flags: pa.Array) -> np.ndarray:
+    """A boolean array without nulls as numpy (its to_numpy would import pandas: 0.3 s)."""
+    import numpy as np
+
+    bits = np.unpackbits(np.frombuffer(flags.buffers()[1], np.uint8), bitorder="little")
+    found: np.ndarray = bits[flags.offset : flags.offset + len(flags)].astype(np.bool_)
+    return found
+
+
+def _strings(data: bytes, offsets: np.ndarray | array[int]) -> pa.Array:
+    """A large_string array from its bytes and int64 offsets (pa.array would import pandas)."""
+    import pyarrow as pa
+
+    return pa.Array.from_buffers(pa.large_string(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def preload(size: int) -> None:
+    """Import what the batches need when a data file of ``size`` bytes is worth it, before the summary forks
+    its workers (each would import it again). pyarrow.compute takes 0.4 CPU-s to import, what the batches save
+    on ~4 MB of chat: a smaller file is judged message by message unless it is imported already."""
+    if size >= BATCH_FILE_BYTES:
+        with contextlib.suppress(ImportError):  # without the data extra, message by message
+            import numpy  # noqa: F401
+            import pyarrow.compute  # noqa: F401
+
+
+def _normalised(spaced: bytes) -> list[bytes]:
+    """Each message's words joined by single spaces, from the joined bytes with separators made spaces: runs
+    of spaces halve with each bytes.replace over the whole batch (0.32 CPU-s for the benchmark's 56,000
+    distinct messages, 0.44 with a regex substitution per message)."""
+    while b"  " in spaced:
+        spaced = spaced.replace(b"  ", b" ")
+    return [part.strip(b" ") for part in spaced[1:].split(b"\xff")]
+
+
+def _starts(lowers: list[str]) -> list[int]:
+    """Where each text starts in the joined bytes, and (last) the length plus one."""
+    cuts, at = [], 1
+    for lower in lowers:
+        cuts.append(at)
+        at += len(lower) + 1
+    cuts.append(at)
+    return cuts
+
+
+def _first_words(normal: bytes) -> list[str]:
+    """At least the first WORDS_JUDGED plain words (the language check reads no more), or all of them."""
+    from ftspec.data.language import WORDS_JUDGED
+
+    return normal.decode("ascii").split(" ", WORDS_JUDGED) if normal else []
+
+
+def _artifact_screen(turns: Turns, texts: pa.Array, roles: list[str]) -> list[bool]:
+    """Which messages may hold an artifact: of a checked role, and holding one of the triggers (every one,
+    when a project's own pattern has no trigger)."""
+    finder, checked = turns.artifacts, turns.artifact_roles
+    wanted = [role in checked for role in roles]
+    if finder.always:
+        return wanted
+    triggers = sorted({*finder.word_triggers, *finder.text_triggers})
+    if not triggers:
+        return [False] * len(roles)
+    held = _screen(texts, "|".join(map(_literal, triggers)))
+    return [a and b for a, b in zip(wanted, held, strict=True)]
+
+
+def _literal(text: str) -> str:
+    """An RE2 pattern matching the text literally (ASCII punctuation escaped; other characters stand for
+    themselves)."""
+    return "".join("\\" + c if c in string.punctuation else c for c in text)
+
+
+def _screen(texts: pa.Array, pattern: str) -> list[bool]:
+    """Which texts hold a match of an RE2 pattern."""
+    import pyarrow.compute as pc
+
+    matched: list[bool] = pc.match_substring_regex(texts, pattern).to_pylist()
+    return matched
+
+
+def _arrow(lowers: list[str], cuts: list[int]) -> pa.Array:
+    """The texts as an Arrow string array."""
+    return _strings("".join(lowers).encode("ascii"), array("q", (at - 1 - i for i, at in enumerate(cuts))))
