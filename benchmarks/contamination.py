@@ -183,10 +183,10 @@ SCAN_RANGE = None
 MAIN_PID = os.getpid()
 
 
-def measured_scan_range(job):  # type: ignore[no-untyped-def]
+def measured_scan_range(*args):  # type: ignore[no-untyped-def]
     """A forked worker's scan, then its peak RSS as a JSON line on stdout (the process that forked the workers
     scans the first range itself: its peak is the run's own). One write: workers finish at the same time."""
-    result = SCAN_RANGE(job)
+    result = SCAN_RANGE(*args)
     if os.getpid() != MAIN_PID:
         os.write(1, (json.dumps({"worker_peak_rss_mb": peak_rss_mb()}) + "\n").encode())
     return result
@@ -198,7 +198,7 @@ def child(train: Path, eval_: Path, n: int, workers: int) -> None:
 
     global SCAN_RANGE
     SCAN_RANGE = engine._scan_range
-    engine._scan_range = measured_scan_range  # the pool pickles it by name: __main__ in the forked workers
+    engine._scan_range = measured_scan_range  # the forked workers inherit the patched module
     (_, records, pairs), seconds, cpu = timed(ftspec_scan, train, eval_, n, workers or None, False)
     result = {"records": records, "pairs": pairs, "seconds": seconds, "cpu": cpu, "peak_rss_mb": peak_rss_mb()}
     print(json.dumps(result))
@@ -263,10 +263,10 @@ def write_overlapping(path: Path, megabytes: float, rng: random.Random, evals: l
 
 def rows_for(train: Path, eval_: Path, n: int, lines: set[int], pairs: int) -> bool:
     """The 1-process, 2-process and default rows for one train file; whether each found the planted records."""
-    from ftspec.data.contamination import default_workers
+    from ftspec.data.ranges import workers_for
 
     mb = train.stat().st_size / 1e6
-    auto = default_workers(train.stat().st_size)
+    auto = workers_for(train.stat().st_size)
     ok = True
     for name, workers in (("1 process", 1), ("2 processes", 2), (f"default ({auto})", None)):
         (found, _, hits), wall, cpu, faults = counted(ftspec_scan, train, eval_, n, workers)

@@ -146,18 +146,6 @@ def count_newlines(block: bytes, end: int) -> int:
     return int(np.count_nonzero(np.frombuffer(block, np.uint8, count=end) == 10))
 
 
-def split_points(path: Path, parts: int) -> list[int]:
-    """Byte offsets that cut a file into ``parts`` ranges at line starts (first 0, last the size)."""
-    size = path.stat().st_size
-    points = [0]
-    with path.open("rb") as handle:
-        for k in range(1, parts):
-            handle.seek(max(points[-1], size * k // parts))
-            handle.readline()
-            points.append(min(handle.tell(), size))
-    return [*points, size]
-
-
 def jsonl_batches(
     path: Path, rel: str, size: int = CHUNK_BYTES, start: int = 0, end: int | None = None
 ) -> Generator[Batch, None, int]:

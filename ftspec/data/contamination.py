@@ -26,12 +26,12 @@ from typing import Any
 
 from ftspec.data.batches import Batch, jsonl_batches, record_batches
 from ftspec.data.comparison import Comparison, LeftOut
-from ftspec.data.contamination_parallel import default_workers, scan_into
+from ftspec.data.contamination_parallel import scan_into
 from ftspec.data.contamination_report import Flagged, Hit, Report
 from ftspec.data.records import Record
 
 __all__ = [
-    "ContaminationIndex", "Flagged", "Hit", "Record", "Report", "check", "default_workers", "file_batches",
+    "ContaminationIndex", "Flagged", "Hit", "Record", "Report", "check", "file_batches",
     "file_records", "normalise", "scan_file", "scan_into",
 ]
 
@@ -533,8 +533,8 @@ SAMPLE_RANGES = 16
 
 def sample_batches(path: Path, rel: str) -> tuple[list[Batch], bool]:
     """Batches of a training file to look for shared text in, and whether they are the whole file."""
-    from ftspec.data.batches import split_points
     from ftspec.data.loading import data_kind
+    from ftspec.data.ranges import split_points
 
     if data_kind(path) != "jsonl" or path.stat().st_size <= SAMPLE_BYTES:
         return list(file_batches(path, rel)), True

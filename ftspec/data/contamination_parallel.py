@@ -3,19 +3,18 @@ JSONL file in forked worker processes, as many as its size and the CPUs call for
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ftspec.data.batches import Batch
 from ftspec.data.contamination_report import Report
+from ftspec.data.ranges import PARALLEL_BYTES, map_ranges, workers_for
 
 if TYPE_CHECKING:
     from ftspec.data.contamination import ContaminationIndex
 
-__all__ = ["PARALLEL_BYTES", "WORKER_BYTES", "default_workers", "scan_into"]
+__all__ = ["PARALLEL_BYTES", "scan_into"]
 
 
 def scan_into(index: ContaminationIndex, path: Path, rel: str, report: Report, workers: int | None = None) -> None:
@@ -26,7 +25,7 @@ def scan_into(index: ContaminationIndex, path: Path, rel: str, report: Report, w
 
     keep_freed_memory()
     size = path.stat().st_size
-    workers = workers or default_workers(size)
+    workers = workers or workers_for(size)
     if workers > 1 and data_kind(path) == "jsonl" and size >= PARALLEL_BYTES:
         _parallel_scan(index, path, rel, workers, report)
         return
@@ -63,62 +62,14 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (mallo
 _MALLOPT_DONE = False
 
 
-def default_workers(size: int = 0) -> int:
-    """One process per WORKER_BYTES of input, up to the CPUs this process may use.
-
-    Not the load average: under load two processes still beat one (1.4x at 200 MB, 2.8x at 800 MB on a busy
-    2-core machine), as the ranges are handed out one at a time and a slowed process just takes fewer.
-    """
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cpus, size // WORKER_BYTES))
-
-
-# Below this size a second process costs more than it saves.
-PARALLEL_BYTES = 32 << 20
-WORKER_BYTES = 16 << 20
-# More ranges than processes, taken one at a time: a process slowed by a core that something else keeps busy
-# takes fewer of them, instead of the others waiting for its half.
-RANGES_PER_WORKER = 4
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What forked workers inherit instead of having it pickled: the index, the ranges, the next range to take."""
-
-    index: ContaminationIndex
-    jobs: list[tuple[Path, str, int, int]]
-    taken: Any  # a multiprocessing.Value("i"): how many ranges were handed out
-    lines: bool
-
-
-_SHARED: _Shared | None = None
-
-
 def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int, report: Report) -> None:
-    """Scan byte ranges of a JSONL file in this and forked processes into ``report``; each range reports its
-    lines from 1, renumbered here from the range's offset."""
-    import multiprocessing
-
-    from ftspec.data.batches import split_points
-
-    global _SHARED
+    """Scan byte ranges of a JSONL file in this and forked processes (:func:`ftspec.data.ranges.map_ranges`) into
+    ``report``; each range reports its lines from 1, renumbered here from the range's offset."""
     report.close()
-    context = multiprocessing.get_context("fork")
-    points = split_points(path, workers * RANGES_PER_WORKER)
-    jobs = [(path, rel, a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
-    _SHARED = _Shared(index, jobs, context.Value("i", 0), report.lines is not None)
-    try:
-        # This process takes ranges too while the forked workers do: one fork less, and no process waiting.
-        with context.Pool(workers - 1) as pool:
-            others = [pool.apply_async(_take_ranges) for _ in range(workers - 1)]
-            done = dict(_take_ranges())
-            for other in others:
-                done.update(other.get())
-    finally:
-        _SHARED = None
+    lines_kept = report.lines is not None
+    done = map_ranges(path, lambda start, end: _scan_range(index, (path, rel, start, end), lines_kept), workers)
     offset = 0
-    for i in range(len(jobs)):
-        part, lines, error = done[i]
+    for part, lines, error in done:
         if error is not None:
             from ftspec.data.loading import DataError
 
@@ -131,30 +82,16 @@ def _parallel_scan(index: ContaminationIndex, path: Path, rel: str, workers: int
 RangeResult = tuple[Report, int, tuple[str, int, str, str] | None]
 
 
-def _take_ranges() -> list[tuple[int, RangeResult]]:
-    """(range number, its result) of each range this process took, until none is left."""
-    assert _SHARED is not None
-    results: list[tuple[int, RangeResult]] = []
-    while True:
-        with _SHARED.taken.get_lock():
-            number = _SHARED.taken.value
-            _SHARED.taken.value += 1
-        if number >= len(_SHARED.jobs):
-            return results
-        results.append((number, _scan_range(_SHARED.jobs[number])))
-
-
-def _scan_range(job: tuple[Path, str, int, int]) -> RangeResult:
+def _scan_range(index: ContaminationIndex, job: tuple[Path, str, int, int], lines_kept: bool) -> RangeResult:
     """(report, number of lines, a malformed line's error) of one byte range; runs in a forked worker or in
     the process that forked them."""
     from ftspec.data.batches import jsonl_batches
     from ftspec.data.loading import DataError
 
     path, rel, start, end = job
-    assert _SHARED is not None
-    report = Report(lines=set() if _SHARED.lines else None)
+    report = Report(lines=set() if lines_kept else None)
     try:
-        lines = _scan_all(_SHARED.index, jsonl_batches(path, rel, start=start, end=end), report)
+        lines = _scan_all(index, jsonl_batches(path, rel, start=start, end=end), report)
     except DataError as exc:  # returned as plain values: the exception would not survive pickling
         return report, 0, (exc.location.path, exc.location.line, exc.message, exc.fix)
     report.close()

@@ -312,7 +312,7 @@ SPLIT_FILES = {
 @pytest.mark.parametrize("name", SPLIT_FILES)
 @pytest.mark.parametrize("parts", [1, 2, 3, 8, 100])
 def test_split_points_cut_at_line_starts_and_cover_the_file(tmp_path: Path, name: str, parts: int) -> None:
-    from ftspec.data.batches import split_points
+    from ftspec.data.ranges import split_points
 
     path = tmp_path / "f.jsonl"
     path.write_bytes(SPLIT_FILES[name])
@@ -326,7 +326,8 @@ def test_split_points_cut_at_line_starts_and_cover_the_file(tmp_path: Path, name
 
 @pytest.mark.parametrize("name", SPLIT_FILES)
 def test_ranges_read_every_line_once_and_count_their_newlines(tmp_path: Path, name: str) -> None:
-    from ftspec.data.batches import jsonl_batches, split_points
+    from ftspec.data.batches import jsonl_batches
+    from ftspec.data.ranges import split_points
 
     path = tmp_path / "f.jsonl"
     path.write_bytes(SPLIT_FILES[name])
