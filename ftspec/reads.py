@@ -96,10 +96,15 @@ def _above_library(path: str) -> bool:
     return any(root.startswith(folder) for root in _LIBRARY)
 
 
+def open_writes(args: tuple[Any, ...]) -> bool:
+    """Whether an ``open`` audit event's (path, mode, flags) opens the file for writing (or creates it)."""
+    _path, mode, flags = (args + (None, None, 0))[:3]
+    return (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & _WRITE_FLAGS)
+
+
 def _on_open(log: ReadLog, args: tuple[Any, ...]) -> None:
-    path, mode, flags = (args + (None, None, 0))[:3]
-    writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & _WRITE_FLAGS)
-    if writes:
+    path = args[0] if args else None
+    if open_writes(args):
         log.refuse(f"wrote {path}")
     elif path is not None:
         _note_path(log, path)

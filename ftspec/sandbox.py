@@ -35,6 +35,7 @@ from typing import Any
 
 from ftspec.errors import Location
 from ftspec.paths import escaped
+from ftspec.reads import open_writes
 
 
 class Confined(PermissionError):
@@ -66,7 +67,6 @@ _FILE_EVENTS: dict[str, tuple[tuple[str, int, int | None], ...]] = {
 }
 _PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                              "os.startfile", "pty.spawn"})
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
 @dataclass(frozen=True)
@@ -167,9 +167,7 @@ def _folder_name(args: tuple[Any, ...]) -> str:
 
 
 def _check_open(rules: Policy, args: tuple[Any, ...]) -> None:
-    path, mode, flags = (args + (None, None, 0))[:3]
-    writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & _WRITE_FLAGS)
-    _check(rules, path, "w" if writes else "r")
+    _check(rules, args[0] if args else None, "w" if open_writes(args) else "r")
 
 
 def _check(rules: Policy, raw: Any, kind: str, dir_fd: Any = None) -> None:
