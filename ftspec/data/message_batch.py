@@ -133,12 +133,24 @@ def preload(size: int) -> None:
 
 
 def _normalised(spaced: bytes) -> list[bytes]:
-    """Each message's words joined by single spaces, from the joined bytes with separators made spaces: runs
-    of spaces halve with each bytes.replace over the whole batch (0.32 CPU-s for the benchmark's 56,000
-    distinct messages, 0.44 with a regex substitution per message)."""
-    while b"  " in spaced:
-        spaced = spaced.replace(b"  ", b" ")
-    return [part.strip(b" ") for part in spaced[1:].split(b"\xff")]
+    """Each message's words joined by single spaces, from the joined bytes with separators made spaces: a space
+    is dropped where a space or a boundary comes before it (runs of spaces become one, leading ones go), then
+    where a boundary or the end comes after it (a trailing one goes), by numpy over the whole batch (0.01 CPU-s
+    for the benchmark's 56,000 distinct messages; halving the runs with bytes.replace took 0.13)."""
+    import numpy as np
+
+    data = np.frombuffer(spaced, np.uint8)
+    space = data == 32
+    after = np.empty_like(space)  # a space or a boundary before it (the first byte is a boundary)
+    after[0] = True
+    np.logical_or(space[:-1], data[:-1] == BOUNDARY, out=after[1:])
+    data = data[~(space & after)]
+    space = data == 32
+    before = np.empty_like(space)  # a boundary or the end after it
+    before[-1] = True
+    np.equal(data[1:], BOUNDARY, out=before[:-1])
+    kept: bytes = data[~(space & before)].tobytes()
+    return kept[1:].split(b"\xff")
 
 
 def _starts(lowers: list[str]) -> list[int]:
