@@ -143,9 +143,9 @@ class Pass:
         turns = Turns(self.checks, self.counter, self.max_length)
         messages = self.shape == "messages"
         for batch in turns.batches(rows):
-            for line, row in batch:
+            for line, row, keys in batch:
                 summary.rows += 1
-                if not turns.record(summary, line, row) or not messages:
+                if not turns.record(summary, line, row, keys) or not messages:
                     for problem in problems(row, self.shape):
                         summary.shape.add((line, problem))
                 _metadata(summary, line, row, self.checks.source_keys)

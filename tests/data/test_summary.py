@@ -117,10 +117,14 @@ MESSAGE = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(MESSAGE, max_size=6))
 def test_the_format_fast_path_passes_exactly_the_well_formed_records(messages: list[Any]) -> None:
-    """Turns.record says a record is well formed (the exact check is skipped) only when it has no problem."""
+    """Turns.record says a record is well formed (the exact check is skipped) only when it has no problem, on
+    its own or given its messages' memo keys by Turns.batches."""
     turns = Turns(Checks(), counter(None), None)
-    well_formed = turns.record(Summary("d.jsonl"), 1, {"messages": messages})
+    alone, keyed = Summary("d.jsonl"), Summary("d.jsonl")
+    well_formed = turns.record(alone, 1, {"messages": messages})
     assert well_formed == (not message_problems(messages))
+    [[(line, row, keys)]] = Turns(Checks(), counter(None), None).batches([(1, {"messages": messages})])
+    assert turns.record(keyed, line, row, keys) == well_formed and keyed == alone
 
 
 def test_split_points_fall_on_line_starts_past_long_lines(tmp_path: Path) -> None:
