@@ -52,7 +52,8 @@ def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] |
     texts = _arrow(lowers, cuts)
     artifact = _artifact_screen(turns, texts, [role for role, _ in keys])
     pii = _screen(texts, PII_SCREEN)
-    marks, spaced = joined.translate(WORD_STARTS), joined.translate(SPACES)
+    counts = _word_counts(joined.translate(WORD_STARTS), cuts)  # len(text.split()) of each
+    spaced = joined.translate(SPACES)
     # " ".join(plain_words(lower)), encoded: the duplicates digest and the words the language is judged by
     normals = _normalised(spaced)
     replies = [normal if role == "assistant" else b"" for (role, _), normal in zip(keys, normals, strict=True)]
@@ -61,13 +62,25 @@ def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] |
     for i, (role, text) in enumerate(keys):
         judged = role == "assistant" and not declared[i]
         found.append(Message(
-            marks.count(b"\x00\x01", cuts[i] - 1, cuts[i + 1] - 1),  # len(text.split())
+            counts[i],
             len(text),
             turns.artifacts.find(text, lowers[i]) if artifact[i] else None,
             turns.language.foreign(text, _first_words(normals[i])) if judged else None,
             turns.pii(text) if pii[i] else (),
             hashlib.blake2b(normals[i], digest_size=16).digest(),
         ))
+    return found
+
+
+def _word_counts(marks: bytes, cuts: list[int]) -> list[int]:
+    """How many words each message holds: the word starts (a 0 then a 1 in the marks) from the boundary before
+    it to the next, found for the whole batch at once (0.05 CPU-s for the benchmark's 56,000 distinct messages
+    with a bytes.count per message)."""
+    import numpy as np
+
+    data = np.frombuffer(marks, np.uint8)
+    starts = np.flatnonzero(data[1:] > data[:-1])  # the 0 of each 0 then 1
+    found: list[int] = np.diff(np.searchsorted(starts, np.asarray(cuts, np.int64) - 1)).tolist()
     return found
 
 
