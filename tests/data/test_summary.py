@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from ftspec.data.formats import message_problems
 from ftspec.data.ranges import Window, map_ranges
-from ftspec.data.summary import Checks, Summary, summarise
+from ftspec.data.summary import Checks, Summary, collector_paused, summarise
 from ftspec.data.tokens import counter
 from ftspec.data.turns import Turns
 
@@ -149,3 +150,21 @@ def test_small_files_and_systems_without_fork_use_one_process(monkeypatch: pytes
     assert ranges.workers_for(ranges.PARALLEL_BYTES) == 2 and ranges.workers_for(1 << 30) == 4
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert ranges.workers_for(1 << 30) == 1
+
+
+def test_the_pass_pauses_the_cycle_collector_and_restores_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    during: list[bool] = []
+    monkeypatch.setattr(Turns, "batches", lambda self, rows: during.append(gc.isenabled()) or iter(()))
+    (tmp_path / "d.jsonl").write_text("{}\n")
+    summarise(tmp_path / "d.jsonl", "d.jsonl", "messages", counter(None), None, None, workers=1)
+    assert during == [False] and gc.isenabled()
+    with pytest.raises(KeyError), collector_paused():
+        raise KeyError("a bug in a check")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
