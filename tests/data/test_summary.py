@@ -168,3 +168,36 @@ def test_the_pass_pauses_the_cycle_collector_and_restores_it(tmp_path: Path, mon
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+def test_cycles_other_code_makes_during_a_pass_are_freed_batch_by_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is paused for a pass, not off: a tokenizer that leaves a reference cycle per record does not
+    make the pass's memory grow with the file."""
+    import weakref
+
+    from ftspec.data import turns as turns_module
+
+    class Node:
+        me: Any = None
+
+    alive: weakref.WeakSet[Node] = weakref.WeakSet()
+    seen: list[int] = []
+
+    class Looping:
+        exact = True
+
+        def count(self, row: Any) -> int:
+            node = Node()
+            node.me = node
+            alive.add(node)
+            seen.append(len(alive))
+            return 10
+
+    monkeypatch.setattr(turns_module, "BATCH_ROWS", 4)
+    path = tmp_path / "d.jsonl"
+    record = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+    path.write_text("".join(json.dumps(record) + "\n" for _ in range(40)))
+    summarise(path, "d.jsonl", "messages", Looping(), 100, "looping", workers=1)
+    assert len(seen) == 40 and max(seen) <= 4
