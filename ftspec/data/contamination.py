@@ -186,12 +186,16 @@ class ContaminationIndex:
         total = sum(len(b) for b, _ in sample)
         need = self.comparison.threshold(total)
         if need is not None and len(indexed):
+            # A bit table lets through the few sampled m-grams that may be indexed before the binary search (the
+            # search of every one, cache miss after cache miss, took 0.07 CPU-s for the benchmark's 4 MB sample).
+            near = BitTable.of(np, indexed << bits, _table_bits(len(indexed)), REMIX)
             prefixes, owners, base = [], [], 0
             for batch, seg_words in sample:
                 g, starts, records = _windows(self.compared(batch, seg_words), self.m)
                 g = g[starts] >> bits
-                at = np.minimum(np.searchsorted(indexed, g), len(indexed) - 1)
-                known = np.flatnonzero(indexed[at] == g)  # only the m-grams that could match matter
+                maybe = near.holds(np, g << bits)
+                at = np.minimum(np.searchsorted(indexed, g[maybe]), len(indexed) - 1)
+                known = maybe[indexed[at] == g[maybe]]  # only the m-grams that could match matter
                 prefixes.append(g[known])
                 owners.append(records[known] + base)
                 base += len(batch)

@@ -16,6 +16,7 @@ compares them).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import string
 import sys
@@ -52,7 +53,8 @@ def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] |
     texts = _arrow(lowers, cuts)
     artifact = _artifact_screen(turns, texts, [role for role, _ in keys])
     pii = _screen(texts, PII_SCREEN)
-    marks, spaced = joined.translate(WORD_STARTS), joined.translate(SPACES)
+    counts = _word_counts(joined.translate(WORD_STARTS), cuts)  # len(text.split()) of each
+    spaced = joined.translate(SPACES)
     # " ".join(plain_words(lower)), encoded: the duplicates digest and the words the language is judged by
     normals = _normalised(spaced)
     replies = [normal if role == "assistant" else b"" for (role, _), normal in zip(keys, normals, strict=True)]
@@ -61,7 +63,7 @@ def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] |
     for i, (role, text) in enumerate(keys):
         judged = role == "assistant" and not declared[i]
         found.append(Message(
-            marks.count(b"\x00\x01", cuts[i] - 1, cuts[i + 1] - 1),  # len(text.split())
+            counts[i],
             len(text),
             turns.artifacts.find(text, lowers[i]) if artifact[i] else None,
             turns.language.foreign(text, _first_words(normals[i])) if judged else None,
@@ -71,48 +73,99 @@ def ascii_messages(turns: Turns, keys: list[tuple[str, str]]) -> list[Message] |
     return found
 
 
+def _word_counts(marks: bytes, cuts: list[int]) -> list[int]:
+    """How many words each message holds: the word starts (a 0 then a 1 in the marks) from the boundary before
+    it to the next, found for the whole batch at once (0.05 CPU-s for the benchmark's 56,000 distinct messages
+    with a bytes.count per message)."""
+    import numpy as np
+
+    data = np.frombuffer(marks, np.uint8)
+    starts = np.flatnonzero(data[1:] > data[:-1])  # the 0 of each 0 then 1
+    found: list[int] = np.diff(np.searchsorted(starts, np.asarray(cuts, np.int64) - 1)).tolist()
+    return found
+
+
 def _clearly_declared(turns: Turns, normals: list[bytes]) -> list[bool]:
     """Which texts the language check passes for their function words: of the first WORDS_JUDGED words, a
     declared language's share is at least CLEARLY (then LanguageCheck.foreign returns None whatever else
-    holds), counted for the whole batch by Arrow's kernels instead of word by word."""
+    holds), counted for the whole batch at once instead of word by word. A word of up to 7 bytes is one 64-bit
+    key (its bytes and its length), so membership is one look-up in a table of each language's function words
+    (0.05 CPU-s for the benchmark's 28,000 distinct replies; splitting them into Arrow strings for
+    pyarrow.compute.is_in took 0.13)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    from ftspec.data.batches import string_array
-    from ftspec.data.language import CLEARLY, PROFILES, WORDS_JUDGED
+    from ftspec.data.language import CLEARLY, WORDS_JUDGED
 
     check = turns.language
     if not check.by_words or not any(normals):  # judged by script alone (or nothing to judge)
         return [False] * len(normals)
-    offsets = np.zeros(len(normals) + 1, np.int64)
-    np.cumsum([len(n) for n in normals], out=offsets[1:])
-    lists = pc.split_pattern(_strings(b"".join(normals), offsets), " ", max_splits=WORDS_JUDGED)
-    starts = np.frombuffer(lists.buffers()[1], np.int64 if pa.types.is_large_list(lists.type) else np.int32)
-    starts = starts[lists.offset : lists.offset + len(lists) + 1].astype(np.int64)
-    starts = starts - starts[0]
-    lengths = np.diff(starts)
-    words = pc.list_flatten(lists)
-    remainders = starts[1:][lengths > WORDS_JUDGED] - 1  # split's last item: the text past the judged words
-    totals = np.maximum(np.minimum(lengths, WORDS_JUDGED), 1)
+    tables = [_function_word_table(code) for code in sorted(check.profiled)]
+    if any(table is None for table in tables):  # a function word too long for a key: each reply judged alone
+        return [False] * len(normals)
+    joined = b" ".join(normals)  # a space between texts (an empty one adds a space, no word)
+    space = np.frombuffer(joined, np.uint8) == 32
+    starts = np.flatnonzero(~space & np.r_[True, space[:-1]])
+    lengths = np.flatnonzero(~space & np.r_[space[1:], True]) + 1 - starts
+    bounds = np.zeros(len(normals) + 1, np.int64)  # where each text starts in the joined bytes
+    np.cumsum([len(n) + 1 for n in normals], out=bounds[1:])
+    first = np.searchsorted(starts, bounds)  # each text's first word; the last: the count
+    counts = np.diff(first)
+    judged = np.arange(len(starts)) - np.repeat(first[:-1], counts) < WORDS_JUDGED
+    keys = _word_keys(joined, starts, lengths)
+    totals = np.maximum(np.minimum(counts, WORDS_JUDGED), 1)
     best = np.zeros(len(normals), np.int64)
-    for code in sorted(check.profiled):
-        member = _bools(pc.is_in(words, value_set=string_array(sorted(PROFILES[code]))))
-        member[remainders] = False
-        running = np.zeros(len(member) + 1, np.int64)
-        np.cumsum(member, out=running[1:])
-        np.maximum(best, running[starts[1:]] - running[starts[:-1]], out=best)
+    for table in tables:
+        assert table is not None
+        multiplier, slots = table
+        running = np.zeros(len(keys) + 1, np.int64)
+        np.cumsum((slots[(keys * multiplier) >> np.uint64(64 - SLOT_BITS)] == keys) & judged, out=running[1:])
+        np.maximum(best, running[first[1:]] - running[first[:-1]], out=best)
     clear: list[bool] = (best / totals >= CLEARLY).tolist()  # the shares as LanguageCheck divides them
     return clear
 
 
-def _bools(flags: pa.Array) -> np.ndarray:
-    """A boolean array without nulls as numpy (its to_numpy would import pandas: 0.3 s)."""
+KEY_BYTES = 7  # a word's bytes in the low 7 bytes of its key, its length in the top one
+
+
+def _word_keys(data: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The key of each word of ``data`` (its bytes, little-endian, and its length in the top byte); all ones for
+    a word longer than KEY_BYTES, which no function word's key nor an empty slot (0) equals."""
     import numpy as np
 
-    bits = np.unpackbits(np.frombuffer(flags.buffers()[1], np.uint8), bitorder="little")
-    found: np.ndarray = bits[flags.offset : flags.offset + len(flags)].astype(np.bool_)
-    return found
+    from ftspec.data.ngrams import load
+
+    padded = np.zeros((len(data) // 8 + 3) * 8, np.uint8)  # loads of 8 bytes at any word stay in bounds
+    padded[: len(data)] = np.frombuffer(data, np.uint8)
+    widths = (np.minimum(lengths, KEY_BYTES) * 8).astype(np.uint64)
+    keys: np.ndarray = load(padded.view("<u8"), starts) & ((np.uint64(1) << widths) - np.uint64(1))
+    keys |= lengths.astype(np.uint64) << np.uint64(8 * KEY_BYTES)
+    keys[lengths > KEY_BYTES] = np.iinfo(np.uint64).max
+    return keys
+
+
+SLOT_BITS = 12  # a table of 4,096 slots for a language's ~40 function words
+
+
+@functools.cache
+def _function_word_table(code: str) -> tuple[np.uint64, np.ndarray] | None:
+    """(multiplier, slots): the key of each of a language's ASCII function words (others never occur in ASCII
+    text) in slot (key * multiplier) >> (64 - SLOT_BITS), every other slot 0, which no word's key is; the first
+    multiplier that gives each word a slot of its own. None when a word is too long for a key."""
+    import numpy as np
+
+    from ftspec.data.language import PROFILES
+
+    words = [word.encode() for word in PROFILES[code] if word.isascii()]
+    if any(len(word) > KEY_BYTES for word in words):
+        return None
+    keys = [int.from_bytes(word, "little") | len(word) << 8 * KEY_BYTES for word in words]
+    for multiplier in range(0x9E3779B97F4A7C15, 1 << 64, 2):
+        slots = {(key * multiplier) % (1 << 64) >> (64 - SLOT_BITS): key for key in keys}
+        if len(slots) == len(keys):
+            table = np.zeros(1 << SLOT_BITS, np.uint64)
+            table[list(slots)] = list(slots.values())
+            return np.uint64(multiplier), table
+    return None
 
 
 def _strings(data: bytes, offsets: np.ndarray | array[int]) -> pa.Array:
@@ -133,12 +186,24 @@ def preload(size: int) -> None:
 
 
 def _normalised(spaced: bytes) -> list[bytes]:
-    """Each message's words joined by single spaces, from the joined bytes with separators made spaces: runs
-    of spaces halve with each bytes.replace over the whole batch (0.32 CPU-s for the benchmark's 56,000
-    distinct messages, 0.44 with a regex substitution per message)."""
-    while b"  " in spaced:
-        spaced = spaced.replace(b"  ", b" ")
-    return [part.strip(b" ") for part in spaced[1:].split(b"\xff")]
+    """Each message's words joined by single spaces, from the joined bytes with separators made spaces: a space
+    is dropped where a space or a boundary comes before it (runs of spaces become one, leading ones go), then
+    where a boundary or the end comes after it (a trailing one goes), by numpy over the whole batch (0.01 CPU-s
+    for the benchmark's 56,000 distinct messages; halving the runs with bytes.replace took 0.13)."""
+    import numpy as np
+
+    data = np.frombuffer(spaced, np.uint8)
+    space = data == 32
+    after = np.empty_like(space)  # a space or a boundary before it (the first byte is a boundary)
+    after[0] = True
+    np.logical_or(space[:-1], data[:-1] == BOUNDARY, out=after[1:])
+    data = data[~(space & after)]
+    space = data == 32
+    before = np.empty_like(space)  # a boundary or the end after it
+    before[-1] = True
+    np.equal(data[1:], BOUNDARY, out=before[:-1])
+    kept: bytes = data[~(space & before)].tobytes()
+    return kept[1:].split(b"\xff")
 
 
 def _starts(lowers: list[str]) -> list[int]:

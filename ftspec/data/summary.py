@@ -9,6 +9,9 @@ findings are capped; counts are exact.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,14 +145,34 @@ class Pass:
         summary = Summary(self.rel)
         turns = Turns(self.checks, self.counter, self.max_length)
         messages = self.shape == "messages"
-        for batch in turns.batches(rows):
-            for line, row in batch:
-                summary.rows += 1
-                if not turns.record(summary, line, row) or not messages:
-                    for problem in problems(row, self.shape):
-                        summary.shape.add((line, problem))
-                _metadata(summary, line, row, self.checks.source_keys)
+        with collector_paused():
+            for batch in turns.batches(rows):
+                for line, row, keys in batch:
+                    summary.rows += 1
+                    if not turns.record(summary, line, row, keys) or not messages:
+                        for problem in problems(row, self.shape):
+                            summary.shape.add((line, problem))
+                    _metadata(summary, line, row, self.checks.source_keys)
+                gc.collect(0)  # the cycles judging a batch made (a tokenizer's chat template may make some)
         return Part(summary, turns.lines, bytes(turns.digests), [])
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's automatic cycle collection while a pass runs. The pass parses a dict per message and holds a
+    batch of records while it judges them: allocations that trigger collections, each walking every object
+    alive, the batch and the memo included (0.12 of its 1.0 CPU-s on the benchmark corpus, most of it in 3 full
+    collections). Its own code leaves no cyclic garbage (reference counting frees what it drops); the pass
+    collects the youngest objects after each batch, so cycles that other code makes (a tokenizer) are freed
+    batch by batch and memory stays bounded."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def summarise(

@@ -26,6 +26,7 @@ BATCH_ROWS = 256
 BATCH_CHARS = 8 << 20
 KNOWN_ROLES = frozenset(ROLES)
 Row = tuple[int, dict[str, Any]]  # (line, record)
+Visited = tuple[int, dict[str, Any], list[int]]  # (line, record, the memo key of each of its messages)
 
 
 class Message(NamedTuple):
@@ -73,16 +74,18 @@ class Turns:
             self.memo[key] = found
         return found
 
-    def batches(self, rows: Iterable[Row]) -> Iterator[list[Row]]:
+    def batches(self, rows: Iterable[Row]) -> Iterator[list[Visited]]:
         """The records in consecutive batches (BATCH_ROWS, or fewer holding BATCH_CHARS of message text), each
         with the distinct messages the memo lacked judged together: the ASCII ones by ftspec.data.message_batch.
-        :meth:`record` then finds every verdict remembered."""
-        batch: list[Row] = []
+        Each record comes with its messages' memo keys, so :meth:`record` finds every verdict remembered without
+        reading and hashing the messages again."""
+        batch: list[Visited] = []
         keys: dict[int, tuple[str, str]] = {}
         size = 0
-        for item in rows:
-            batch.append(item)
-            size += _new_messages(item[1], self.memo, keys)
+        for line, row in rows:
+            hashes: list[int] = []
+            size += _new_messages(row, self.memo, keys, hashes)
+            batch.append((line, row, hashes))
             if len(batch) >= BATCH_ROWS or size >= BATCH_CHARS:
                 self._judge_all(batch, keys)
                 yield batch
@@ -91,12 +94,12 @@ class Turns:
             self._judge_all(batch, keys)
             yield batch
 
-    def _judge_all(self, batch: list[Row], keys: dict[int, tuple[str, str]]) -> None:
+    def _judge_all(self, batch: list[Visited], keys: dict[int, tuple[str, str]]) -> None:
         if len(self.memo) + len(keys) > MEMO_LIMIT:
             self.memo.clear()
             keys = {}
-            for _line, row in batch:
-                _new_messages(row, self.memo, keys)
+            for _line, row, _hashes in batch:
+                _new_messages(row, self.memo, keys, [])
         plain = [key for key in keys.values() if key[1].isascii()]
         for part in _parts(plain, BATCH_CHARS):
             found = _batch_judge(self, part)
@@ -121,9 +124,10 @@ class Turns:
             _digest(" ".join(words)),
         )
 
-    def record(self, summary: Summary, line: int, row: dict[str, Any]) -> bool:
+    def record(self, summary: Summary, line: int, row: dict[str, Any], keys: list[int] | None = None) -> bool:
         """Add one record's verdicts; True when its `messages` are well formed (roles known and alternating,
-        none empty, ending on the assistant), so the exact format check can be skipped."""
+        none empty, ending on the assistant), so the exact format check can be skipped. ``keys``: its messages'
+        memo keys, as :meth:`batches` gives them."""
         messages = row.get("messages")
         if not isinstance(messages, list):
             self._plain(summary, line, row)
@@ -139,10 +143,13 @@ class Turns:
                 well_formed = False
                 if not isinstance(message, dict):
                     continue
-            raw, content = message.get("role"), message.get("content")
+            raw = message.get("role")
             role = raw if type(raw) is str else str(raw)
-            text = content if type(content) is str else content_text(content)
-            n, size, artifact, foreign, pii, digest = memo.get(hash((role, text))) or self.message(role, text)
+            found = memo.get(keys[index]) if keys else None
+            if found is None:
+                content = message.get("content")
+                found = self.message(role, content if type(content) is str else content_text(content))
+            n, size, artifact, foreign, pii, digest = found
             parts += 1
             words, chars = words + n, chars + size
             if n:
@@ -208,9 +215,12 @@ class Turns:
             summary.too_long.add((line, tokens))
 
 
-def _new_messages(row: dict[str, Any], memo: dict[int, Message], found: dict[int, tuple[str, str]]) -> int:
+def _new_messages(
+    row: dict[str, Any], memo: dict[int, Message], found: dict[int, tuple[str, str]], hashes: list[int]
+) -> int:
     """Add (role, text) of the record's messages that the memo lacks to ``found``, by their memo key, as
-    :meth:`Turns.record` reads them; the characters of its messages' texts."""
+    :meth:`Turns.record` reads them, and each message's key to ``hashes`` (0 for one that is not a dict); the
+    characters of its messages' texts."""
     messages, size = row.get("messages"), 0
     for message in messages if isinstance(messages, list) else ():
         if isinstance(message, dict):
@@ -218,8 +228,11 @@ def _new_messages(row: dict[str, Any], memo: dict[int, Message], found: dict[int
             text = content if type(content) is str else content_text(content)
             key = (raw if type(raw) is str else str(raw), text)
             size += len(text)
-            if (number := hash(key)) not in memo:
+            hashes.append(number := hash(key))
+            if number not in memo:
                 found[number] = key
+        else:
+            hashes.append(0)
     return size
 
 

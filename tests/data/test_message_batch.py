@@ -8,10 +8,11 @@ import sys
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ftspec.data.message_batch import BATCH_FILE_BYTES, ascii_messages, preload
+from ftspec.data.language import CLEARLY, WORDS_JUDGED, word_shares
+from ftspec.data.message_batch import BATCH_FILE_BYTES, _clearly_declared, ascii_messages, preload
 from ftspec.data.summary import Checks
 from ftspec.data.tokens import counter
 from ftspec.data.turns import Turns
@@ -80,6 +81,26 @@ def test_planted_artifacts_and_pii_pass_the_screens() -> None:
 def test_any_ascii_text(keys: list[tuple[str, str]]) -> None:
     judge = turns()
     assert ascii_messages(judge, keys) == each(judge, keys)
+
+
+WORD_TEXT = st.lists(
+    st.sampled_from(["the", "and", "que", "el", "de", "porque", "x\x00y", "a\x00", "thee", "questoo", "b" * 9,
+                     "a" + "\x00" * 256]),  # its length (257) wraps to 1 in a key's top byte: "a", if not left out
+    max_size=140,
+)
+LONG = [["job"] * 129 + ["the"] * 60, ["job"] * 130 + ["the"] * 60, ["the"] * 33 + ["job"] * 100]  # past 130: unjudged
+
+
+@settings(max_examples=300, deadline=None)
+@example(LONG, ("en",))
+@given(st.lists(WORD_TEXT, min_size=1), st.sampled_from([("en",), ("en", "es"), ("es", "it"), ("de",)]))
+def test_clearly_declared_is_the_share_of_the_judged_words(texts: list[list[str]], languages: tuple[str, ...]) -> None:
+    """The batch's shortcut past the language check, against its definition: of the first WORDS_JUDGED words,
+    a declared language's function words are at least CLEARLY of them."""
+    judge = turns(languages=languages)
+    normals = [" ".join(words).encode() for words in texts]
+    want = [max(word_shares(words[:WORDS_JUDGED], judge.language.profiled).values()) >= CLEARLY for words in texts]
+    assert _clearly_declared(judge, normals) == (want if any(normals) else [False] * len(texts))
 
 
 def test_without_pyarrow_the_caller_judges_each_message(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -100,3 +100,27 @@ def test_a_sampled_training_side_and_parallel_ranges_find_the_same(
     assert sampled.lines == whole.lines and sampled.lines
     assert (sampled.exact_records, sampled.overlap_records) == (len(corpus.exact), len(corpus.ngram))
     assert any("sampled training records" in x for x in sampled.left_out)
+
+
+def test_a_sequence_shared_only_by_the_training_records_is_left_out(tmp_path: Path) -> None:
+    """A sign-off in every training reply and in one eval reply of five: only the training side shows it is
+    boilerplate, so the index drops it there (else that eval record would match every training record)."""
+    import random
+
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(3000)]
+    sign_off = "remember that you can always come back and talk to me about this whenever you need to friend"
+
+    def words() -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(30))
+
+    def chat(extra: str = "") -> str:
+        reply = f"{words()} {extra}".strip()
+        return json.dumps({"messages": [{"role": "user", "content": words()}, {"role": "assistant", "content": reply}]})
+
+    train, eval_ = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
+    train.write_text("".join(chat(sign_off) + "\n" for _ in range(40)))
+    eval_.write_text("".join(chat(sign_off if i == 0 else "") + "\n" for i in range(5)))
+    report = run(train, eval_)
+    assert report.records == 0 and report.hits == 0
+    assert any("shared word sequence" in x and "40 of 40 training records" in x for x in report.left_out)
