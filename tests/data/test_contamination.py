@@ -11,7 +11,7 @@ import pytest
 from ftspec.data import contamination as engine
 from ftspec.data import contamination_parallel
 from ftspec.data.batches import jsonl_batches
-from ftspec.data.contamination import ContaminationIndex, Record, normalise, scan_file
+from ftspec.data.contamination import ContaminationIndex, Record, file_batches, normalise, scan_file
 
 # Short, long (> 8, > 16 bytes), exactly-8-byte, non-ASCII and mixed-case words: every hashing branch runs.
 VOCAB = [
@@ -196,6 +196,19 @@ def test_parallel_scan_matches_serial_and_numbers_lines_across_ranges(
 
 def test_normalise_folds_case_and_punctuation() -> None:
     assert normalise("Don’t STOP—now_please!  Café 42") == "don t stop now please café 42"
+
+
+def test_a_lone_surrogate_that_arrow_parses_is_named_at_its_line(tmp_path: Path) -> None:
+    """Arrow keeps a lone surrogate as invalid UTF-8; the chunk is read again line by line, which names it."""
+    from ftspec.data.loading import DataError
+
+    path = tmp_path / "train.jsonl"
+    good = json.dumps({"messages": [{"role": "user", "content": "a b c \U0001f600"}]})  # a whole pair, escaped
+    path.write_text("\n".join([good] * 3 + [good.replace("\\ude00", "")] + [good]) + "\n")
+    with pytest.raises(DataError, match=r"^t:4: a string holds half a UTF-16 surrogate pair \(\\ud83d\)"):
+        list(file_batches(path, "t"))
+    path.write_text("\n".join([good] * 5) + "\n")
+    assert sum(len(batch.lines) for batch in file_batches(path, "t")) == 5
 
 
 def test_parallel_scan_names_a_malformed_line_in_the_second_range(

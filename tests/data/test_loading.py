@@ -29,6 +29,27 @@ def test_a_malformed_line_is_named(tmp_path: Path) -> None:
     assert "not an object" in errors[1].message
 
 
+def test_half_a_surrogate_pair_is_a_malformed_line_and_whole_pairs_are_not(tmp_path: Path) -> None:
+    """JSON can write one half of a UTF-16 pair alone; it is no character (UTF-8 cannot hold it), so the line is
+    named with what to do, never a crash later when its text is encoded."""
+    path = tmp_path / "d.jsonl"
+    lines = [
+        r'{"prompt": "a smile \ud83d\ude00 and \uD83D\uDE00", "completion": "b"}',  # whole pairs, either case
+        r'{"prompt": "a path C:\\ud800", "completion": "b"}',  # an escaped backslash, then "ud800": plain text
+        r'{"prompt": "cut \ud83d", "completion": "b"}',
+        r'{"prompt": "a", "completion": "b", "metadata": {"\uDE00": 1}}',  # a key counts too
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    errors: list[DataError] = []
+    rows = list(iter_rows(path, "d.jsonl", errors))
+    assert [line for line, _ in rows] == [1, 2] and rows[0][1]["prompt"].endswith("\U0001f600")
+    assert [(e.location.line, e.message) for e in errors] == [
+        (3, r"a string holds half a UTF-16 surrogate pair (\ud83d), which is no character"),
+        (4, r"a string holds half a UTF-16 surrogate pair (\ude00), which is no character"),
+    ]
+    assert "write the whole character" in errors[0].fix
+
+
 def test_tables_through_datasets(tmp_path: Path) -> None:
     import datasets
 
