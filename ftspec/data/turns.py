@@ -7,6 +7,7 @@ import bisect
 import hashlib
 from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ftspec.data.artifacts import plain_words
@@ -40,6 +41,30 @@ class Message(NamedTuple):
     digest: bytes  # of its normalised text (duplicates)
 
 
+@dataclass
+class Fold:
+    """A record's verdicts, folded message by message: where the next slice of the same transcript resumes.
+
+    ``plain``: every message is a dict with a str role and str content, so ``==`` on them is exact and a record
+    whose first messages equal these may start from here. ``pii``, ``artifacts`` and ``bins`` are what the
+    record adds to the summary (under its own line), kept to be added again for the next slice.
+    """
+
+    messages: list[Any]
+    plain: bool = True
+    well_formed: bool = True
+    digests: list[bytes] = field(default_factory=list)
+    sums: list[int] = field(default_factory=lambda: [0] * 6)  # words, chars, parts, pairs, over, judged
+    languages: dict[str, int] = field(default_factory=dict)
+    pii: list[PiiMatch] = field(default_factory=list)
+    artifacts: list[tuple[Any, ...]] = field(default_factory=list)  # (index, role, kind, text)
+    bins: list[int] = field(default_factory=lambda: [0] * (len(RATIO_BINS) + 1))
+    last: tuple[str, int, str] = ("", 0, "")  # the last message's role and words; the last user/assistant
+
+    def extends(self, messages: list[Any]) -> bool:
+        return self.plain and _begins_with(messages, self.messages)
+
+
 class Turns:
     """Every check that reads messages.
 
@@ -47,6 +72,8 @@ class Turns:
     holds each early message five times), so a message's verdicts are computed once and remembered by (role,
     text hash) for the rest of the pass; a record's verdicts are then sums and joins of its messages'. Each
     record's digest (duplicates) is kept in order with its line, to be compared across the ranges of a file.
+    A slice that begins with the whole previous record (as the split stage writes a transcript's slices, each
+    one longer) resumes from that record's fold and visits only its new messages.
     """
 
     def __init__(self, checks: Checks, counter: TokenCounter, max_length: int | None) -> None:
@@ -63,6 +90,7 @@ class Turns:
         self.memo: dict[int, Message] = {}
         self.lines = array("q")  # each record's line ...
         self.digests = bytearray()  # ... and its 16-byte digest, in file order
+        self.fold: Fold | None = None  # the last record's
 
     def message(self, role: str, text: str) -> Message:
         key = hash((role, text))
@@ -82,9 +110,19 @@ class Turns:
         batch: list[Visited] = []
         keys: dict[int, tuple[str, str]] = {}
         size = 0
+        last: Visited | None = None  # the last record, when its messages are all plain (see Fold)
+        last_size = 0
         for line, row in rows:
-            hashes: list[int] = []
-            size += _new_messages(row, self.memo, keys, hashes)
+            messages = row.get("messages")
+            if last is not None and _begins_with(messages, last[1]["messages"]):
+                hashes = last[2].copy()  # its first messages are the last record's: their keys are known
+                new, plain = _new_messages(messages, self.memo, keys, hashes, len(hashes))
+                new += last_size
+            else:
+                hashes = []
+                new, plain = _new_messages(messages, self.memo, keys, hashes, 0)
+            last, last_size = ((line, row, hashes), new) if plain else (None, 0)
+            size += new
             batch.append((line, row, hashes))
             if len(batch) >= BATCH_ROWS or size >= BATCH_CHARS:
                 self._judge_all(batch, keys)
@@ -99,7 +137,7 @@ class Turns:
             self.memo.clear()
             keys = {}
             for _line, row, _hashes in batch:
-                _new_messages(row, self.memo, keys, [])
+                _new_messages(row.get("messages"), self.memo, keys, [], 0)
         plain = [key for key in keys.values() if key[1].isascii()]
         for part in _parts(plain, BATCH_CHARS):
             found = _batch_judge(self, part)
@@ -132,19 +170,43 @@ class Turns:
         if not isinstance(messages, list):
             self._plain(summary, line, row)
             return False
-        limit, min_words, memo, bins = self.checks.ratio_limit, self.checks.min_words, self.memo, summary.ratio_bins
-        digests, words, chars, parts = [], 0, 0, 0
-        pairs = over = judged = 0
-        languages: dict[str, int] = {}
-        well_formed = bool(messages)
-        before, before_words, turn = "", 0, ""  # the previous message's role and words; the last user/assistant
-        for index, message in enumerate(messages):
+        fold = self.fold if self.fold is not None and self.fold.extends(messages) else Fold([], True, bool(messages))
+        self.fold = self._fold(fold, messages, keys)
+        for match in fold.pii:
+            summary.pii.add((line, match))
+        for found in fold.artifacts:
+            summary.artifacts.add((line, *found))
+        for at, count in enumerate(fold.bins):
+            summary.ratio_bins[at] += count
+        words, chars, parts, pairs, over, judged = fold.sums
+        self._record_verdicts(summary, line, (pairs, over, judged), fold.languages)
+        self._add_record(line, _digest(b"".join(fold.digests)))
+        if self.max_length is not None:
+            if self.approximate:  # the Approximate formula over the joined text, from the messages' sums
+                tokens = approximate_tokens(words, chars + max(parts - 1, 0), len(messages))
+            else:
+                tokens = self.counter.count(row)
+            self._length(summary, line, tokens)
+        return fold.well_formed and _ends_on_assistant(messages)
+
+    def _fold(self, fold: Fold, messages: list[Any], keys: list[int] | None) -> Fold:
+        """``fold`` carried on over the messages it has not seen (all of them for a fresh one)."""
+        limit, min_words, memo = self.checks.ratio_limit, self.checks.min_words, self.memo
+        digests, languages, pii_found, artifacts = fold.digests, fold.languages, fold.pii, fold.artifacts
+        bins = fold.bins
+        words, chars, parts, pairs, over, judged = fold.sums
+        plain, well_formed = fold.plain, fold.well_formed
+        before, before_words, turn = fold.last  # the previous message's role and words; the last user/assistant
+        for index in range(len(fold.messages), len(messages)):
+            message = messages[index]
             if type(message) is not dict:  # JSON and table rows are dicts; an ABC check costs 5x more
-                well_formed = False
+                well_formed = plain = False
                 if not isinstance(message, dict):
                     continue
             raw = message.get("role")
             role = raw if type(raw) is str else str(raw)
+            if plain:
+                plain = type(raw) is str and type(message.get("content")) is str
             found = memo.get(keys[index]) if keys else None
             if found is None:
                 content = message.get("content")
@@ -156,10 +218,10 @@ class Turns:
                 digests.append(digest)
             elif not message.get("tool_calls"):
                 well_formed = False
-            for match in pii:
-                summary.pii.add((line, match))
+            if pii:
+                pii_found.extend(pii)
             if artifact:
-                summary.artifacts.add((line, index, role, *artifact))
+                artifacts.append((index, role, *artifact))
             if role == "assistant":
                 judged += foreign is not None or n > min_words
                 if foreign:
@@ -174,16 +236,9 @@ class Turns:
             if role in ("user", "assistant"):
                 turn = role
             before, before_words = role, n
-        self._record_verdicts(summary, line, (pairs, over, judged), languages)
-        self._add_record(line, _digest(b"".join(digests)))
-        if self.max_length is not None:
-            if self.approximate:  # the Approximate formula over the joined text, from the messages' sums
-                chars += max(parts - 1, 0)
-                tokens = approximate_tokens(words, chars, len(messages))
-            else:
-                tokens = self.counter.count(row)
-            self._length(summary, line, tokens)
-        return well_formed and _ends_on_assistant(messages)
+        fold.messages, fold.plain, fold.well_formed = messages, plain, well_formed
+        fold.sums, fold.last = [words, chars, parts, pairs, over, judged], (before, before_words, turn)
+        return fold
 
     def _record_verdicts(
         self, summary: Summary, line: int, counts: tuple[int, int, int], languages: dict[str, int]
@@ -216,15 +271,16 @@ class Turns:
 
 
 def _new_messages(
-    row: dict[str, Any], memo: dict[int, Message], found: dict[int, tuple[str, str]], hashes: list[int]
-) -> int:
-    """Add (role, text) of the record's messages that the memo lacks to ``found``, by their memo key, as
-    :meth:`Turns.record` reads them, and each message's key to ``hashes`` (0 for one that is not a dict); the
-    characters of its messages' texts."""
-    messages, size = row.get("messages"), 0
-    for message in messages if isinstance(messages, list) else ():
+    messages: Any, memo: dict[int, Message], found: dict[int, tuple[str, str]], hashes: list[int], start: int
+) -> tuple[int, bool]:
+    """Add (role, text) of the record's messages from ``start`` on that the memo lacks to ``found``, by their
+    memo key, as :meth:`Turns.record` reads them, and each message's key to ``hashes`` (0 for one that is not a
+    dict); the characters of those messages' texts, and whether they are all plain (see :class:`Fold`)."""
+    size, plain = 0, True
+    for message in messages[start:] if isinstance(messages, list) else ():
         if isinstance(message, dict):
             raw, content = message.get("role"), message.get("content")
+            plain = plain and type(message) is dict and type(raw) is str and type(content) is str
             text = content if type(content) is str else content_text(content)
             key = (raw if type(raw) is str else str(raw), text)
             size += len(text)
@@ -233,7 +289,15 @@ def _new_messages(
                 found[number] = key
         else:
             hashes.append(0)
-    return size
+            plain = False
+    return size, plain and isinstance(messages, list)
+
+
+def _begins_with(messages: Any, first: list[Any]) -> bool:
+    """``messages`` is a list that begins with every one of ``first`` (a later slice of the transcript, or the
+    same); exact when ``first`` holds dicts of str role and content (``==`` finds 1 equal to True)."""
+    count = len(first)
+    return type(messages) is list and 0 < count <= len(messages) and messages[:count] == first
 
 
 def _parts(keys: list[tuple[str, str]], chars: int) -> Iterator[list[tuple[str, str]]]:

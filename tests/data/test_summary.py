@@ -201,3 +201,49 @@ def test_cycles_other_code_makes_during_a_pass_are_freed_batch_by_batch(
     path.write_text("".join(json.dumps(record) + "\n" for _ in range(40)))
     summarise(path, "d.jsonl", "messages", Looping(), 100, "looping", workers=1)
     assert len(seen) == 40 and max(seen) <= 4
+
+
+TEXTS = st.sampled_from([
+    "hello there", "", "Call me on +44 20 7946 0958 about it.", "I'm Claude, made by Anthropic.",
+    "我的老板不听我的意见，我很难过", " ".join(["word"] * 40), "Café au lait, s'il vous plaît, et merci beaucoup.",
+    1, True, None, [{"type": "text", "text": "hi"}],  # 1 == True: equal, yet their texts differ ("1", "True")
+])
+TURN = st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "tool", 1, True]),
+                              "content": TEXTS})
+
+
+@st.composite
+def sliced(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Transcripts and their prefix slices, one after another as the split stage writes them, some slices
+    changed in an early message (to a value == the old one but of another type, or to other text)."""
+    records = []
+    for transcript in draw(st.lists(st.lists(TURN, min_size=1, max_size=7), max_size=4)):
+        for cut in sorted(draw(st.lists(st.integers(1, len(transcript)), min_size=1, max_size=4))):
+            messages = [dict(m) for m in transcript[:cut]]
+            if draw(st.booleans()) and draw(st.booleans()):
+                messages[draw(st.integers(0, cut - 1))]["content"] = draw(TEXTS)
+            records.append({"messages": messages})
+    return records
+
+
+def _folded(records: list[dict[str, Any]]) -> tuple[Any, ...]:
+    summary, turns = Summary("d.jsonl"), Turns(Checks(), counter(None), 20)
+    formed = [turns.record(summary, line, row, keys) for batch in turns.batches(enumerate(records, 1))
+              for line, row, keys in batch]
+    return plain(summary), formed, bytes(turns.digests)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sliced())
+def test_a_slice_that_resumes_the_previous_records_fold_gets_the_verdicts_of_a_fresh_one(
+    records: list[dict[str, Any]],
+) -> None:
+    """Resuming from the previous record's fold (see turns.Fold) changes no verdict: the same summary, format
+    verdicts and digests as when every record is folded from its first message."""
+    from unittest import mock
+
+    from ftspec.data import turns
+
+    resumed = _folded(records)
+    with mock.patch.object(turns, "_begins_with", lambda messages, first: False):
+        assert _folded(records) == resumed
