@@ -147,9 +147,9 @@ class Pass:
         messages = self.shape == "messages"
         with collector_paused():
             for batch in turns.batches(rows):
-                for line, row, keys in batch:
+                for line, row, keys, after in batch:
                     summary.rows += 1
-                    if not turns.record(summary, line, row, keys) or not messages:
+                    if not turns.record(summary, line, row, keys, after) or not messages:
                         for problem in problems(row, self.shape):
                             summary.shape.add((line, problem))
                     _metadata(summary, line, row, self.checks.source_keys)

@@ -27,7 +27,9 @@ BATCH_ROWS = 256
 BATCH_CHARS = 8 << 20
 KNOWN_ROLES = frozenset(ROLES)
 Row = tuple[int, dict[str, Any]]  # (line, record)
-Visited = tuple[int, dict[str, Any], list[int]]  # (line, record, the memo key of each of its messages)
+# (line, record, the memo key of each of its messages, the last record's messages when this one begins with
+# all of them: see Fold)
+Visited = tuple[int, dict[str, Any], list[int], "list[Any] | None"]
 
 
 class Message(NamedTuple):
@@ -45,13 +47,13 @@ class Message(NamedTuple):
 class Fold:
     """A record's verdicts, folded message by message: where the next slice of the same transcript resumes.
 
-    ``plain``: every message is a dict with a str role and str content, so ``==`` on them is exact and a record
-    whose first messages equal these may start from here. ``pii``, ``artifacts`` and ``bins`` are what the
-    record adds to the summary (under its own line), kept to be added again for the next slice.
+    :meth:`Turns.batches` says which records begin with all of the last record's messages; it compares them
+    (``==``) only when those are dicts of str role and content, where ``==`` is exact (``1 == True``). ``pii``,
+    ``artifacts`` and ``bins`` are what the record adds to the summary (under its own line), kept to be added
+    again for the next slice.
     """
 
     messages: list[Any]
-    plain: bool = True
     well_formed: bool = True
     digests: list[bytes] = field(default_factory=list)
     sums: list[int] = field(default_factory=lambda: [0] * 6)  # words, chars, parts, pairs, over, judged
@@ -60,9 +62,6 @@ class Fold:
     artifacts: list[tuple[Any, ...]] = field(default_factory=list)  # (index, role, kind, text)
     bins: list[int] = field(default_factory=lambda: [0] * (len(RATIO_BINS) + 1))
     last: tuple[str, int, str] = ("", 0, "")  # the last message's role and words; the last user/assistant
-
-    def extends(self, messages: list[Any]) -> bool:
-        return self.plain and _begins_with(messages, self.messages)
 
 
 class Turns:
@@ -110,20 +109,21 @@ class Turns:
         batch: list[Visited] = []
         keys: dict[int, tuple[str, str]] = {}
         size = 0
-        last: Visited | None = None  # the last record, when its messages are all plain (see Fold)
+        last: Visited | None = None  # the last record, when its messages are dicts of str role and content
         last_size = 0
         for line, row in rows:
             messages = row.get("messages")
             if last is not None and _begins_with(messages, last[1]["messages"]):
-                hashes = last[2].copy()  # its first messages are the last record's: their keys are known
+                after, hashes = last[1]["messages"], last[2].copy()  # the last record's messages: keys known
                 new, plain = _new_messages(messages, self.memo, keys, hashes, len(hashes))
                 new += last_size
             else:
-                hashes = []
+                after, hashes = None, []
                 new, plain = _new_messages(messages, self.memo, keys, hashes, 0)
-            last, last_size = ((line, row, hashes), new) if plain else (None, 0)
+            visited = (line, row, hashes, after)
+            last, last_size = (visited, new) if plain else (None, 0)
             size += new
-            batch.append((line, row, hashes))
+            batch.append(visited)
             if len(batch) >= BATCH_ROWS or size >= BATCH_CHARS:
                 self._judge_all(batch, keys)
                 yield batch
@@ -136,7 +136,7 @@ class Turns:
         if len(self.memo) + len(keys) > MEMO_LIMIT:
             self.memo.clear()
             keys = {}
-            for _line, row, _hashes in batch:
+            for _line, row, _hashes, _after in batch:
                 _new_messages(row.get("messages"), self.memo, keys, [], 0)
         plain = [key for key in keys.values() if key[1].isascii()]
         for part in _parts(plain, BATCH_CHARS):
@@ -162,15 +162,20 @@ class Turns:
             _digest(" ".join(words)),
         )
 
-    def record(self, summary: Summary, line: int, row: dict[str, Any], keys: list[int] | None = None) -> bool:
+    def record(
+        self, summary: Summary, line: int, row: dict[str, Any], keys: list[int] | None = None,
+        after: list[Any] | None = None,
+    ) -> bool:
         """Add one record's verdicts; True when its `messages` are well formed (roles known and alternating,
-        none empty, ending on the assistant), so the exact format check can be skipped. ``keys``: its messages'
-        memo keys, as :meth:`batches` gives them."""
+        none empty, ending on the assistant), so the exact format check can be skipped. ``keys`` and ``after``
+        as :meth:`batches` gives them: its messages' memo keys, and the messages of the last record when this
+        one begins with all of them (it then resumes that record's fold, if it was the last one recorded)."""
         messages = row.get("messages")
         if not isinstance(messages, list):
             self._plain(summary, line, row)
             return False
-        fold = self.fold if self.fold is not None and self.fold.extends(messages) else Fold([], True, bool(messages))
+        resumes = after is not None and self.fold is not None and self.fold.messages is after
+        fold = self.fold if resumes and self.fold is not None else Fold([], bool(messages))
         self.fold = self._fold(fold, messages, keys)
         for match in fold.pii:
             summary.pii.add((line, match))
@@ -195,18 +200,16 @@ class Turns:
         digests, languages, pii_found, artifacts = fold.digests, fold.languages, fold.pii, fold.artifacts
         bins = fold.bins
         words, chars, parts, pairs, over, judged = fold.sums
-        plain, well_formed = fold.plain, fold.well_formed
+        well_formed = fold.well_formed
         before, before_words, turn = fold.last  # the previous message's role and words; the last user/assistant
         for index in range(len(fold.messages), len(messages)):
             message = messages[index]
             if type(message) is not dict:  # JSON and table rows are dicts; an ABC check costs 5x more
-                well_formed = plain = False
+                well_formed = False
                 if not isinstance(message, dict):
                     continue
             raw = message.get("role")
             role = raw if type(raw) is str else str(raw)
-            if plain:
-                plain = type(raw) is str and type(message.get("content")) is str
             found = memo.get(keys[index]) if keys else None
             if found is None:
                 content = message.get("content")
@@ -236,7 +239,7 @@ class Turns:
             if role in ("user", "assistant"):
                 turn = role
             before, before_words = role, n
-        fold.messages, fold.plain, fold.well_formed = messages, plain, well_formed
+        fold.messages, fold.well_formed = messages, well_formed
         fold.sums, fold.last = [words, chars, parts, pairs, over, judged], (before, before_words, turn)
         return fold
 
@@ -275,7 +278,7 @@ def _new_messages(
 ) -> tuple[int, bool]:
     """Add (role, text) of the record's messages from ``start`` on that the memo lacks to ``found``, by their
     memo key, as :meth:`Turns.record` reads them, and each message's key to ``hashes`` (0 for one that is not a
-    dict); the characters of those messages' texts, and whether they are all plain (see :class:`Fold`)."""
+    dict); the characters of those messages' texts, and whether they are all dicts of str role and content."""
     size, plain = 0, True
     for message in messages[start:] if isinstance(messages, list) else ():
         if isinstance(message, dict):

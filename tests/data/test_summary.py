@@ -124,8 +124,8 @@ def test_the_format_fast_path_passes_exactly_the_well_formed_records(messages: l
     alone, keyed = Summary("d.jsonl"), Summary("d.jsonl")
     well_formed = turns.record(alone, 1, {"messages": messages})
     assert well_formed == (not message_problems(messages))
-    [[(line, row, keys)]] = Turns(Checks(), counter(None), None).batches([(1, {"messages": messages})])
-    assert turns.record(keyed, line, row, keys) == well_formed and keyed == alone
+    [[(line, row, keys, after)]] = Turns(Checks(), counter(None), None).batches([(1, {"messages": messages})])
+    assert turns.record(keyed, line, row, keys, after) == well_formed and keyed == alone
 
 
 def test_split_points_fall_on_line_starts_past_long_lines(tmp_path: Path) -> None:
@@ -228,8 +228,8 @@ def sliced(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def _folded(records: list[dict[str, Any]]) -> tuple[Any, ...]:
     summary, turns = Summary("d.jsonl"), Turns(Checks(), counter(None), 20)
-    formed = [turns.record(summary, line, row, keys) for batch in turns.batches(enumerate(records, 1))
-              for line, row, keys in batch]
+    formed = [turns.record(summary, line, row, keys, after) for batch in turns.batches(enumerate(records, 1))
+              for line, row, keys, after in batch]
     return plain(summary), formed, bytes(turns.digests)
 
 
