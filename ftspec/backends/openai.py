@@ -3,7 +3,8 @@
 Built on the official `openai` SDK's AsyncOpenAI: one pooled HTTP client per event loop, up to `concurrency`
 requests in flight (no thread pool in between). The SDK's own retries are off; this module retries 408/409/429/5xx,
 timeouts, dropped connections and truncated bodies, honouring Retry-After and otherwise backing off exponentially
-with jitter. An empty completion, or one cut at `max_tokens`, is retried too and then reported, never accepted.
+with jitter. An empty completion, one cut at `max_tokens`, or one holding half a UTF-16 surrogate pair (a character
+the server split: no UTF-8 file can hold it) is retried too and then reported, never accepted.
 A reasoning model's thinking (`reasoning_content`, `reasoning`, or <think> blocks) is cut out of the reply's text
 and kept on it for audit. The API key is read from the environment and appears in no message, log or file.
 """
@@ -27,6 +28,7 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
     import httpx  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from ftspec.backends import Reply, ReplyError
+from ftspec.data.batches import lone_surrogate
 from ftspec.errors import StageError
 from ftspec.models.manifest import BackendConfig
 
@@ -119,6 +121,12 @@ class OpenAIBackend:
                 f"{self.where}: the server returned an empty completion on all {attempts} attempts. check that the "
                 "model has a chat template and answers a plain prompt (see the server's log)"
             )
+        if exc.kind == "surrogate":  # no UTF-8 file can hold it: writing the record would fail
+            return ReplyError(
+                f"{self.where}: the completion held half a UTF-16 surrogate pair ({exc}), which is no character, on "
+                f"all {attempts} attempts. the server split a character when it decoded the tokens: update or "
+                "fix the server (its detokenizer), or serve the model with another one"
+            )
         if exc.kind == "length":
             return ReplyError(
                 f"{self.where}: the completion stopped at max_tokens ({self.cfg.max_tokens}) on all {attempts} "
@@ -172,6 +180,8 @@ class OpenAIBackend:
             raise Retryable("cut at max_tokens", kind="length")
         if not text:
             raise Retryable("empty completion", kind="empty")
+        if half := lone_surrogate([raw, field]):
+            raise Retryable(half, kind="surrogate")
         return Reply(text, reasoning, raw)
 
     def _status_error(self, exc: openai.APIStatusError) -> Exception:

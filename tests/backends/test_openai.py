@@ -95,6 +95,10 @@ def server() -> Iterator[tuple[str, Script]]:
                 text = "<think>first I plan</think>\n\nThe answer."
             elif step == "reasoning":
                 extra = {"reasoning_content": "thought about it"}
+            elif step == "surrogate":  # half an emoji: json.dumps escapes it as \\ud83d, as a server may send it
+                text = "here is half an emoji \ud83d for you"
+            elif step == "surrogate-thinking":
+                extra = {"reasoning_content": "cut \udc00 here"}
             message = {"role": "assistant", "content": text, **extra}
             data = json.dumps({"choices": [{"index": 0, "message": message, "finish_reason": finish}]}).encode()
             if step == "truncated":  # promises more bytes than it sends, then closes
@@ -162,6 +166,19 @@ def test_a_completion_cut_at_max_tokens_is_retried_then_reported(server: tuple[s
     url, script = server
     script.steps = ["length"] * 2
     with pytest.raises(ReplyError, match=r"stopped at max_tokens \(512\) on all 2 attempts. raise max_tokens"):
+        _chat(_backend(url, max_retries=1))
+
+
+@pytest.mark.parametrize("step", ["surrogate", "surrogate-thinking"])
+def test_a_completion_holding_half_a_surrogate_pair_is_retried_then_reported(
+    server: tuple[str, Script], step: str
+) -> None:
+    url, script = server
+    script.steps = [step]
+    assert _chat(_backend(url)) == "echo 2 words here"
+    script.steps = [step] * 2
+    with pytest.raises(ReplyError, match=r"half a UTF-16 surrogate pair \(\\u(d83d|dc00)\), which is no character, "
+                       "on all 2 attempts. the server split a character"):
         _chat(_backend(url, max_retries=1))
 
 
