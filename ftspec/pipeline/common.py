@@ -167,29 +167,34 @@ def run_main(func: Any, argv: list[str] | None) -> int:
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Every complete record of a JSONL file (a torn last line from a crash is ignored).
 
-    A complete line that is not a JSON object is a `path:line` error: it was not left by a crash, so something
-    else wrote it, and guessing past it would lose or duplicate a record.
+    Lines end at "\\n" only: a text may hold U+2028, U+0085 or a form feed unescaped (json.dumps with
+    ensure_ascii=False writes them as they are), and str.splitlines would cut its record there. A complete line
+    that is not a JSON object of UTF-8 text is a `path:line` error: it was not left by a crash, so something else
+    wrote it, and guessing past it would lose or duplicate a record.
     """
     if not path.is_file():
         raise StageError(f"{path}: missing. run the stage that writes it first")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(keepends=True), 1):
-        if line.endswith("\n") and line.strip():
-            rows.append(_record(path, number, line))
-    return rows
+    *complete, _torn = path.read_bytes().split(b"\n")
+    return [_record(path, number, line) for number, line in enumerate(complete, 1) if line.strip()]
 
 
-def _record(path: Path, number: int, line: str) -> dict[str, Any]:
+def _record(path: Path, number: int, raw: bytes) -> dict[str, Any]:
+    from ftspec.data.batches import lone_surrogate
+
     try:
-        row = json.loads(line)
+        row = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        problem = f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
     except ValueError as exc:
-        problem = f"not valid JSON ({getattr(exc, 'msg', exc)})"
+        problem = f"is not valid JSON ({getattr(exc, 'msg', exc)})"
     else:
-        if isinstance(row, dict):
+        half = lone_surrogate(row) if b"\\u" in raw else None
+        if isinstance(row, dict) and half is None:
             return row
-        problem = f"a JSON {type(row).__name__}, not an object"
+        problem = f"is a JSON {type(row).__name__}, not an object" if half is None else \
+            f"holds half a UTF-16 surrogate pair ({half}), which is no character"
     raise StageError(
-        f"{path}:{number}: the line is {problem}. delete that line (a stage's checkpoint redoes the record on its "
+        f"{path}:{number}: the line {problem}. delete that line (a stage's checkpoint redoes the record on its "
         "next run) or rerun the stage that writes this file"
     )
 

@@ -57,6 +57,7 @@ class Served:
     judge: Path  # answers a fixed YES verdict inside a ```json fence
     mute: Path  # answers nothing (the first token it emits is end-of-turn)
     rambling: Path  # the random-init model as built: never ends, every reply is cut at max_tokens
+    breaking: Path  # answers a text holding Unicode line breaks (U+2028, U+0085) that JSON keeps unescaped
 
 
 @pytest.fixture(scope="session")
@@ -68,9 +69,10 @@ def real_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     chat = forced_reply_model(tiny_model, root / "chat", "<think>hm</think>Go on.")
     judge = forced_reply_model(tiny_model, root / "judge", '```json\n{"answer": "YES", "reasoning": "ok"}\n```')
     mute = forced_reply_model(tiny_model, root / "mute", "")
+    breaking = forced_reply_model(tiny_model, root / "breaking", "Line one\u2028line two\x85three.")
     with transformers_serve(root / "serve.log") as url:
         warm_up(url, chat)
-        yield Served(url, chat, judge, mute, tiny_model)
+        yield Served(url, chat, judge, mute, tiny_model, breaking)
 
 
 def openai_backend(url: str, model: Path, **extra: object) -> dict[str, object]:

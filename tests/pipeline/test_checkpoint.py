@@ -131,3 +131,34 @@ def test_a_corrupt_complete_line_names_the_file_and_line(work: Path, capsys: pyt
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ftspec: {path}:2: the line is not valid JSON") and "delete that line" in err
     assert "\n" not in err
+
+
+def test_a_text_holding_unicode_line_breaks_reads_back_as_written(tmp_path: Path) -> None:
+    """json.dumps(ensure_ascii=False) writes U+2028, U+2029, U+0085 and \\x1c-\\x1e as they are; str.splitlines cut
+    a record there, and a resumed stage said to delete a line it had written itself."""
+    path = tmp_path / "c.jsonl"
+    text = "one\u2028two\u2029three\x85four\x1cfive"
+    checkpoint = Checkpoint(path)
+    checkpoint.append({"id": "a", "text": text})
+    checkpoint.append({"id": "b", "text": "plain"})
+    checkpoint.close()
+    assert "\u2028" in path.read_text(encoding="utf-8")  # written raw, as the stages write them
+    assert [r["text"] for r in read_jsonl(path)] == [text, "plain"]
+    assert set(Checkpoint(path).done) == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (b'{"id": "b", "text": "caf\xe9"}', r"the line is not UTF-8 text \(byte 0xe9 at column 25\)"),
+        (b'{"id": "b", "text": "half \\ud83d"}', r"the line holds half a UTF-16 surrogate pair \(\\ud83d\)"),
+        (b'{"id": "b", "\\udc00": 1}', r"the line holds half a UTF-16 surrogate pair \(\\udc00\)"),
+    ],
+)
+def test_a_line_no_utf_8_file_can_hold_names_the_file_and_line(tmp_path: Path, line: bytes, problem: str) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "fine \\ud83d\\ude00"}\n' + line + b"\n")
+    with pytest.raises(StageError, match=rf"c.jsonl:2: {problem}.* delete that line"):
+        read_jsonl(path)
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    assert read_jsonl(path) == [{"id": "a", "text": "fine \U0001f600"}]  # a whole pair is one character

@@ -110,3 +110,21 @@ def test_what_the_real_server_gets_wrong_is_reported_not_accepted(
     _configure(judge, judge, not_a_judge, judging={"max_error_rate": 1.0})
     assert assess.main(args("--metrics", "m.json")) == 0  # tolerated, still counted, still not a pass
     assert json.loads(Path("m.json").read_text())["errors"] == 1
+
+
+@pytest.mark.slow
+def test_replies_holding_unicode_line_breaks_survive_every_stage_that_reads_them(
+    work: Path, real_server: Served
+) -> None:
+    """A model may say U+2028 or U+0085; the stages write them unescaped (ensure_ascii=False) and once cut the
+    record there when they read the file back, so assess (and a resumed generate) stopped on a line they wrote."""
+    url = real_server.url
+    breaking = openai_backend(url, real_server.breaking, max_tokens=32)
+    _configure(breaking, breaking, openai_backend(url, real_server.judge, max_tokens=48, temperature=0.0))
+    assert generate.main(args()) == 0
+    assert "\u2028" in Path("data/conversations.jsonl").read_text(encoding="utf-8")
+    (conv,) = read_jsonl(Path("data/conversations.jsonl"))
+    assert [m["content"] for m in conv["messages"] if m["role"] != "system"] == ["Line one\u2028line two\x85three."] * 2
+    assert generate.main(args()) == 0  # resumed: the checkpoint reads its own record back
+    assert assess.main(args("--metrics", "m.json")) == 0
+    assert json.loads(Path("m.json").read_text())["scored"] == 1
