@@ -33,6 +33,7 @@ def contamination(
     while)."""
     import dataclasses
 
+    from ftspec.blas import one_blas_thread
     from ftspec.data.batches import record_batches
     from ftspec.data.comparison import parse_roles
     from ftspec.data.contamination import check, file_batches
@@ -46,12 +47,13 @@ def contamination(
     )
     started = time.perf_counter()
     step = _progress(started) if progress else _quiet
-    step(f"reading {_sized(eval_)}")
-    references = [*file_batches(eval_, str(eval_))]
-    if rubric is not None:
-        references += record_batches(_calibration(rubric))
-    step(f"indexing {comparison.ngram}-grams and scanning {_sized(train)}")
-    report = check([(train, str(train))], references, comparison, workers)
+    with one_blas_thread():
+        step(f"reading {_sized(eval_)}")
+        references = [*file_batches(eval_, str(eval_))]
+        if rubric is not None:
+            references += record_batches(_calibration(rubric))
+        step(f"indexing {comparison.ngram}-grams and scanning {_sized(train)}")
+        report = check([(train, str(train))], references, comparison, workers)
     step("done")
     seconds = time.perf_counter() - started
     print(_json(train, eval_, comparison, report) if fmt == "json" else _text(report, comparison, seconds))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+from ftspec.blas import one_blas_thread
 from ftspec.errors import Location, SpecError, SpecErrors, one_line, placed
 from ftspec.extras import missing_extra
 from ftspec.gates.context import GateContext, Unavailable, merged_params
@@ -24,7 +22,7 @@ def run_gate(gate: Gate, project: Project) -> GateResult:
     """Evaluate a gate; a bug in a gate propagates (pytest reports it), a user error becomes a finding."""
     started = time.perf_counter()
     project.recording = {}
-    with _one_blas_thread():
+    with one_blas_thread():
         result = _evaluate(gate, project)
     named = {f.location.path for f in result.findings}
     result.inputs = narrowed(gate.id, project, dict(project.recording), named)
@@ -68,32 +66,6 @@ def _evaluate(gate: Gate, project: Project) -> GateResult:
     result.findings = [_with_severity(_placed(f), severity) for f in findings]
     result.outcome = _outcome(result.findings)
     return result
-
-
-# Any of these set by the user decides OpenBLAS's threads (the first that is set wins).
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
-
-
-@contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """A gate that imports numpy first loads its OpenBLAS with one thread.
-
-    OpenBLAS starts a thread per core as it loads, and each spins ~0.1 s waiting for work; no gate calls BLAS
-    (the data gates' arrays are hashes, counts and offsets), so on 2 cores that spin was ~0.05 s wall and
-    ~0.09 CPU-s of every check of a project with data, and each further core adds a spinning thread. Only the
-    environment of the gate's own run changes (the variable is gone once the gate returns, a user's setting is
-    kept); numpy keeps its one thread for the rest of the check's process, so a project gate that first uses
-    numpy after a data gate gets single-threaded BLAS (one that imports it at module level, when pytest collects
-    it, is not affected).
-    """
-    if "numpy" in sys.modules or any(name in os.environ for name in BLAS_THREADS):
-        yield
-        return
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    try:
-        yield
-    finally:
-        os.environ.pop("OPENBLAS_NUM_THREADS", None)
 
 
 def _project_path(project: Project, filename: object) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -107,3 +109,28 @@ def test_settings_come_from_the_project_of_the_train_file(tmp_path: Path) -> Non
     assert report["hits"][0]["overlap"] == "one two three four five"
     code, out, _ = invoke(train, eval_, "--roles", "assistant")
     assert code == 1 and out.splitlines()[0] == "exact copies:"
+
+
+# The command, run in a fresh process as a user runs it: numpy is first imported while it reads the files.
+SCRIPT = """
+import json, os, sys
+from pathlib import Path
+from ftspec.commands.contamination import contamination
+assert "numpy" not in sys.modules
+code = contamination(Path(sys.argv[1]), Path(sys.argv[2]))
+names = [open(f"/proc/self/task/{task}/comm").read().strip() for task in os.listdir("/proc/self/task")]
+threads = [name for name in names if name != "jemalloc_bg_thd"]  # Arrow's allocator keeps one, idle
+print(json.dumps({"code": code, "threads": len(threads), "after": os.environ.get("OPENBLAS_NUM_THREADS")}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through /proc")
+def test_the_command_starts_no_blas_threads() -> None:
+    """OpenBLAS would start a thread per core, each spinning ~0.1 s, for BLAS work the scan never gives."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                                                            "OMP_NUM_THREADS")}
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(EXAMPLE / f"{FAIL}/train.jsonl"), str(EXAMPLE / f"{FAIL}/eval.jsonl")],
+        capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=120,
+    )
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"code": 1, "threads": 1, "after": None}, proc.stderr
