@@ -50,6 +50,8 @@ def field_homes(model: type[BaseModel]) -> dict[str, set[str]]:
         for key in extra() if callable(extra) else ():
             homes.setdefault(str(key), set()).add(where)
         for name, info in cls.model_fields.items():
+            if info.exclude:  # filled by the model itself (a library section's extra keys), never written
+                continue
             key = info.alias or name
             homes.setdefault(key, set()).add(where)
             for sub in _nested_models(info.annotation):
@@ -63,6 +65,8 @@ def unknown_key_fix(key: str, homes: dict[str, set[str]]) -> str:
     """What to do about a key its section does not have: the section it belongs in, or the closest spelling.
 
     Never suggests the key itself: a real key in the wrong place is told where it goes."""
+    if key == "library_args":  # the name of no YAML key, though a library section's extra keys read like one
+        return "write its keys directly in this section (ftspec passes a library's keys to it as written)"
     elsewhere = sorted(homes.get(key, ()))
     if 0 < len(elsewhere) <= 2:
         sections = " or ".join(f"{h}:" if h else "the top level" for h in elsewhere)

@@ -17,6 +17,9 @@ Approach = Literal["sft", "dpo", "sft+dpo"]
 PeftMethod = Literal["full", "lora", "qlora"]
 
 
+LIBRARY_ARGS = " library_args"  # the key the section's library keys are gathered under (see LibrarySection)
+
+
 class LibrarySection(Strict):
     """A section that also accepts every field of the library config it mirrors (values go to it unchanged).
 
@@ -30,7 +33,11 @@ class LibrarySection(Strict):
 
     model_config = ConfigDict(json_schema_extra=lambda schema, cls: _library_properties(schema, cls))
     library: ClassVar[str] = ""
-    library_args: SkipJsonSchema[dict[str, Any]] = Field(default_factory=dict, exclude=True)
+    # Filled by gather_library_args under a name no YAML key takes: a `library_args:` the user writes is an
+    # unknown key (it used to be replaced without a word, and its settings lost).
+    library_args: SkipJsonSchema[dict[str, Any]] = Field(
+        default_factory=dict, exclude=True, validation_alias=LIBRARY_ARGS
+    )
 
     @classmethod
     def library_keys(cls) -> frozenset[str]:
@@ -43,9 +50,9 @@ class LibrarySection(Strict):
         """Library keys go to `library_args` (passed to the library as written); the rest is validated here."""
         if not isinstance(value, dict):
             return value
-        taken = {k for k in value if k != "library_args" and cls._library_key(str(k))}
+        taken = {k for k in value if k != LIBRARY_ARGS and cls._library_key(str(k))}
         out = {k: v for k, v in value.items() if k not in taken}
-        out["library_args"] = {k: v for k, v in value.items() if k in taken}
+        out[LIBRARY_ARGS] = {k: v for k, v in value.items() if k in taken}
         return out
 
     @classmethod

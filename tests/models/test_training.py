@@ -199,3 +199,16 @@ def test_every_unknown_key_is_reported_with_did_you_mean() -> None:
 def test_json_schema_lists_library_keys_for_editors() -> None:
     props = Training.model_json_schema()["$defs"]["SftArgs"]["properties"]
     assert {"save_strategy", "assistant_only_loss", "packing"} <= set(props) and "library_args" not in props
+
+
+
+def test_a_library_args_key_is_refused_not_replaced() -> None:
+    """A section's library keys are gathered under an internal name; a `library_args:` the user wrote was replaced
+    by them without a word, and its settings lost. It is an unknown key now, and its fix keeps the settings."""
+    written = CONTRACT.replace("sft:\n", "sft:\n  library_args: {neftune_noise_alpha: 5}\n")
+    assert errors(written) == [
+        f"config/training.yaml:{line_of(written, 'library_args')}:3: sft.library_args: unknown key 'library_args'. "
+        "write its keys directly in this section (ftspec passes a library's keys to it as written)"
+    ]
+    fixed = CONTRACT.replace("sft:\n", "sft:\n  neftune_noise_alpha: 5\n")
+    assert load(fixed).sft.library_extras["neftune_noise_alpha"] == 5
