@@ -58,8 +58,9 @@ def _jsonl_rows(
     path: Path, rel: str, errors: list[Any] | None, max_bytes: int | None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     from ftspec.data.batches import parse_lines
+    from ftspec.data.ranges import LINE_BUFFER
 
-    with path.open("rb") as handle:
+    with path.open("rb", buffering=LINE_BUFFER) as handle:
         lines = (line.rstrip(b"\n") for line in handle) if max_bytes is None else bounded_lines(
             handle, rel, max_bytes, errors
         )

@@ -18,6 +18,9 @@ from typing import Any
 PARALLEL_BYTES = 32 << 20
 WORKER_BYTES = 16 << 20
 RANGES_PER_WORKER = 4
+# The buffer of a file read line by line: with the default 8 KB, a 26 KB record takes several reads and joins
+# (0.06 CPU-s per 90 MB, against 0.017 with 1 MB).
+LINE_BUFFER = 1 << 20
 
 RangeFunc = Callable[[int, int], Any]
 _SHARED: tuple[RangeFunc, list[tuple[int, int]], Any] | None = None

@@ -18,7 +18,7 @@ from typing import Any
 
 from ftspec.data.formats import problems
 from ftspec.data.pii import PiiMatch
-from ftspec.data.ranges import Window
+from ftspec.data.ranges import LINE_BUFFER, Window
 from ftspec.data.records import SOURCE_KEYS, edge_weight, source_of, topic_names
 from ftspec.data.tokens import TokenCounter
 from ftspec.data.turns import RATIO_BINS, Turns
@@ -131,7 +131,7 @@ class Pass:
 
         errors: list[Any] = []
         limit = self.checks.max_record_bytes
-        with self.path.open("rb") as handle:
+        with self.path.open("rb", buffering=LINE_BUFFER) as handle:
             window = Window(handle, start, end)
             raws = (line.rstrip(b"\n") for line in window) if limit is None else \
                 bounded_lines(window, self.rel, limit, errors)
