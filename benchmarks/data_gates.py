@@ -206,8 +206,11 @@ def report(table: list[list[Sample]], keyword: str) -> None:
           f"{fixed_cpu:.2f} CPU-s = {fixed_cpu / base_cpu:.1f}x")
     print(f"  the data's own share (check - 25-record check): {wall - fixed:.2f} s = {(wall - fixed) / base:.1f}x; "
           f"{cpu - fixed_cpu:.2f} CPU-s = {(cpu - fixed_cpu) / base_cpu:.1f}x")
-    print(f"  targets: <= 10 s on 2 cores {'met' if wall <= 10 else 'NOT met'}; <= 5x the floor "
-          f"{'met' if max(wall / base, cpu / base_cpu) <= 5 else 'NOT met'}")
+    own = max((wall - fixed) / base, (cpu - fixed_cpu) / base_cpu)
+    whole = max(wall / base, cpu / base_cpu)
+    print(f"  targets: <= 10 s on 2 cores {'met' if wall <= 10 else 'NOT met'}; <= 5x the floor (wall and CPU): "
+          f"the data gates' own share {own:.1f}x {'met' if own <= 5 else 'NOT met'}, the whole cold check "
+          f"(start-up included) {whole:.1f}x {'met' if whole <= 5 else 'NOT met'}")
 
 
 def main() -> None:
