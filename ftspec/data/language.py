@@ -51,6 +51,16 @@ CLEARLY = 0.25  # a declared language's function words are a quarter of the word
 SAMPLE = 2000  # characters of a turn looked at: enough to tell its language, bounded for a 200 MB line
 
 
+def codes_for(found: str) -> list[str]:
+    """The codes a project could declare to speak what :meth:`LanguageCheck.foreign` found: the code itself for
+    a language, the languages written in it for a script ("Chinese characters": zh, ja, ko)."""
+    if found in PROFILES:
+        return [found]
+    names = {SCRIPT_NAMES.get(name, f"{name} script"): name for name in SCRIPTS}
+    name = names.get(found)
+    return [code for code, scripts in LANGUAGE_SCRIPTS.items() if name in scripts] if name else []
+
+
 def scripts_of(languages: Iterable[str]) -> set[str]:
     return set().union(*(LANGUAGE_SCRIPTS.get(code, {"Latin"}) for code in languages))
 

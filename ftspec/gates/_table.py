@@ -7,7 +7,7 @@ SOURCES: dict[str, str] = {
     'artifacts': 'b4bc85dcecf26979',
     'base_eval': 'e2dab1708eb7e4dc',
     'contamination': '4e0077c7e30dcce6',
-    'content': '28c373c5a240003b',
+    'content': '9117d367aa1d5b28',
     'data': '88ba631676a4cde2',
     'decisions': '733b57339d59bcbe',
     'drift': '5edf9984e6e1007c',

@@ -89,6 +89,21 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def _codes(found: str) -> str:
+    """What to add to `languages:` for a language or script data.language found: its code, or the codes of the
+    languages written in that script."""
+    from ftspec.data.language import codes_for
+
+    codes = [f"`{code}`" for code in codes_for(found)]
+    if not codes:
+        return "its ISO 639-1 code"
+    if len(codes) == 1:
+        return codes[0]
+    if len(codes) > 4:
+        return f"its code ({', '.join(codes[:4])}, ...)"
+    return f"its code ({', '.join(codes[:-1])} or {codes[-1]})"
+
+
 @gate(
     "data.language",
     phase="data",
@@ -105,8 +120,8 @@ def language(ctx: GateContext) -> Iterator[Finding]:
             Finding(
                 ds.at(line),
                 f"{off} of {judged} assistant turns are in {lang}, not the project's language ({declared})",
-                "regenerate or drop the example; if the project speaks this language, add it to `languages:` "
-                "in ftspec.yaml",
+                f"regenerate or drop the example; if the project speaks it, add {_codes(lang)} to `languages:` in "
+                "ftspec.yaml",
             )
             for line, lang, off, judged in s.foreign.items
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftspec.data.language import LanguageCheck, script
+from ftspec.data.language import LanguageCheck, codes_for, script
 from tests.data.language_samples import SAMPLES
 
 
@@ -38,3 +38,22 @@ def test_short_replies_are_not_judged() -> None:
 
 def test_script_reads_japanese_kana_over_kanji() -> None:
     assert script("今週は本当に大変だったと思います")[0] == "Kana"
+
+
+def test_each_code_the_finding_names_makes_the_sample_pass() -> None:
+    """data.language's fix names the codes to declare (a script's languages: 'Chinese characters' is zh, ja or
+    ko); declaring any one of them must pass that turn, so the fix never leads to another failure."""
+    english = LanguageCheck(["en"])
+    named = 0
+    for lang, text in SAMPLES:
+        found = english.foreign(text)
+        if found is None:
+            continue
+        codes = codes_for(found)
+        assert lang in codes, (lang, found, codes)  # the sample's own language is among those named
+        for code in codes:
+            assert LanguageCheck(["en", code]).foreign(text) is None, (lang, found, code)
+        named += 1
+    assert named == sum(lang != "en" for lang, _ in SAMPLES)  # Latin-script languages and other scripts alike
+    assert codes_for("Chinese characters") == ["zh", "ja", "ko"] and codes_for("es") == ["es"]
+    assert codes_for("Klingon script") == []
