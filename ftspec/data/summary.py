@@ -83,6 +83,7 @@ class Summary:
     long_replies: Capped = field(default_factory=Capped)  # (line, pairs over the limit, pairs)
     artifacts: Capped = field(default_factory=Capped)  # (line, message index, role, kind, matched text)
     foreign: Capped = field(default_factory=Capped)  # (line, language, turns in it, turns judged)
+    opening: bytes = b""  # how a JSONL file opens: the start of its first non-blank line (see Opening)
 
     @property
     def ratio_pairs(self) -> int:
@@ -135,8 +136,10 @@ class Pass:
             window = Window(handle, start, end)
             raws = (line.rstrip(b"\n") for line in window) if limit is None else \
                 bounded_lines(window, self.rel, limit, errors)
-            part = self.scan(parse_lines(self.rel, 1, raws, errors))
+            opening = Opening(raws) if start == 0 else None
+            part = self.scan(parse_lines(self.rel, 1, opening or raws, errors))
             part.size = window.lines
+        part.summary.opening = opening.text if opening is not None else b""
         part.errors = [(e.location.line, e.message, e.fix) for e in errors]
         return part
 
@@ -155,6 +158,20 @@ class Pass:
                     _metadata(summary, line, row, self.checks.source_keys)
                 gc.collect(0)  # the cycles judging a batch made (a tokenizer's chat template may make some)
         return Part(summary, turns.lines, bytes(turns.digests), [])
+
+
+class Opening:
+    """Passes the lines of a file on, keeping the start of the first non-blank one (a file of pretty-printed JSON
+    opens with a line that is just '[' or '{')."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines, self.text = lines, b""
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.lines:
+            if not self.text and line.strip():
+                self.text = line.lstrip(b"\xef\xbb\xbf").strip()[:16]
+            yield line
 
 
 @contextlib.contextmanager
@@ -211,6 +228,7 @@ def joined(rel: str, parts: list[Part]) -> Summary:
     from ftspec.data.loading import DataError
 
     summary, offset = Summary(rel), 0
+    summary.opening = parts[0].summary.opening if parts else b""
     seen: dict[bytes, int] = {}
     for part in parts:
         _add(summary, part.summary, offset)

@@ -8,7 +8,7 @@ SOURCES: dict[str, str] = {
     'base_eval': 'e2dab1708eb7e4dc',
     'contamination': '4e0077c7e30dcce6',
     'content': '9117d367aa1d5b28',
-    'data': '88ba631676a4cde2',
+    'data': '55c3ddf35b9bb0a9',
     'decisions': '733b57339d59bcbe',
     'drift': '5edf9984e6e1007c',
     'evaluation': '37358f802bf2c368',

@@ -38,6 +38,10 @@ def data_format(ctx: GateContext) -> Iterator[Finding]:
 
     for ds in present(ctx):
         s = summary(ctx, ds)
+        document = _json_document(ds, s.opening) if s.rows == 0 and s.errors.total > 1 else None
+        if document is not None:  # one finding, not one per line of a pretty-printed file
+            yield document
+            continue
         found = [Finding.from_error(e) for e in s.errors.items]
         found += [
             Finding(ds.at(line), problem, f"write each {ds.role} example as {SHAPES[ds.shape]}")
@@ -45,6 +49,20 @@ def data_format(ctx: GateContext) -> Iterator[Finding]:
         ]
         found.sort(key=lambda f: f.line)
         yield from _capped(ds, found, s.errors.total + s.shape.total, "format problems")
+
+
+def _json_document(ds: DataSet, opening: bytes) -> Finding | None:
+    """The finding for a JSONL file none of whose lines parses because it is one pretty-printed JSON document
+    (an array of the examples, or an object), or None when it does not open like one."""
+    if not opening.startswith(b"[") and opening != b"{":  # a pretty-printed object opens alone on its line
+        return None
+    what = "array" if opening.startswith(b"[") else "object"
+    return Finding(
+        ds.at(),
+        f"the file is one pretty-printed JSON {what}, not JSON Lines: none of its lines is an example",
+        "write each example as one JSON object on its own line"
+        + (" (`jq -c '.[]'` turns a JSON array into such lines)" if what == "array" else ""),
+    )
 
 
 @gate(

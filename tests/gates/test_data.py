@@ -165,3 +165,33 @@ def test_a_link_in_a_saved_dataset_folder_that_leads_outside_is_a_finding(projec
     assert outcome == "failed"
     assert findings[0].startswith(f"data/saved/{name}:1:1: data/saved/{name} leads outside the project")
     assert "do-not-print" not in "\n".join(findings)
+
+
+def _examples(project: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (project / "data" / "train.jsonl").read_text().splitlines()]
+
+
+def test_a_pretty_printed_json_object_is_one_finding(project: Path) -> None:
+    (project / "data" / "train.jsonl").write_text(json.dumps(_examples(project)[0], indent=2) + "\n")
+    outcome, findings, _ = run(project, "data.format")
+    assert outcome == "failed" and findings == [
+        "data/train.jsonl:1:1: the file is one pretty-printed JSON object, not JSON Lines: none of its lines is an "
+        "example. write each example as one JSON object on its own line"
+    ]
+
+
+def test_json_lines_that_all_fail_are_each_a_finding(project: Path) -> None:
+    """Every line broken (cut short) is no pretty-printed document: each line is named, as any bad line is."""
+    lines = [json.dumps(row)[:-9] for row in _examples(project)[:3]]
+    (project / "data" / "train.jsonl").write_text("\n".join(lines) + "\n")
+    outcome, findings, _ = run(project, "data.format")
+    assert outcome == "failed" and [f.split(":")[1] for f in findings] == ["1", "2", "3"]
+    assert all("invalid JSON" in f for f in findings)
+
+
+def test_the_json_lines_the_fix_asks_for_pass(project: Path) -> None:
+    rows = _examples(project)
+    (project / "data" / "train.jsonl").write_text(json.dumps(rows, indent=2) + "\n")
+    assert "pretty-printed JSON array" in run(project, "data.format")[1][0]
+    (project / "data" / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))  # jq -c '.[]'
+    assert run(project, "data.format")[0] == "passed"
