@@ -17,6 +17,8 @@ SHAPES = {
 def problems(row: Mapping[str, Any], shape: str) -> list[str]:
     """What is wrong with one example for the expected shape (empty when it is fine)."""
     if shape == "messages":
+        if "messages" not in row and (other := _other_format(row)):
+            return [other]
         return message_problems(row.get("messages"))
     if shape == "prompt-completion":
         return _fields(row, ("prompt", "completion"))
@@ -24,6 +26,21 @@ def problems(row: Mapping[str, Any], shape: str) -> list[str]:
     if not found and _text(row["chosen"]).strip() == _text(row["rejected"]).strip():
         found.append("chosen and rejected are identical (a pair must prefer one response over another)")
     return found
+
+
+def _other_format(row: Mapping[str, Any]) -> str | None:
+    """What a chat example written in another common format is, and how to write it as `messages`."""
+    turns = row.get("conversations")
+    if isinstance(turns, list) and any(isinstance(t, Mapping) and "from" in t and "value" in t for t in turns):
+        return ("a ShareGPT record ('conversations' of from/value), not 'messages' (from human is role user, gpt "
+                "is assistant; value is content)")
+    if "instruction" in row and "output" in row:
+        return ("an Alpaca record (instruction/input/output), not 'messages' (the instruction and input are the "
+                "user message, the output the assistant's)")
+    if "prompt" in row and "completion" in row:
+        return ("a prompt/completion record, not 'messages' (or set `data: {format: prompt-completion}` in "
+                "config/training.yaml)")
+    return None
 
 
 def _text(value: Any) -> str:

@@ -26,7 +26,7 @@ def test_good_chats(row: dict[str, object]) -> None:
         (chat("user", "robot", "assistant"), "role 'robot'"),
         (chat("user", "system", "assistant"), "system message after the first"),
         ({"messages": []}, "empty"),
-        ({"prompt": "p", "completion": "c"}, "no 'messages' list"),
+        ({"prompt": "p", "completion": "c"}, "a prompt/completion record, not 'messages'"),
         (
             {"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "x"}]},
             "has no content",
@@ -52,3 +52,28 @@ def test_prompt_completion_and_preferences() -> None:
         "rejected": [{"role": "assistant", "content": "b"}],
     }
     assert problems(conversational, "preference") == []
+
+
+SHAREGPT = {"conversations": [{"from": "human", "value": "My boss ignores me."}, {"from": "gpt", "value": "How so?"}]}
+ALPACA = {"instruction": "Give one tip for a hard talk with a boss.", "input": "", "output": "Write your points down."}
+PROMPT = {"prompt": "My boss ignores me.", "completion": "How so?"}
+
+
+@pytest.mark.parametrize(
+    ("row", "named"),
+    [(SHAREGPT, "a ShareGPT record ('conversations' of from/value)"),
+     (ALPACA, "an Alpaca record (instruction/input/output)"),
+     (PROMPT, "a prompt/completion record, not 'messages' (or set `data: {format: prompt-completion}`")],
+)
+def test_a_chat_in_another_common_format_is_named(row: dict[str, object], named: str) -> None:
+    (problem,) = problems(row, "messages")
+    assert problem.startswith(named)
+
+
+def test_each_format_written_as_the_finding_says_passes() -> None:
+    role = {"human": "user", "gpt": "assistant"}
+    shared = {"messages": [{"role": role[t["from"]], "content": t["value"]} for t in SHAREGPT["conversations"]]}
+    alpaca = {"messages": [{"role": "user", "content": ALPACA["instruction"]},
+                           {"role": "assistant", "content": ALPACA["output"]}]}
+    assert problems(shared, "messages") == problems(alpaca, "messages") == []
+    assert problems(PROMPT, "prompt-completion") == []  # the other way out: declare the format it is in
