@@ -49,11 +49,39 @@ def _role(message: Mapping[str, Any]) -> str | None:
     return role if isinstance(role, str) else None
 
 
+# ShareGPT's `from` values (as its variants write them) and the roles they stand for.
+SHAREGPT_ROLES = {
+    **dict.fromkeys(("human", "user"), "user"),
+    **dict.fromkeys(("gpt", "assistant", "chatgpt", "model", "bot", "bing", "bard"), "assistant"),
+    "system": "system",
+    **dict.fromkeys(("tool", "function", "function_call", "function_response", "observation"), "tool"),
+}
+
+
 def record_segments(row: Mapping[str, Any]) -> list[tuple[str | None, str]]:
-    """(role, text) of every message (or prompt, completion, chosen, rejected, text field) of a row."""
+    """(role, text) of every message (or prompt, completion, chosen, rejected, text field) of a row; a chat in
+    ShareGPT (`conversations` of from/value) or Alpaca (instruction/input/output) form is read as its messages,
+    so that the checks of what it says (contamination, duplicates, PII, length) see its text even though
+    data.format asks for `messages`."""
     if isinstance(row.get("messages"), list):
         return _conversation(row["messages"])
-    return [part for k in FIELDS if k in row for part in _conversation(row[k])]
+    found = [part for k in FIELDS if k in row for part in _conversation(row[k])]
+    return found or _sharegpt(row) or _alpaca(row)
+
+
+def _sharegpt(row: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    turns = row.get("conversations")
+    if not isinstance(turns, list):
+        return []
+    return [(SHAREGPT_ROLES.get(str(t.get("from")).lower()), content_text(t.get("value")))
+            for t in turns if isinstance(t, Mapping) and "value" in t]
+
+
+def _alpaca(row: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    if "instruction" not in row or "output" not in row:
+        return []
+    asked = "\n\n".join(content_text(row.get(k)) for k in ("instruction", "input") if content_text(row.get(k)))
+    return [("user", asked), ("assistant", content_text(row["output"]))]
 
 
 def record_text(row: Mapping[str, Any]) -> str:

@@ -185,7 +185,8 @@ class Turns:
             summary.ratio_bins[at] += count
         words, chars, parts, pairs, over, judged = fold.sums
         self._record_verdicts(summary, line, (pairs, over, judged), fold.languages)
-        self._add_record(line, _digest(b"".join(fold.digests)))
+        if fold.digests:  # a record without a word says nothing to repeat (data.format names it)
+            self._add_record(line, _digest(b"".join(fold.digests)))
         if self.max_length is not None:
             if self.approximate:  # the Approximate formula over the joined text, from the messages' sums
                 tokens = approximate_tokens(words, chars + max(parts - 1, 0), len(messages))
@@ -259,7 +260,9 @@ class Turns:
         text = record_text(row)
         for match in find_pii(text, self.allow):
             summary.pii.add((line, match))
-        self._add_record(line, _digest(normalise(text)))
+        plain = normalise(text)
+        if plain:  # a record without a word says nothing to repeat (data.format names it)
+            self._add_record(line, _digest(plain))
         if self.max_length is not None:
             self._length(summary, line, self.counter.count(row))
 

@@ -7,7 +7,9 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -167,7 +169,7 @@ def test_a_link_in_a_saved_dataset_folder_that_leads_outside_is_a_finding(projec
     assert "do-not-print" not in "\n".join(findings)
 
 
-def _examples(project: Path) -> list[dict[str, object]]:
+def _examples(project: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (project / "data" / "train.jsonl").read_text().splitlines()]
 
 
@@ -195,3 +197,48 @@ def test_the_json_lines_the_fix_asks_for_pass(project: Path) -> None:
     assert "pretty-printed JSON array" in run(project, "data.format")[1][0]
     (project / "data" / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))  # jq -c '.[]'
     assert run(project, "data.format")[0] == "passed"
+
+
+SHAREGPT_FROM = {"system": "system", "user": "human", "assistant": "gpt"}
+
+
+def _as_sharegpt(row: dict[str, object]) -> dict[str, object]:
+    turns = row["messages"]
+    assert isinstance(turns, list)
+    return {"conversations": [{"from": SHAREGPT_FROM[m["role"]], "value": m["content"]} for m in turns]}
+
+
+def _as_alpaca(row: dict[str, object]) -> dict[str, object]:
+    turns = row["messages"]
+    assert isinstance(turns, list)
+    return {"instruction": turns[1]["content"], "input": "", "output": turns[2]["content"]}
+
+
+@pytest.mark.parametrize("convert", [_as_sharegpt, _as_alpaca])
+def test_a_chat_in_another_format_is_checked_for_what_it_says(
+    project: Path, convert: Callable[[dict[str, object]], dict[str, object]]
+) -> None:
+    """ShareGPT and Alpaca records are a data.format finding, but what they say is still checked: once, every
+    record 'duplicated line 1' (none had text to compare), a copied eval record passed the contamination check
+    and a phone number the PII check."""
+    rows = [convert(row) for row in _examples(project)]
+    evals = [json.loads(line) for line in (project / "data" / "eval.jsonl").read_text().splitlines()]
+    rows[4] = convert(evals[0])  # a leak
+    planted = _examples(project)[5]
+    planted["messages"][2]["content"] += " Call me on +33 1 42 68 53 00."
+    rows[5] = convert(planted)
+    (project / "data" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert run(project, "data.format")[0] == "failed"
+    assert run(project, "data.duplicates")[:2] == ("passed", [])
+    outcome, findings, _ = run(project, "data.contamination")
+    assert outcome == "failed" and findings[0].startswith("data/train.jsonl:5:1: equals 'case 2000 my manager")
+    assert "with data/eval.jsonl:1." in findings[0]
+    outcome, findings, _ = run(project, "data.pii")
+    assert outcome == "failed" and [f.split(":")[1] for f in findings] == ["6"] and "phone number" in findings[0]
+
+
+def test_records_without_a_word_are_no_duplicates_of_each_other(project: Path) -> None:
+    rows = [{"foo": i} for i in range(3)] + [{"messages": [{"role": "user", "content": ""}]}, {"messages": []}]
+    (project / "data" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert run(project, "data.format")[0] == "failed"  # each is named there
+    assert run(project, "data.duplicates")[:2] == ("passed", [])
