@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ftspec.models.base import RuleError, Strict
+from ftspec.models.languages import language_code
 
 Architecture = Literal["fine-tuning", "hybrid", "rag-only"]
 
@@ -180,7 +181,7 @@ class Manifest(Strict):
     project: str = Field(min_length=1, description="Project name.")
     description: str = ""
     architecture: Architecture = Field("fine-tuning", description="rag-only projects skip the training step.")
-    languages: list[str] = Field(
+    languages: list[Annotated[str, AfterValidator(language_code)]] = Field(
         default_factory=lambda: ["en"],
         min_length=1,
         description="ISO 639-1 codes of the languages the assistant speaks (data.language); English when absent.",

@@ -115,6 +115,22 @@ def test_frontmatter_errors_carry_file_lines() -> None:
             "description: x\n",
             "ftspec.yaml:1:1: required key 'project' is missing. add `project:` here",
         ),
+        (
+            Manifest,
+            "project: p\nlanguages: [en, english]\n",
+            "ftspec.yaml:2:17: languages[1]: 'english' is not an ISO 639-1 language code. write 'en'",
+        ),
+        (
+            Manifest,
+            "project: p\nlanguages: [pt_BR]\n",
+            "languages[0]: 'pt_BR' is not an ISO 639-1 language code. write 'pt' (data.language tells languages "
+            "apart, not regions or scripts)",
+        ),
+        (
+            Manifest,
+            "project: p\nlanguages: [xx]\n",
+            "languages[0]: 'xx' is not an ISO 639-1 language code. write the language's two-letter code",
+        ),
         (Sidecar, SIDECAR.replace("currentStep: 5", "currentstep: 5"), "did you mean 'currentStep'?"),
         (
             PersonaTemplate,
@@ -172,3 +188,15 @@ def test_union_fields_report_one_error_per_place() -> None:
         "sidecar.yaml:10:7: stories.step_5_training[0]: required key 'title' is missing. add `title:` here",
         "sidecar.yaml:10:23: stories.step_5_training[0].titel: unknown key 'titel'. did you mean 'title'?",
     ]
+
+
+def test_every_language_fix_names_a_code_the_manifest_accepts() -> None:
+    """A name or a regional tag is told the code to write, and writing it passes."""
+    from ftspec.models.languages import NAMES, language_code
+
+    for written in [*NAMES, *(name.title() for name in NAMES), "en-US", "zh_Hans", "EN"]:
+        with pytest.raises(ValueError, match="is not an ISO 639-1 language code") as error:
+            language_code(written)
+        code = str(error.value).split("write '")[1].split("'")[0]
+        assert language_code(code) == code
+        assert validate(Manifest, parse_yaml(f"project: p\nlanguages: [{code}]\n", "ftspec.yaml")).languages == [code]
