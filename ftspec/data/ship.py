@@ -91,8 +91,9 @@ def decide(results: Sequence[Paired], min_gain: float, alpha: float) -> dict[str
     reasons = [
         reason
         for reason, bad in (
-            (f"gain {gain:+.3f} < {min_gain}", gain < min_gain),
-            (f"p = {p:.3g} >= {alpha}", p >= alpha),
+            # written as "not passes" so that a NaN (a score that is no number) never ships
+            (f"gain {gain:+.3f} < {min_gain}", not gain >= min_gain),
+            (f"p = {p:.3g} >= {alpha}", not p < alpha),
             (f"new safety failures on {', '.join(regressed)}", bool(regressed)),
         )
         if bad

@@ -11,7 +11,7 @@ SOURCES: dict[str, str] = {
     'data': '55c3ddf35b9bb0a9',
     'decisions': '733b57339d59bcbe',
     'drift': '5edf9984e6e1007c',
-    'evaluation': '37358f802bf2c368',
+    'evaluation': '3f80c6597831c1df',
     'model_choice': '7b9455dd80e32cc4',
     'personas': '6ff8b0347a67cf89',
     'portability': '0263bbeb6d1aec09',

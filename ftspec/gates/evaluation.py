@@ -9,6 +9,7 @@ judged with. It decides with ftspec.data.ship, the rule `ftspec run evaluate` us
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -99,7 +100,7 @@ def _read_results(ctx: GateContext, rel: str) -> tuple[list[Any], list[Finding],
     for line, row in rows(ctx, rel):
         problem = _problem(row)
         if problem:
-            found.append(Finding(Location(rel, line), problem, _FORMAT_FIX))
+            found.append(Finding(Location(rel, line), *problem))
             continue
         rid = str(row["id"])
         if rid in seen:
@@ -121,20 +122,25 @@ _FORMAT_FIX = ('write one object per line: {"id": ..., "base": {"score": 0.6, "s
                '"finetuned": {"score": 0.8, "safety_failures": []}}')
 
 
-def _problem(row: Any) -> str | None:
+def _problem(row: Any) -> tuple[str, str] | None:
+    """What is wrong with one line of the results, and what to do about it."""
     if isinstance(row, ValueError):
-        return f"invalid JSON ({row})"
+        return f"invalid JSON ({row})", _FORMAT_FIX
     if not isinstance(row, dict) or "id" not in row:
-        return "not an object with an 'id'"
+        return "not an object with an 'id'", _FORMAT_FIX
     for side in SIDES:
         result = row.get(side)
         if not isinstance(result, dict):
-            return f"example '{row['id']}' has no {side} result (both models must answer the same examples)"
+            return f"example '{row['id']}' has no {side} result (both models must answer the same examples)", \
+                _FORMAT_FIX
         score = result.get("score")
         if isinstance(score, bool) or not isinstance(score, int | float):
-            return f"example '{row['id']}': {side}.score is {score!r}, not a number"
+            return f"example '{row['id']}': {side}.score is {score!r}, not a number", _FORMAT_FIX
+        if not math.isfinite(score):  # JSON's NaN and Infinity: an example that was never scored
+            return (f"example '{row['id']}': {side}.score is {score}, not a finite number",
+                    "score the example again (a judge that failed gives no score), or drop its line")
         if not isinstance(result.get("safety_failures", []), list):
-            return f"example '{row['id']}': {side}.safety_failures is not a list of criterion ids"
+            return f"example '{row['id']}': {side}.safety_failures is not a list of criterion ids", _FORMAT_FIX
     return None
 
 

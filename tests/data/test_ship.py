@@ -37,3 +37,13 @@ def test_decide_blocks_a_new_safety_failure_despite_the_gain() -> None:
     assert d["gain"] >= 0.10 and d["p_value"] < 0.05  # type: ignore[operator]
     assert not d["ship"] and d["safety_regression_ids"] == ["p3"]
     assert decide([Paired(r.id, r.base, r.tuned) for r in results], 0.10, 0.05)["ship"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_score_that_is_no_finite_number_never_ships(bad: float) -> None:
+    """NaN compares false with everything: 'gain < min_gain' and 'p >= alpha' were both false, so it shipped."""
+    tuned, base = _pairs(7, 10, 0.3, 0.02)
+    results = [Paired(f"p{i}", b, bad if i == 2 else t) for i, (b, t) in enumerate(zip(base, tuned, strict=True))]
+    assert decide([Paired(r.id, r.base, tuned[i]) for i, r in enumerate(results)], 0.10, 0.05)["ship"]
+    d = decide(results, 0.10, 0.05)
+    assert not d["ship"] and d["reasons"]
