@@ -39,6 +39,8 @@ def contamination(
     from ftspec.data.contamination import check, file_batches
 
     _check(train, eval_, ngram, rubric)
+    for path in (train, eval_):
+        _comparable(path)
     comparison = _project_comparison(train)
     comparison = dataclasses.replace(
         comparison,
@@ -82,6 +84,28 @@ def _check(train: Path, eval_: Path, ngram: int | None, rubric: Path | None) -> 
             raise UsageError(f"{path}: no such file or directory. check the path")
     if ngram is not None and ngram < 1:
         raise UsageError(f"--ngram {ngram}: must be at least 1. 13 is the usual choice")
+
+
+SAMPLED = 50  # records looked at for text the check can compare
+
+
+def _comparable(path: Path) -> None:
+    """UsageError when the first records of a data file hold no text the check compares (a format it does not
+    read): the scan would find nothing in them and report no contamination."""
+    import itertools
+
+    from ftspec.data.loading import iter_rows
+    from ftspec.data.records import record_segments
+
+    rows = list(itertools.islice(iter_rows(path, str(path), errors=[], max_bytes=64 << 20), SAMPLED))
+    if not rows or any(text.strip() for _, row in rows for _, text in record_segments(row)):
+        return
+    keys = sorted({str(k) for _, row in rows for k in row})[:8]
+    raise UsageError(
+        f"{path}: no text to compare in its first {len(rows)} record{'s' if len(rows) > 1 else ''} (keys: "
+        f"{', '.join(keys) or 'none'}). "
+        "write each as messages (role, content), prompt/completion, prompt/chosen/rejected or text"
+    )
 
 
 def _roles(roles: tuple[str, ...]) -> tuple[str, ...]:

@@ -134,3 +134,18 @@ def test_the_command_starts_no_blas_threads() -> None:
         capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=120,
     )
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"code": 1, "threads": 1, "after": None}, proc.stderr
+
+
+def test_a_file_in_a_format_the_check_cannot_read_is_refused_not_passed(tmp_path: Path) -> None:
+    """Records with no messages or known fields hold no text to compare: the scan found nothing and said 'no
+    contamination', even for a copy of an eval record."""
+    eval_ = EXAMPLE / f"{FAIL}/eval.jsonl"
+    copied = json.loads(eval_.read_text().splitlines()[0])
+    train = tmp_path / "train.jsonl"
+    train.write_text(json.dumps({"q": copied["messages"][0]["content"], "a": copied["messages"][1]["content"]}) + "\n")
+    code, out, err = invoke(str(train), str(eval_))
+    assert code == 4 and out == ""
+    assert err.strip() == (f"ftspec: {train}: no text to compare in its first 1 record (keys: a, q). write "
+                           "each as messages (role, content), prompt/completion, prompt/chosen/rejected or text")
+    train.write_text(json.dumps({"messages": copied["messages"]}) + "\n")  # as the message says
+    assert invoke(str(train), str(eval_))[0] == 1  # the copy is found
