@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ftspec.data.records import ROLES, content_text
+from ftspec.data.records import ROLES, chat_format, content_text
 
 SHAPES = {
     "messages": '{"messages": [{"role": "user", "content": ...}, {"role": "assistant", "content": ...}]}',
@@ -30,11 +30,11 @@ def problems(row: Mapping[str, Any], shape: str) -> list[str]:
 
 def _other_format(row: Mapping[str, Any]) -> str | None:
     """What a chat example written in another common format is, and how to write it as `messages`."""
-    turns = row.get("conversations")
-    if isinstance(turns, list) and any(isinstance(t, Mapping) and "from" in t and "value" in t for t in turns):
+    kind = chat_format(row)
+    if kind == "sharegpt":
         return ("a ShareGPT record ('conversations' of from/value), not 'messages' (from human is role user, gpt "
                 "is assistant; value is content)")
-    if "instruction" in row and "output" in row:
+    if kind == "alpaca":
         return ("an Alpaca record (instruction/input/output), not 'messages' (the instruction and input are the "
                 "user message, the output the assistant's)")
     if "prompt" in row and "completion" in row:

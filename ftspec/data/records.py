@@ -66,22 +66,31 @@ def record_segments(row: Mapping[str, Any]) -> list[tuple[str | None, str]]:
     if isinstance(row.get("messages"), list):
         return _conversation(row["messages"])
     found = [part for k in FIELDS if k in row for part in _conversation(row[k])]
-    return found or _sharegpt(row) or _alpaca(row)
+    if found:
+        return found
+    kind = chat_format(row)
+    return _sharegpt(row["conversations"]) if kind == "sharegpt" else _alpaca(row) if kind == "alpaca" else []
 
 
-def _sharegpt(row: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+def chat_format(row: Mapping[str, Any]) -> str | None:
+    """'sharegpt' (`conversations` of from/value) or 'alpaca' (instruction/input/output) when a row holds a chat
+    in that form; what record_segments reads and data.format names."""
     turns = row.get("conversations")
-    if not isinstance(turns, list):
-        return []
+    if isinstance(turns, list) and any(isinstance(t, Mapping) and "value" in t for t in turns):
+        return "sharegpt"
+    if "instruction" in row and "output" in row:
+        return "alpaca"
+    return None
+
+
+def _sharegpt(turns: list[Any]) -> list[tuple[str | None, str]]:
     return [(SHAREGPT_ROLES.get(str(t.get("from")).lower()), content_text(t.get("value")))
             for t in turns if isinstance(t, Mapping) and "value" in t]
 
 
 def _alpaca(row: Mapping[str, Any]) -> list[tuple[str | None, str]]:
-    if "instruction" not in row or "output" not in row:
-        return []
-    asked = "\n\n".join(content_text(row.get(k)) for k in ("instruction", "input") if content_text(row.get(k)))
-    return [("user", asked), ("assistant", content_text(row["output"]))]
+    asked = [text for text in (content_text(row.get("instruction")), content_text(row.get("input"))) if text]
+    return [("user", "\n\n".join(asked)), ("assistant", content_text(row["output"]))]
 
 
 def record_text(row: Mapping[str, Any]) -> str:
